@@ -1,0 +1,515 @@
+// The NCSN MLP: config (de)serialisation, validation against the file's tensors, initialisation,
+// and the forward pass over tiles of rows with the dense/elementwise kernels.
+#include "models/ncsn_mlp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+
+#include "core/philox.h"
+#include "kernels/dense.h"
+#include "kernels/elementwise.h"
+#include "models/model_file.h"
+
+namespace sw {
+namespace {
+
+using Json = nlohmann::json;
+
+// The smallest σ accepted for inference and as a trained level: log σ and 1/σ stay well inside
+// f32 range.
+constexpr float kMinSigma = 1e-6f;
+// Bounds on config integers: far above any network meant for a browser, far below where
+// in_0 = dim + 2F or a layer's in × out element count could overflow 64-bit arithmetic.
+constexpr uint64_t kMaxWidth = uint64_t{1} << 24;
+constexpr uint64_t kMaxFreqs = uint64_t{1} << 20;
+constexpr uint64_t kMaxLayers = 1024;
+// InitNcsnMlpWeights refuses layers above this many weights (it allocates them).
+constexpr uint64_t kMaxInitLayerElements = uint64_t{1} << 28;
+
+constexpr double kTwoPi = 6.283185307179586;
+
+// "name" for messages; names from a hostile file can be megabytes long, so long ones are cut
+// (at a UTF-8 boundary).
+std::string Quote(const std::string& s) {
+  if (s.size() <= 80) return "\"" + s + "\"";
+  size_t cut = 76;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return "\"" + s.substr(0, cut) + "...\"";
+}
+
+Status BadConfig(const std::string& message) { return InvalidModel("ncsn-mlp config: " + message); }
+
+std::string WeightName(size_t layer) { return "layers." + std::to_string(layer) + ".weight"; }
+std::string BiasName(size_t layer) { return "layers." + std::to_string(layer) + ".bias"; }
+constexpr char kFreqsName[] = "sigma_embed.freqs";
+
+// in_0, out_0 = in_1, ..., out_H = dim for a valid config.
+std::vector<size_t> LayerWidths(const NcsnMlpConfig& config) {
+  std::vector<size_t> widths = {config.dim + 2 * config.sigma_embedding_freqs};
+  widths.insert(widths.end(), config.hidden.begin(), config.hidden.end());
+  widths.push_back(config.dim);
+  return widths;
+}
+
+// Parses JSON text without throwing; sets *duplicate when an object repeats a key (nlohmann would
+// silently keep one of the values). Returns a discarded value on a syntax error.
+Json ParseJsonStrict(const std::string& text, bool* duplicate) {
+  std::vector<std::set<std::string>> keys;
+  *duplicate = false;
+  const auto callback = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      keys.emplace_back();
+    } else if (event == Json::parse_event_t::object_end) {
+      if (!keys.empty()) keys.pop_back();
+    } else if (event == Json::parse_event_t::key && !keys.empty()) {
+      const auto* key = parsed.get_ptr<const Json::string_t*>();
+      if (key != nullptr && !keys.back().insert(*key).second) *duplicate = true;
+    }
+    return true;
+  };
+  return Json::parse(text, callback, /*allow_exceptions=*/false);
+}
+
+// A JSON value as text for an error message, cut short (at a UTF-8 boundary) when long: hostile
+// input may hold arrays of millions of entries.
+std::string Excerpt(const Json& value) {
+  std::string text = value.dump();
+  if (text.size() <= 64) return text;
+  size_t cut = 60;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
+// Reads a non-negative integer in [lo, hi] (JSON integers only: 2.0 or "2" are refused).
+Status ReadInteger(const Json& value, const std::string& what, uint64_t lo, uint64_t hi,
+                   uint64_t* out) {
+  const auto* v = value.get_ptr<const Json::number_unsigned_t*>();
+  if (v == nullptr || *v < lo || *v > hi) {
+    return BadConfig(what + " = " + Excerpt(value) + "; expected an integer in [" +
+                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  *out = *v;
+  return Status::Ok();
+}
+
+Status ParseSampling(const Json& value, NcsnSamplingDefaults* out) {
+  if (!value.is_object()) {
+    const std::string type = value.type_name();
+    return BadConfig("\"sampling\" is " + std::string(type[0] == 'a' ? "an " : "a ") + type +
+                     "; expected an object");
+  }
+  NcsnSamplingDefaults sampling;
+  if (auto it = value.find("sampler"); it != value.end()) {
+    const auto* s = it->get_ptr<const Json::string_t*>();
+    if (s == nullptr || s->empty()) {
+      return BadConfig("sampling.sampler = " + Excerpt(*it) + "; expected a sampler name string");
+    }
+    sampling.sampler = *s;
+  }
+  if (auto it = value.find("steps_per_level"); it != value.end()) {
+    uint64_t steps;
+    SW_RETURN_IF_ERROR(ReadInteger(*it, "sampling.steps_per_level", 1, 1u << 30, &steps));
+    sampling.steps_per_level = static_cast<int64_t>(steps);
+  }
+  if (auto it = value.find("step_size"); it != value.end()) {
+    if (!it->is_number() || !(it->get<double>() > 0) || !std::isfinite(it->get<double>())) {
+      return BadConfig("sampling.step_size = " + Excerpt(*it) + "; expected a finite number > 0");
+    }
+    sampling.step_size = it->get<double>();
+  }
+  if (auto it = value.find("denoise"); it != value.end()) {
+    if (!it->is_boolean()) {
+      return BadConfig("sampling.denoise = " + Excerpt(*it) + "; expected true or false");
+    }
+    sampling.denoise = it->get<bool>();
+  }
+  *out = std::move(sampling);
+  return Status::Ok();
+}
+
+Status ParseConfigImpl(const std::string& text, NcsnMlpConfig* out) {
+  // nlohmann stops at a NUL byte as if the text ended there; valid JSON text never holds one.
+  if (text.find('\0') != std::string::npos) {
+    return BadConfig("the \"config\" metadata contains a NUL character; expected JSON text");
+  }
+  bool duplicate = false;
+  const Json root = ParseJsonStrict(text, &duplicate);
+  if (root.is_discarded()) return BadConfig("the \"config\" metadata is not valid JSON");
+  if (duplicate) return BadConfig("the \"config\" JSON repeats a key");
+  if (!root.is_object()) {
+    return BadConfig(std::string("the \"config\" metadata is a JSON ") + root.type_name() +
+                     "; expected an object");
+  }
+  static const char* const kKeys[] = {"dim",    "hidden",     "sigma_embedding_freqs",
+                                      "sigmas", "data_shape", "sampling"};
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    if (std::find_if(std::begin(kKeys), std::end(kKeys),
+                     [&](const char* k) { return it.key() == k; }) == std::end(kKeys)) {
+      return BadConfig(
+          "unknown key " + Quote(it.key()) +
+          " (known: dim, hidden, sigma_embedding_freqs, sigmas, data_shape, sampling)");
+    }
+  }
+  for (const char* required : {"dim", "hidden", "sigma_embedding_freqs", "sigmas"}) {
+    if (root.find(required) == root.end()) {
+      return BadConfig(std::string("missing required key \"") + required + "\"");
+    }
+  }
+
+  // Present (checked above); find() rather than operator[], which asserts on a const object.
+  const auto field = [&](const char* key) -> const Json& { return *root.find(key); };
+  NcsnMlpConfig config;
+  uint64_t v;
+  SW_RETURN_IF_ERROR(ReadInteger(field("dim"), "dim", 1, kMaxWidth, &v));
+  config.dim = static_cast<size_t>(v);
+  SW_RETURN_IF_ERROR(
+      ReadInteger(field("sigma_embedding_freqs"), "sigma_embedding_freqs", 0, kMaxFreqs, &v));
+  config.sigma_embedding_freqs = static_cast<size_t>(v);
+
+  const Json& hidden = field("hidden");
+  if (!hidden.is_array() || hidden.size() > kMaxLayers) {
+    return BadConfig("hidden = " + Excerpt(hidden) + "; expected an array of at most " +
+                     std::to_string(kMaxLayers) + " layer widths");
+  }
+  for (size_t i = 0; i < hidden.size(); ++i) {
+    SW_RETURN_IF_ERROR(
+        ReadInteger(hidden[i], "hidden[" + std::to_string(i) + "]", 1, kMaxWidth, &v));
+    config.hidden.push_back(static_cast<size_t>(v));
+  }
+
+  const Json& sigmas = field("sigmas");
+  if (!sigmas.is_array() || sigmas.empty()) {
+    return BadConfig("sigmas = " + Excerpt(sigmas) + "; expected a non-empty array of numbers");
+  }
+  for (size_t i = 0; i < sigmas.size(); ++i) {
+    if (!sigmas[i].is_number()) {
+      return BadConfig("sigmas[" + std::to_string(i) + "] = " + Excerpt(sigmas[i]) +
+                       "; expected a number");
+    }
+    config.sigmas.push_back(static_cast<float>(sigmas[i].get<double>()));
+  }
+
+  if (auto it = root.find("data_shape"); it != root.end()) {
+    if (!it->is_array() || it->empty() || it->size() > 8) {
+      return BadConfig("data_shape = " + Excerpt(*it) + "; expected an array of 1 to 8 integers");
+    }
+    for (size_t i = 0; i < it->size(); ++i) {
+      SW_RETURN_IF_ERROR(
+          ReadInteger((*it)[i], "data_shape[" + std::to_string(i) + "]", 1, kMaxWidth, &v));
+      config.data_shape.push_back(static_cast<int64_t>(v));
+    }
+  }
+  if (auto it = root.find("sampling"); it != root.end()) {
+    SW_RETURN_IF_ERROR(ParseSampling(*it, &config.sampling));
+    config.has_sampling = true;
+  }
+  SW_RETURN_IF_ERROR(ValidateNcsnMlpConfig(config));
+  *out = std::move(config);
+  return Status::Ok();
+}
+
+Status AsInvalidArgument(const Status& status) {
+  return status.ok() ? status : InvalidArgument(status.message());
+}
+
+}  // namespace
+
+Status ValidateNcsnMlpConfig(const NcsnMlpConfig& config) {
+  if (config.dim < 1 || config.dim > kMaxWidth) {
+    return BadConfig("dim = " + std::to_string(config.dim) + "; expected 1 to " +
+                     std::to_string(kMaxWidth));
+  }
+  if (config.sigma_embedding_freqs > kMaxFreqs) {
+    return BadConfig("sigma_embedding_freqs = " + std::to_string(config.sigma_embedding_freqs) +
+                     "; expected at most " + std::to_string(kMaxFreqs));
+  }
+  if (config.hidden.size() > kMaxLayers) {
+    return BadConfig("hidden has " + std::to_string(config.hidden.size()) +
+                     " layers; expected at most " + std::to_string(kMaxLayers));
+  }
+  for (size_t i = 0; i < config.hidden.size(); ++i) {
+    if (config.hidden[i] < 1 || config.hidden[i] > kMaxWidth) {
+      return BadConfig("hidden[" + std::to_string(i) + "] = " + std::to_string(config.hidden[i]) +
+                       "; expected 1 to " + std::to_string(kMaxWidth));
+    }
+  }
+  if (config.sigmas.empty()) return BadConfig("sigmas is empty; expected the trained noise levels");
+  for (size_t i = 0; i < config.sigmas.size(); ++i) {
+    const float s = config.sigmas[i];
+    if (!std::isfinite(s) || s < kMinSigma) {
+      return BadConfig("sigmas[" + std::to_string(i) + "] = " + std::to_string(s) +
+                       "; every sigma must be finite and >= 1e-6");
+    }
+    if (i > 0 && !(s < config.sigmas[i - 1])) {
+      return BadConfig("sigmas must be strictly decreasing (largest noise first), but sigmas[" +
+                       std::to_string(i) + "] = " + std::to_string(s) + " >= sigmas[" +
+                       std::to_string(i - 1) + "] = " + std::to_string(config.sigmas[i - 1]));
+    }
+  }
+  if (!config.data_shape.empty()) {
+    uint64_t product = 1;
+    for (int64_t d : config.data_shape) {
+      if (d < 1 || static_cast<uint64_t>(d) > kMaxWidth) {
+        return BadConfig("data_shape has the dimension " + std::to_string(d) + "; expected 1 to " +
+                         std::to_string(kMaxWidth));
+      }
+      product *= static_cast<uint64_t>(d);  // both factors <= 2^24 and product stays <= 2^24
+      if (product > config.dim) break;
+    }
+    if (product != config.dim) {
+      return BadConfig("the product of data_shape does not equal dim = " +
+                       std::to_string(config.dim));
+    }
+  }
+  if (config.has_sampling) {
+    const NcsnSamplingDefaults& s = config.sampling;
+    if (s.sampler.empty()) return BadConfig("sampling.sampler is empty");
+    if (s.steps_per_level < 1) return BadConfig("sampling.steps_per_level must be >= 1");
+    if (!std::isfinite(s.step_size) || !(s.step_size > 0)) {
+      return BadConfig("sampling.step_size must be finite and > 0");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateNcsnMlpWeights(const NcsnMlpWeights& weights) {
+  SW_RETURN_IF_ERROR(ValidateNcsnMlpConfig(weights.config));
+  const NcsnMlpConfig& config = weights.config;
+  const std::vector<size_t> widths = LayerWidths(config);
+  const size_t layers = widths.size() - 1;
+  if (weights.freqs.size() != config.sigma_embedding_freqs) {
+    return InvalidModel("ncsn-mlp: " + std::string(kFreqsName) + " has " +
+                        std::to_string(weights.freqs.size()) +
+                        " values but config.sigma_embedding_freqs is " +
+                        std::to_string(config.sigma_embedding_freqs));
+  }
+  if (weights.weights.size() != layers || weights.biases.size() != layers) {
+    return InvalidModel("ncsn-mlp: " + std::to_string(weights.weights.size()) + " weight and " +
+                        std::to_string(weights.biases.size()) +
+                        " bias tensors, but config.hidden "
+                        "has " +
+                        std::to_string(config.hidden.size()) + " layers, so " +
+                        std::to_string(layers) + " of each are expected");
+  }
+  const auto all_finite = [](const std::vector<float>& v) {
+    return std::all_of(v.begin(), v.end(), [](float f) { return std::isfinite(f); });
+  };
+  if (!all_finite(weights.freqs)) {
+    return InvalidModel(std::string("ncsn-mlp: ") + kFreqsName + " holds a non-finite value");
+  }
+  for (size_t i = 0; i < layers; ++i) {
+    const size_t in = widths[i], out = widths[i + 1];
+    // size == in * out without forming the product (it could overflow size_t in WASM).
+    const size_t size = weights.weights[i].size();
+    if (size % in != 0 || size / in != out) {
+      return InvalidModel("ncsn-mlp: " + WeightName(i) + " has " + std::to_string(size) +
+                          " values; expected " + std::to_string(in) + " x " + std::to_string(out));
+    }
+    if (weights.biases[i].size() != out) {
+      return InvalidModel("ncsn-mlp: " + BiasName(i) + " has " +
+                          std::to_string(weights.biases[i].size()) + " values; expected " +
+                          std::to_string(out));
+    }
+    if (!all_finite(weights.weights[i]) || !all_finite(weights.biases[i])) {
+      return InvalidModel("ncsn-mlp: layer " + std::to_string(i) + " holds a non-finite value");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ParseNcsnMlpConfig(const std::string& json, NcsnMlpConfig* out) {
+  // The parse does not throw; the catch only guards native builds against a surprise.
+  try {
+    return ParseConfigImpl(json, out);
+  } catch (const std::exception& e) {
+    return BadConfig(std::string("unexpected error: ") + e.what());
+  }
+}
+
+std::string NcsnMlpConfigToJson(const NcsnMlpConfig& config) {
+  nlohmann::ordered_json j;
+  j["dim"] = config.dim;
+  j["hidden"] = config.hidden;
+  j["sigma_embedding_freqs"] = config.sigma_embedding_freqs;
+  // As doubles: the shortest text that reads back as the same double, hence the same float.
+  std::vector<double> sigmas(config.sigmas.begin(), config.sigmas.end());
+  j["sigmas"] = sigmas;
+  if (!config.data_shape.empty()) j["data_shape"] = config.data_shape;
+  if (config.has_sampling) {
+    j["sampling"] = {{"sampler", config.sampling.sampler},
+                     {"steps_per_level", config.sampling.steps_per_level},
+                     {"step_size", config.sampling.step_size},
+                     {"denoise", config.sampling.denoise}};
+  }
+  // `replace` never throws (a sampler name that is not UTF-8 is the only way to need it).
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+Status NcsnMlpWeightsFromSafetensors(const SafetensorsFile& file, NcsnMlpWeights* out) {
+  const auto arch = file.metadata.find(kMetadataArchitectureKey);
+  if (arch == file.metadata.end() || arch->second != kNcsnMlpArchitecture) {
+    return InvalidModel(std::string("ncsn-mlp: the metadata \"architecture\" is ") +
+                        (arch == file.metadata.end() ? "missing" : Quote(arch->second)) +
+                        "; expected \"ncsn-mlp\"");
+  }
+  const auto config_text = file.metadata.find(kMetadataConfigKey);
+  if (config_text == file.metadata.end()) {
+    return InvalidModel("ncsn-mlp: the metadata has no \"config\" (a JSON object string)");
+  }
+  NcsnMlpWeights weights;
+  SW_RETURN_IF_ERROR(ParseNcsnMlpConfig(config_text->second, &weights.config));
+  const std::vector<size_t> widths = LayerWidths(weights.config);
+  const size_t layers = widths.size() - 1;
+
+  std::set<std::string> expected;
+  const auto take = [&](const std::string& name, const std::vector<int64_t>& shape,
+                        std::vector<float>* data) -> Status {
+    expected.insert(name);
+    const Tensor* t = file.Find(name);
+    if (t == nullptr) {
+      return InvalidModel("ncsn-mlp: tensor " + Quote(name) + " is missing (the config implies " +
+                          std::to_string(layers) + " layers)");
+    }
+    if (t->shape != shape) {
+      std::string want, got;
+      for (int64_t d : shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
+      for (int64_t d : t->shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
+      return InvalidModel("ncsn-mlp: tensor " + Quote(name) + " has shape [" + got +
+                          "]; the config implies [" + want + "]");
+    }
+    *data = t->data;
+    return Status::Ok();
+  };
+  const auto dim64 = [](size_t v) { return static_cast<int64_t>(v); };
+  SW_RETURN_IF_ERROR(
+      take(kFreqsName, {dim64(weights.config.sigma_embedding_freqs)}, &weights.freqs));
+  weights.weights.resize(layers);
+  weights.biases.resize(layers);
+  for (size_t i = 0; i < layers; ++i) {
+    SW_RETURN_IF_ERROR(
+        take(WeightName(i), {dim64(widths[i]), dim64(widths[i + 1])}, &weights.weights[i]));
+    SW_RETURN_IF_ERROR(take(BiasName(i), {dim64(widths[i + 1])}, &weights.biases[i]));
+  }
+  for (const Tensor& t : file.tensors) {
+    if (expected.count(t.name) == 0) {
+      return InvalidModel("ncsn-mlp: unexpected tensor " + Quote(t.name) + " (config.hidden has " +
+                          std::to_string(weights.config.hidden.size()) + " entries, so layers 0.." +
+                          std::to_string(layers - 1) +
+                          " and sigma_embed.freqs are all there should be)");
+    }
+  }
+  SW_RETURN_IF_ERROR(ValidateNcsnMlpWeights(weights));
+  *out = std::move(weights);
+  return Status::Ok();
+}
+
+Status NcsnMlpWeightsToSafetensors(const NcsnMlpWeights& weights, SafetensorsFile* out) {
+  SW_RETURN_IF_ERROR(AsInvalidArgument(ValidateNcsnMlpWeights(weights)));
+  const std::vector<size_t> widths = LayerWidths(weights.config);
+  const auto dim64 = [](size_t v) { return static_cast<int64_t>(v); };
+  SafetensorsFile file;
+  file.metadata[kMetadataFormatKey] = kModelFileFormat;
+  file.metadata[kMetadataArchitectureKey] = kNcsnMlpArchitecture;
+  file.metadata[kMetadataConfigKey] = NcsnMlpConfigToJson(weights.config);
+  file.tensors.push_back({kFreqsName, {dim64(weights.freqs.size())}, weights.freqs});
+  for (size_t i = 0; i + 1 < widths.size(); ++i) {
+    file.tensors.push_back(
+        {WeightName(i), {dim64(widths[i]), dim64(widths[i + 1])}, weights.weights[i]});
+    file.tensors.push_back({BiasName(i), {dim64(widths[i + 1])}, weights.biases[i]});
+  }
+  *out = std::move(file);
+  return Status::Ok();
+}
+
+Status InitNcsnMlpWeights(const NcsnMlpConfig& config, uint64_t seed, NcsnMlpWeights* out) {
+  SW_RETURN_IF_ERROR(AsInvalidArgument(ValidateNcsnMlpConfig(config)));
+  const std::vector<size_t> widths = LayerWidths(config);
+  for (size_t i = 0; i + 1 < widths.size(); ++i) {
+    if (uint64_t{widths[i]} * widths[i + 1] > kMaxInitLayerElements) {
+      return InvalidArgument("ncsn-mlp: layer " + std::to_string(i) + " would have " +
+                             std::to_string(uint64_t{widths[i]} * widths[i + 1]) +
+                             " weights; at most " + std::to_string(kMaxInitLayerElements));
+    }
+  }
+  NcsnMlpWeights w;
+  w.config = config;
+  // Each tensor draws from its own Philox sample index, so changing one layer's width leaves the
+  // others' draws alone.
+  w.freqs.resize(config.sigma_embedding_freqs);
+  FillNormal(seed, RandomStream::kInit, 0, 0, w.freqs.data(), w.freqs.size());
+  for (size_t i = 0; i + 1 < widths.size(); ++i) {
+    std::vector<float> weight(widths[i] * widths[i + 1]);
+    FillNormal(seed, RandomStream::kInit, 1 + i, 0, weight.data(), weight.size());
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(widths[i])));
+    for (float& v : weight) v *= scale;
+    w.weights.push_back(std::move(weight));
+    w.biases.emplace_back(widths[i + 1], 0.0f);
+  }
+  *out = std::move(w);
+  return Status::Ok();
+}
+
+NcsnMlp::NcsnMlp(NcsnMlpWeights weights) : weights_(std::move(weights)) {
+  widths_ = LayerWidths(weights_.config);
+  max_width_ = *std::max_element(widths_.begin(), widths_.end());
+}
+
+Status NcsnMlp::Create(NcsnMlpWeights weights, std::unique_ptr<NcsnMlp>* out) {
+  SW_RETURN_IF_ERROR(ValidateNcsnMlpWeights(weights));
+  out->reset(new NcsnMlp(std::move(weights)));
+  return Status::Ok();
+}
+
+Status NcsnMlp::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<NcsnMlp>* out) {
+  NcsnMlpWeights weights;
+  SW_RETURN_IF_ERROR(NcsnMlpWeightsFromSafetensors(file, &weights));
+  return Create(std::move(weights), out);
+}
+
+void NcsnMlp::ScoreRows(const float* x, size_t n, float sigma, float* out) const {
+  if (n == 0) return;
+  const size_t dim = weights_.config.dim;
+  const size_t freqs = weights_.config.sigma_embedding_freqs;
+  const size_t in0 = widths_[0];
+  const size_t layers = widths_.size() - 1;
+
+  // The embedding depends on σ only: computed once per call, in double so that large f_j log σ
+  // keeps its accuracy.
+  std::vector<float> embedding(2 * freqs);
+  const double log_sigma = std::log(static_cast<double>(sigma));
+  for (size_t j = 0; j < freqs; ++j) {
+    const double angle = kTwoPi * static_cast<double>(weights_.freqs[j]) * log_sigma;
+    embedding[j] = static_cast<float>(std::sin(angle));
+    embedding[freqs + j] = static_cast<float>(std::cos(angle));
+  }
+
+  // Per-call scratch (two activations of one tile): bounded memory, nothing shared between
+  // concurrent calls.
+  const size_t tile = std::min(n, kTileRows);
+  std::vector<float> buffer_a(tile * max_width_), buffer_b(tile * max_width_);
+  const float inv_sigma = 1.0f / sigma;
+  for (size_t start = 0; start < n; start += kTileRows) {
+    const size_t rows = std::min(kTileRows, n - start);
+    float* h = buffer_a.data();
+    float* next = buffer_b.data();
+    for (size_t r = 0; r < rows; ++r) {
+      std::memcpy(h + r * in0, x + (start + r) * dim, dim * sizeof(float));
+      if (freqs > 0) std::memcpy(h + r * in0 + dim, embedding.data(), 2 * freqs * sizeof(float));
+    }
+    for (size_t i = 0; i + 1 < layers; ++i) {
+      f32_dense(h, weights_.weights[i].data(), weights_.biases[i].data(), next, rows, widths_[i],
+                widths_[i + 1], Activation::kSilu);
+      std::swap(h, next);
+    }
+    float* y = out + start * dim;
+    f32_dense(h, weights_.weights[layers - 1].data(), weights_.biases[layers - 1].data(), y, rows,
+              widths_[layers - 1], dim, Activation::kNone);
+    f32_scale(y, inv_sigma, y, rows * dim);
+  }
+}
+
+}  // namespace sw

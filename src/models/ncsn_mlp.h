@@ -1,0 +1,117 @@
+// The noise-conditional MLP score network, conditioned as in NCSNv2:
+// s_θ(x, σ) = f_θ(x, emb(σ)) / σ, where
+//   h_0     = [x (dim values), sin(2π f_j log σ) for j < F, cos(2π f_j log σ) for j < F]
+//   h_{i+1} = SiLU(h_i · W_i + b_i)        i = 0..H-1 (hidden layers)
+//   y       = h_H · W_H + b_H              (output layer, dim values)
+//   s       = y / σ
+// Tensors in the model file (all F32 or F16):
+//   "sigma_embed.freqs"  [F]          the Fourier frequencies f_j of the log σ embedding
+//   "layers.{i}.weight"  [in_i, out_i] for i = 0..H; in × out row-major, i.e. the TRANSPOSE of
+//                                     PyTorch's nn.Linear.weight (which is out × in)
+//   "layers.{i}.bias"    [out_i]
+// with in_0 = dim + 2F, in_{i+1} = out_i = hidden[i], out_H = dim.
+// Metadata: "format": "score-wasm", "architecture": "ncsn-mlp", "config": a JSON object string
+//   {"dim": 2, "hidden": [128, 128], "sigma_embedding_freqs": 16,
+//    "sigmas": [1.0, ..., 0.01],                 trained noise levels, strictly decreasing, >= 1e-6
+//    "data_shape": [2],                          optional, product == dim (e.g. [1, 28, 28])
+//    "sampling": {"sampler": "annealed-langevin", "steps_per_level": 100,
+//                 "step_size": 2e-5, "denoise": true}}   optional sampler defaults
+// Unknown config keys are rejected (they are most likely typos); unknown keys inside "sampling"
+// are kept in the JSON for the sampler layer and ignored here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "io/safetensors.h"
+#include "models/score_model.h"
+
+namespace sw {
+
+inline constexpr char kNcsnMlpArchitecture[] = "ncsn-mlp";
+
+// Sampler defaults a model file may carry (the trainer knows what works for its model).
+struct NcsnSamplingDefaults {
+  std::string sampler = "annealed-langevin";
+  int64_t steps_per_level = 100;  // > 0
+  double step_size = 2e-5;        // > 0
+  bool denoise = true;
+};
+
+struct NcsnMlpConfig {
+  size_t dim = 0;                    // values per sample, > 0
+  std::vector<size_t> hidden;        // widths of the hidden layers, each > 0 (may be empty)
+  size_t sigma_embedding_freqs = 0;  // F, the number of Fourier frequencies (0 = no embedding)
+  std::vector<float> sigmas;         // trained σ: non-empty, strictly decreasing, >= 1e-6
+  std::vector<int64_t> data_shape;   // empty, or the sample's shape (product == dim)
+  bool has_sampling = false;         // whether the file carries "sampling"
+  NcsnSamplingDefaults sampling;
+};
+
+// Everything that defines a network: the config and the tensors, in the file's layout.
+struct NcsnMlpWeights {
+  NcsnMlpConfig config;
+  std::vector<float> freqs;                 // F values
+  std::vector<std::vector<float>> weights;  // H + 1 layers; layer i is in_i × out_i row-major
+  std::vector<std::vector<float>> biases;   // H + 1 layers; layer i has out_i values
+};
+
+// Checks the config alone (dims, sigma order, data_shape product, sampling values); INVALID_MODEL.
+Status ValidateNcsnMlpConfig(const NcsnMlpConfig& config);
+
+// Checks the config, and that every tensor has the size the config implies and finite values
+// (INVALID_MODEL).
+Status ValidateNcsnMlpWeights(const NcsnMlpWeights& weights);
+
+// Parses the "config" metadata JSON (INVALID_MODEL saying which key is wrong). On error *out is
+// unchanged.
+Status ParseNcsnMlpConfig(const std::string& json, NcsnMlpConfig* out);
+
+// The "config" metadata JSON for `config` (assumed valid); ParseNcsnMlpConfig reads it back.
+std::string NcsnMlpConfigToJson(const NcsnMlpConfig& config);
+
+// Reads and validates config and tensors from a parsed model file (architecture "ncsn-mlp";
+// every expected tensor present with its exact shape, no other tensors). *out unchanged on error.
+Status NcsnMlpWeightsFromSafetensors(const SafetensorsFile& file, NcsnMlpWeights* out);
+
+// Validates `weights` and lays them out as a model file (metadata and tensors) for
+// WriteSafetensors. INVALID_ARGUMENT when the weights are inconsistent.
+Status NcsnMlpWeightsToSafetensors(const NcsnMlpWeights& weights, SafetensorsFile* out);
+
+// Fresh weights for `config`, a pure function of the seed: W ~ N(0, 1/fan_in), b = 0 and random
+// Fourier frequencies f ~ N(0, 1) (log σ spans a few units, so this covers a few periods).
+Status InitNcsnMlpWeights(const NcsnMlpConfig& config, uint64_t seed, NcsnMlpWeights* out);
+
+class NcsnMlp : public ScoreModel {
+ public:
+  // Validates `weights` (INVALID_MODEL on inconsistency) and builds the network.
+  static Status Create(NcsnMlpWeights weights, std::unique_ptr<NcsnMlp>* out);
+  // NcsnMlpWeightsFromSafetensors followed by Create.
+  static Status FromSafetensors(const SafetensorsFile& file, std::unique_ptr<NcsnMlp>* out);
+
+  size_t dim() const override { return weights_.config.dim; }
+  // Any σ > 0 works mathematically (log σ and 1/σ are finite); quality is only known on the
+  // trained range config().sigmas.
+  float min_sigma() const override { return 1e-6f; }
+  // Rows are processed in tiles of kTileRows with per-call scratch, so memory stays bounded and
+  // concurrent calls on disjoint rows are safe.
+  void ScoreRows(const float* x, size_t n, float sigma, float* out) const override;
+
+  const NcsnMlpConfig& config() const { return weights_.config; }
+  const NcsnMlpWeights& weights() const { return weights_; }
+
+  static constexpr size_t kTileRows = 64;
+
+ private:
+  explicit NcsnMlp(NcsnMlpWeights weights);
+
+  NcsnMlpWeights weights_;
+  std::vector<size_t> widths_;  // in_0, out_0, ..., out_H
+  size_t max_width_ = 0;
+};
+
+}  // namespace sw

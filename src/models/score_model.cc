@@ -1,0 +1,39 @@
+#include "models/score_model.h"
+
+#include <cmath>
+#include <string>
+
+#include "core/thread_pool.h"
+
+namespace sw {
+
+namespace {
+// Rows per task: small enough to balance two to sixteen threads, large enough to amortise a task.
+constexpr size_t kRowsPerTask = 64;
+}  // namespace
+
+Status ScoreBatch(const ScoreModel& model, const float* x, size_t n, float sigma, float* out,
+                  ThreadPool* pool, size_t max_threads) {
+  if (n == 0) return InvalidArgument("the number of points must be positive");
+  if (!std::isfinite(sigma) || sigma < model.min_sigma() || (model.min_sigma() > 0 && sigma <= 0)) {
+    return InvalidArgument("sigma must be a finite number >= " + std::to_string(model.min_sigma()) +
+                           " (got " + std::to_string(sigma) + ")");
+  }
+  const size_t count = n * model.dim();
+  for (size_t i = 0; i < count; ++i) {
+    if (!std::isfinite(x[i])) {
+      return InvalidArgument("point " + std::to_string(i / model.dim()) +
+                             " has a non-finite value at index " + std::to_string(i % model.dim()));
+    }
+  }
+  const size_t dim = model.dim();
+  ForEachChunk(
+      pool, n, kRowsPerTask,
+      [&](size_t begin, size_t end) {
+        model.ScoreRows(x + begin * dim, end - begin, sigma, out + begin * dim);
+      },
+      max_threads);
+  return Status::Ok();
+}
+
+}  // namespace sw

@@ -1,0 +1,34 @@
+// ScoreModel: anything that gives s(x, σ) ≈ ∇x log p_σ(x), the score of the data distribution
+// convolved with N(0, σ² I). Samplers only see this interface.
+#pragma once
+
+#include <cstddef>
+
+#include "core/status.h"
+
+namespace sw {
+
+class ThreadPool;
+
+class ScoreModel {
+ public:
+  virtual ~ScoreModel() = default;
+
+  // Number of values per sample (e.g. 2 for points in the plane, 784 for 28×28 images).
+  virtual size_t dim() const = 0;
+
+  // Smallest σ the model accepts (0 for models with an exact σ = 0 score, > 0 for networks).
+  virtual float min_sigma() const = 0;
+
+  // out[n×dim] = s(x, sigma) row by row for x[n×dim]; out must not overlap x. A row's result
+  // depends only on that row (never on n or on other rows). Thread-safe: may run concurrently on
+  // disjoint rows. Inputs are validated by the caller (ScoreBatch); this is the hot path.
+  virtual void ScoreRows(const float* x, size_t n, float sigma, float* out) const = 0;
+};
+
+// Validates the arguments (finite x, finite sigma >= model.min_sigma()) and computes the score of
+// all rows, split into fixed chunks over `pool` (may be null) on at most max_threads threads.
+Status ScoreBatch(const ScoreModel& model, const float* x, size_t n, float sigma, float* out,
+                  ThreadPool* pool, size_t max_threads = 0);
+
+}  // namespace sw

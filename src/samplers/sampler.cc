@@ -1,0 +1,222 @@
+#include "samplers/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "core/philox.h"
+#include "core/thread_pool.h"
+#include "kernels/elementwise.h"
+
+namespace sw {
+
+namespace {
+
+// Chains per task. Fixed (never derived from the thread count), so the split is the same for any
+// number of threads; each chain's noise is keyed by its own index anyway.
+constexpr size_t kChainsPerTask = 64;
+// Largest n × dim of one run: two buffers of this many floats must fit a 32-bit WASM heap.
+constexpr size_t kMaxValues = size_t{1} << 26;
+
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& o) {
+  if (n == 0) return InvalidArgument("n (the number of samples) must be positive");
+  if (n > kMaxValues / model.dim()) {
+    return InvalidArgument("n × dim must be at most " + std::to_string(kMaxValues) + " values (got n = " +
+                           std::to_string(n) + ", dim = " + std::to_string(model.dim()) + ")");
+  }
+  if (o.kind != SamplerKind::kLangevin && o.kind != SamplerKind::kAnnealedLangevin) {
+    return InvalidArgument("unknown sampler kind");
+  }
+  if (o.sigmas.empty()) return InvalidArgument("the noise schedule (sigmas) is empty");
+  if (o.kind == SamplerKind::kLangevin && o.sigmas.size() != 1) {
+    return InvalidArgument("plain Langevin runs at exactly one noise level (got " +
+                           std::to_string(o.sigmas.size()) + ")");
+  }
+  for (size_t i = 0; i < o.sigmas.size(); ++i) {
+    const float s = o.sigmas[i];
+    if (!std::isfinite(s) || s < model.min_sigma() || (s <= 0 && o.kind == SamplerKind::kAnnealedLangevin)) {
+      return InvalidArgument("sigma " + std::to_string(i) + " = " + Num(s) + " must be finite and " +
+                             (o.kind == SamplerKind::kAnnealedLangevin ? "> 0" : ">= " + Num(model.min_sigma())));
+    }
+    if (i > 0 && !(s < o.sigmas[i - 1])) {
+      return InvalidArgument("sigmas must be strictly decreasing (sigma " + std::to_string(i) + " = " +
+                             Num(s) + " follows " + Num(o.sigmas[i - 1]) + ")");
+    }
+  }
+  if (o.steps_per_level <= 0) {
+    return InvalidArgument("steps per level must be a positive integer (got " +
+                           std::to_string(o.steps_per_level) + ")");
+  }
+  if (static_cast<int64_t>(o.steps_per_level) * o.sigmas.size() >= (int64_t{1} << 30)) {
+    return InvalidArgument("too many steps: levels × steps per level must be below 2^30");
+  }
+  if (!std::isfinite(o.step_size) || o.step_size <= 0) {
+    return InvalidArgument("the step size must be a finite number > 0 (got " + Num(o.step_size) + ")");
+  }
+  switch (o.init) {
+    case InitKind::kGaussian: break;
+    case InitKind::kUniform:
+      if (!std::isfinite(o.uniform_lo) || !std::isfinite(o.uniform_hi) || !(o.uniform_lo < o.uniform_hi)) {
+        return InvalidArgument("a uniform start needs finite lo < hi (got [" + Num(o.uniform_lo) + ", " +
+                               Num(o.uniform_hi) + "])");
+      }
+      break;
+    case InitKind::kGiven:
+      if (o.init_points.size() != n * model.dim()) {
+        return InvalidArgument("start points must hold n × dim = " + std::to_string(n * model.dim()) +
+                               " values (got " + std::to_string(o.init_points.size()) + ")");
+      }
+      for (float v : o.init_points) {
+        if (!std::isfinite(v)) return InvalidArgument("start points must be finite numbers");
+      }
+      break;
+    default: return InvalidArgument("unknown start (init) kind");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status GeometricSigmas(float sigma_max, float sigma_min, int levels, std::vector<float>* out) {
+  if (levels < 1) return InvalidArgument("levels must be a positive integer (got " + std::to_string(levels) + ")");
+  if (!std::isfinite(sigma_max) || !std::isfinite(sigma_min) || sigma_min <= 0 || sigma_min > sigma_max ||
+      (levels > 1 && sigma_min == sigma_max)) {
+    return InvalidArgument("a geometric schedule needs finite 0 < min < max (got max = " + Num(sigma_max) +
+                           ", min = " + Num(sigma_min) + ")");
+  }
+  std::vector<float> sigmas(levels);
+  const double ratio = std::log(double{sigma_min} / sigma_max);
+  for (int i = 0; i < levels; ++i) {
+    sigmas[i] = levels == 1 ? sigma_max : static_cast<float>(sigma_max * std::exp(ratio * i / (levels - 1)));
+  }
+  for (int i = 1; i < levels; ++i) {
+    if (!(sigmas[i] < sigmas[i - 1])) {
+      return InvalidArgument("max and min are too close for " + std::to_string(levels) +
+                             " distinct float levels");
+    }
+  }
+  *out = std::move(sigmas);
+  return Status::Ok();
+}
+
+Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOptions& options,
+                          ThreadPool* pool, size_t max_threads, std::unique_ptr<SamplerRun>* out) {
+  SW_RETURN_IF_ERROR(ValidateOptions(*model, n, options));
+  std::unique_ptr<SamplerRun> run(new SamplerRun());
+  run->model_ = model;
+  run->pool_ = pool;
+  run->max_threads_ = max_threads;
+  run->n_ = n;
+  run->options_ = options;
+  run->options_.init_points.clear();
+  run->options_.init_points.shrink_to_fit();
+  run->total_steps_ = static_cast<int>(options.sigmas.size()) * options.steps_per_level + (options.denoise ? 1 : 0);
+  const size_t dim = model->dim();
+  run->x_.resize(n * dim);
+  run->next_.resize(n * dim);
+  float* x = run->x_.data();
+  // Gaussian start: N(0, sigma_1^2 I), or N(0, I) for a plain Langevin run at sigma = 0.
+  const float init_std = options.sigmas[0] > 0 ? options.sigmas[0] : 1.0f;
+  ForEachChunk(pool, n, kChainsPerTask, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      float* xi = x + i * dim;
+      switch (options.init) {
+        case InitKind::kGaussian:
+          FillNormal(options.seed, RandomStream::kInit, i, 0, xi, dim);
+          for (size_t j = 0; j < dim; ++j) xi[j] *= init_std;
+          break;
+        case InitKind::kUniform:
+          FillUniform(options.seed, RandomStream::kInit, i, options.uniform_lo, options.uniform_hi, xi, dim);
+          break;
+        case InitKind::kGiven:
+          std::copy(&options.init_points[i * dim], &options.init_points[(i + 1) * dim], xi);
+          break;
+      }
+    }
+  }, max_threads);
+  *out = std::move(run);
+  return Status::Ok();
+}
+
+int SamplerRun::level() const {
+  return std::min<int>(steps_done_ / options_.steps_per_level, static_cast<int>(options_.sigmas.size()));
+}
+
+Status SamplerRun::Step(int max_steps) {
+  if (max_steps <= 0) return InvalidArgument("max_steps must be positive");
+  for (int i = 0; i < max_steps && !done(); ++i) {
+    SW_RETURN_IF_ERROR(RunStep(steps_done_));
+    ++steps_done_;
+  }
+  return Status::Ok();
+}
+
+// One step of every chain: the score at the current level, then the drift and noise update,
+// written to next_ and committed only if every value stayed finite.
+Status SamplerRun::RunStep(int step) {
+  const int levels = static_cast<int>(options_.sigmas.size());
+  const bool denoising = step >= levels * options_.steps_per_level;
+  const int level = denoising ? levels - 1 : step / options_.steps_per_level;
+  const float sigma = options_.sigmas[level];
+  float drift, noise;  // x <- x + drift * s + noise * z
+  if (denoising) {
+    drift = sigma * sigma;
+    noise = 0;
+  } else if (options_.kind == SamplerKind::kLangevin) {
+    drift = options_.step_size;
+    noise = std::sqrt(2 * options_.step_size);
+  } else {
+    const float sigma_l = options_.sigmas.back();
+    const float alpha = options_.step_size * (sigma / sigma_l) * (sigma / sigma_l);
+    drift = alpha / 2;
+    noise = std::sqrt(alpha);
+  }
+  const size_t dim = model_->dim();
+  const size_t num_tasks = (n_ + kChainsPerTask - 1) / kChainsPerTask;
+  std::vector<char> diverged(num_tasks, 0);
+  ForEachChunk(pool_, n_, kChainsPerTask, [&](size_t begin, size_t end) {
+    const size_t count = (end - begin) * dim;
+    std::vector<float> score(count), z(count);
+    model_->ScoreRows(&x_[begin * dim], end - begin, sigma, score.data());
+    if (noise != 0) {
+      for (size_t i = begin; i < end; ++i) {
+        FillNormal(options_.seed, RandomStream::kLangevinNoise, i, static_cast<uint32_t>(step),
+                   &z[(i - begin) * dim], dim);
+      }
+    }
+    float* next = &next_[begin * dim];
+    std::copy(&x_[begin * dim], &x_[end * dim], next);
+    f32_langevin_update(next, score.data(), z.data(), drift, noise, count);
+    for (size_t i = 0; i < count; ++i) {
+      if (!std::isfinite(next[i])) {
+        diverged[begin / kChainsPerTask] = 1;
+        break;
+      }
+    }
+  }, max_threads_);
+  if (std::find(diverged.begin(), diverged.end(), 1) != diverged.end()) {
+    return InvalidArgument("the chains diverged to non-finite values at step " + std::to_string(step) +
+                           " (level " + std::to_string(level) + ", sigma " + Num(sigma) +
+                           "): use a smaller step size");
+  }
+  x_.swap(next_);
+  return Status::Ok();
+}
+
+Status Sample(const ScoreModel& model, size_t n, const SamplerOptions& options, ThreadPool* pool,
+              size_t max_threads, std::vector<float>* out) {
+  std::unique_ptr<SamplerRun> run;
+  SW_RETURN_IF_ERROR(SamplerRun::Create(&model, n, options, pool, max_threads, &run));
+  SW_RETURN_IF_ERROR(run->Step(run->total_steps()));
+  *out = run->samples();
+  return Status::Ok();
+}
+
+}  // namespace sw

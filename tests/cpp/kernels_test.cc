@@ -1,0 +1,433 @@
+// Tests of the SIMD kernels (kernels/dense.h, kernels/elementwise.h) against their scalar
+// references (kernels/reference.h) and, for f32_dense, against Eigen.
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "kernels/dense.h"
+#include "kernels/elementwise.h"
+#include "kernels/reference.h"
+
+namespace sw {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kEps = std::numeric_limits<float>::epsilon();
+
+// Sizes below, at and above every vector width (4, 8, 16 lanes) and the dense tile widths.
+const size_t kSizes[] = {1, 3, 4, 5, 7, 8, 16, 17, 33, 255};
+
+// Deterministic uniform floats in [lo, hi) (splitmix64), the same in every build.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  float Uniform(float lo, float hi) {
+    state_ += 0x9E3779B97F4A7C15ull;
+    uint64_t z = state_;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return lo + (hi - lo) * static_cast<float>(z >> 40) * (1.0f / 16777216.0f);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+// A buffer of n floats starting one float past a 16-byte boundary, followed by guard values that
+// a kernel must not touch.
+class Buffer {
+ public:
+  static constexpr size_t kGuard = 17;
+  explicit Buffer(size_t n, float fill = 0.0f) : n_(n), storage_(n + kGuard + 8, kGuardValue) {
+    std::fill(data(), data() + n, fill);
+  }
+  float* data() { return Aligned() + 1; }
+  const float* data() const { return const_cast<Buffer*>(this)->data(); }
+  size_t size() const { return n_; }
+  float& operator[](size_t i) { return data()[i]; }
+  float operator[](size_t i) const { return data()[i]; }
+  void FillUniform(Rng& rng, float lo, float hi) {
+    for (size_t i = 0; i < n_; ++i) data()[i] = rng.Uniform(lo, hi);
+  }
+  bool GuardsIntact() const {
+    for (size_t i = 0; i < kGuard; ++i) {
+      if (data()[n_ + i] != kGuardValue) return false;
+    }
+    return true;
+  }
+
+ private:
+  static constexpr float kGuardValue = -12345.0f;
+  float* Aligned() {
+    const uintptr_t p = reinterpret_cast<uintptr_t>(storage_.data());
+    return storage_.data() + ((16 - p % 16) % 16) / sizeof(float);
+  }
+  size_t n_;
+  std::vector<float> storage_;
+};
+
+// |actual - expected| <= atol + rtol * |expected|, with matching NaNs and infinities.
+::testing::AssertionResult Near(float actual, float expected, float rtol, float atol) {
+  if (std::isnan(expected) || std::isnan(actual)) {
+    if (std::isnan(expected) && std::isnan(actual)) return ::testing::AssertionSuccess();
+  } else if (std::isinf(expected) || std::isinf(actual)) {
+    if (actual == expected) return ::testing::AssertionSuccess();
+  } else if (std::fabs(actual - expected) <= atol + rtol * std::fabs(expected)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "actual " << actual << " vs expected " << expected
+                                       << " (rtol " << rtol << ", atol " << atol << ")";
+}
+
+// ------------------------------------------------------------------------------------------------
+// f32_dense
+
+struct DenseCase {
+  size_t batch, in, out;
+  bool with_bias;
+  Activation act;
+};
+
+std::string Name(const DenseCase& c) {
+  return std::to_string(c.batch) + "x" + std::to_string(c.in) + "->" + std::to_string(c.out) +
+         (c.with_bias ? " bias" : " no-bias") + (c.act == Activation::kSilu ? " silu" : " none");
+}
+
+struct DenseData {
+  DenseData(const DenseCase& c, uint64_t seed)
+      : x(c.batch * c.in), w(c.in * c.out), bias(c.out), y(c.batch * c.out, kNaN) {
+    Rng rng(seed);
+    x.FillUniform(rng, -1.0f, 1.0f);
+    w.FillUniform(rng, -1.0f, 1.0f);
+    bias.FillUniform(rng, -1.0f, 1.0f);
+  }
+  Buffer x, w, bias, y;
+};
+
+// Error bound for one output: float summation over `in` terms is within about in * eps of the sum
+// of magnitudes; SiLU's slope is at most 1.1 and it adds a few ulp of its own.
+float DenseTolerance(float magnitude, float expected, size_t in) {
+  return 1.1f * (2.0f * in + 4.0f) * kEps * magnitude + 8.0f * kEps * std::fabs(expected);
+}
+
+// sum_i |x||w| + |bias| for each output, the scale of its rounding error.
+std::vector<float> Magnitudes(const DenseCase& c, const DenseData& d) {
+  std::vector<float> ax(d.x.data(), d.x.data() + d.x.size());
+  std::vector<float> aw(d.w.data(), d.w.data() + d.w.size());
+  std::vector<float> ab(d.bias.data(), d.bias.data() + d.bias.size());
+  for (float& v : ax) v = std::fabs(v);
+  for (float& v : aw) v = std::fabs(v);
+  for (float& v : ab) v = std::fabs(v);
+  std::vector<float> mag(c.batch * c.out);
+  reference::dense(ax.data(), aw.data(), c.with_bias ? ab.data() : nullptr, mag.data(), c.batch,
+                   c.in, c.out, Activation::kNone);
+  return mag;
+}
+
+// Eigen's product, the independent reference: y = act(x W + b).
+std::vector<float> EigenDense(const DenseCase& c, const DenseData& d) {
+  using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Eigen::Map<const Matrix> x(d.x.data(), c.batch, c.in);
+  const Eigen::Map<const Matrix> w(d.w.data(), c.in, c.out);
+  std::vector<float> y(c.batch * c.out);
+  Eigen::Map<Matrix> ym(y.data(), c.batch, c.out);
+  ym.noalias() = x * w;
+  if (c.with_bias) {
+    const Eigen::Map<const Eigen::RowVectorXf> b(d.bias.data(), c.out);
+    ym.rowwise() += b;
+  }
+  if (c.act == Activation::kSilu) {
+    for (float& v : y) v = reference::silu(v);
+  }
+  return y;
+}
+
+std::vector<DenseCase> AllDenseCases() {
+  std::vector<DenseCase> cases;
+  size_t n = 0;
+  for (size_t batch : kSizes) {
+    for (size_t in : kSizes) {
+      for (size_t out : kSizes) {
+        const Activation act = (n % 2) ? Activation::kSilu : Activation::kNone;
+        cases.push_back({batch, in, out, /*with_bias=*/n % 3 != 0, act});
+        ++n;
+      }
+    }
+  }
+  return cases;
+}
+
+TEST(F32Dense, MatchesReferenceAndEigenOverOddShapes) {
+  uint64_t seed = 1;
+  for (const DenseCase& c : AllDenseCases()) {
+    SCOPED_TRACE(Name(c));
+    DenseData d(c, seed++);
+    f32_dense(d.x.data(), d.w.data(), c.with_bias ? d.bias.data() : nullptr, d.y.data(), c.batch,
+              c.in, c.out, c.act);
+    ASSERT_TRUE(d.y.GuardsIntact()) << "wrote past the end of y";
+
+    std::vector<float> ref(c.batch * c.out);
+    reference::dense(d.x.data(), d.w.data(), c.with_bias ? d.bias.data() : nullptr, ref.data(),
+                     c.batch, c.in, c.out, c.act);
+    const std::vector<float> eigen = EigenDense(c, d);
+    const std::vector<float> mag = Magnitudes(c, d);
+    for (size_t i = 0; i < ref.size(); ++i) {
+      const float tol = DenseTolerance(mag[i], ref[i], c.in);
+      ASSERT_TRUE(Near(d.y[i], ref[i], 0.0f, tol)) << "reference, element " << i;
+      ASSERT_TRUE(Near(d.y[i], eigen[i], 0.0f, tol)) << "Eigen, element " << i;
+    }
+  }
+}
+
+TEST(F32Dense, ZeroInputsGiveActivationOfBias) {
+  // in == 0: the sum is empty, so y = act(bias); batch == 0 and out == 0 write nothing.
+  const DenseCase c{5, 0, 17, true, Activation::kSilu};
+  DenseData d(c, 7);
+  f32_dense(d.x.data(), d.w.data(), d.bias.data(), d.y.data(), c.batch, 0, c.out, c.act);
+  for (size_t b = 0; b < c.batch; ++b) {
+    for (size_t o = 0; o < c.out; ++o) {
+      EXPECT_TRUE(Near(d.y[b * c.out + o], reference::silu(d.bias[o]), 2e-6f, 0.0f));
+    }
+  }
+  Buffer untouched(4, 3.0f);
+  f32_dense(d.x.data(), d.w.data(), nullptr, untouched.data(), 0, 3, 4, Activation::kNone);
+  f32_dense(d.x.data(), d.w.data(), nullptr, untouched.data(), 1, 3, 0, Activation::kNone);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(untouched[i], 3.0f);
+}
+
+TEST(F32Dense, KnownSmallProduct) {
+  // [1 2; 3 4] · [1 0 -1; 0 1 2] + [0.5 0 -1], checked by hand.
+  const float x[] = {1, 2, 3, 4};
+  const float w[] = {1, 0, -1, 0, 1, 2};
+  const float b[] = {0.5f, 0, -1};
+  float y[6];
+  f32_dense(x, w, b, y, 2, 2, 3, Activation::kNone);
+  const float expected[] = {1.5f, 2, 2, 3.5f, 4, 4};
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(y[i], expected[i]) << i;
+}
+
+// Each output row must be bit-identical whether computed in one call of the whole batch, one row
+// at a time, or in uneven chunks (as threads splitting the batch would).
+TEST(F32Dense, RowsAreBitIdenticalHoweverTheBatchIsSplit) {
+  const size_t kSplits[][6] = {{1, 1, 1, 1, 1, 1}, {2, 3, 5, 7, 11, 13}, {6, 1, 4, 9, 8, 16}};
+  for (const DenseCase c :
+       {DenseCase{255, 33, 17, true, Activation::kSilu}, DenseCase{64, 255, 33, false, Activation::kNone},
+        DenseCase{37, 17, 255, true, Activation::kNone}, DenseCase{23, 128, 130, true, Activation::kSilu}}) {
+    SCOPED_TRACE(Name(c));
+    DenseData d(c, 99);
+    const float* bias = c.with_bias ? d.bias.data() : nullptr;
+    f32_dense(d.x.data(), d.w.data(), bias, d.y.data(), c.batch, c.in, c.out, c.act);
+    for (const auto& split : kSplits) {
+      std::vector<float> y(c.batch * c.out, kNaN);
+      size_t r0 = 0;
+      for (size_t s = 0; r0 < c.batch; s = (s + 1) % 6) {
+        const size_t rows = std::min(split[s], c.batch - r0);
+        f32_dense(d.x.data() + r0 * c.in, d.w.data(), bias, y.data() + r0 * c.out, rows, c.in,
+                  c.out, c.act);
+        r0 += rows;
+      }
+      for (size_t b = 0; b < c.batch; ++b) {
+        ASSERT_EQ(0, std::memcmp(d.y.data() + b * c.out, y.data() + b * c.out,
+                                 c.out * sizeof(float)))
+            << "row " << b << " with chunks starting " << split[0] << "," << split[1];
+      }
+    }
+  }
+}
+
+TEST(F32Dense, PropagatesNonFiniteInputs) {
+  const DenseCase c{3, 5, 7, true, Activation::kNone};
+  DenseData d(c, 3);
+  d.x[1 * c.in + 2] = kNaN;  // row 1 all NaN
+  d.x[2 * c.in + 0] = kInf;  // row 2: ±inf by the sign of w[0][o]
+  f32_dense(d.x.data(), d.w.data(), d.bias.data(), d.y.data(), c.batch, c.in, c.out, c.act);
+  for (size_t o = 0; o < c.out; ++o) {
+    EXPECT_TRUE(std::isfinite(d.y[o]));
+    EXPECT_TRUE(std::isnan(d.y[c.out + o]));
+    EXPECT_EQ(d.y[2 * c.out + o], d.w[o] > 0 ? kInf : -kInf);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Elementwise kernels: one list drives the tests.
+
+struct UnaryKernel {
+  const char* name;
+  void (*simd)(const float* x, float* y, size_t n);
+  float (*ref)(float x);
+  float rtol;  // relative to the reference; the absolute tolerance is the smallest normal float
+};
+
+const UnaryKernel kUnaryKernels[] = {
+    {"f32_silu", f32_silu, [](float x) { return reference::silu(x); }, 1e-6f},
+    {"f32_scale_by_minus_1_5", [](const float* x, float* y, size_t n) { f32_scale(x, -1.5f, y, n); },
+     [](float x) {
+       float y;
+       reference::scale(&x, -1.5f, &y, 1);
+       return y;
+     },
+     0.0f},
+    {"f32_scale_by_zero", [](const float* x, float* y, size_t n) { f32_scale(x, 0.0f, y, n); },
+     [](float x) { return 0.0f * x; }, 0.0f},
+};
+
+class UnaryKernelTest : public ::testing::TestWithParam<UnaryKernel> {};
+
+INSTANTIATE_TEST_SUITE_P(Kernels, UnaryKernelTest, ::testing::ValuesIn(kUnaryKernels),
+                         [](const ::testing::TestParamInfo<UnaryKernel>& info) {
+                           return std::string(info.param.name);
+                         });
+
+void ExpectMatchesReference(const UnaryKernel& k, const float* x, const float* y, size_t n) {
+  const float atol = std::numeric_limits<float>::min();
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_TRUE(Near(y[i], k.ref(x[i]), k.rtol, atol)) << k.name << "(" << x[i] << "), i=" << i;
+  }
+}
+
+TEST_P(UnaryKernelTest, OddSizesMisalignedAndInPlace) {
+  const UnaryKernel& k = GetParam();
+  Rng rng(11);
+  std::vector<size_t> sizes(std::begin(kSizes), std::end(kSizes));
+  sizes.insert(sizes.end(), {0, 2, 15, 31, 1000});
+  for (size_t n : sizes) {
+    SCOPED_TRACE(n);
+    Buffer x(n), y(n, kNaN);
+    x.FillUniform(rng, -20.0f, 20.0f);
+    k.simd(x.data(), y.data(), n);
+    EXPECT_TRUE(y.GuardsIntact());
+    ExpectMatchesReference(k, x.data(), y.data(), n);
+
+    Buffer inplace(n);
+    std::copy(x.data(), x.data() + n, inplace.data());
+    k.simd(inplace.data(), inplace.data(), n);
+    EXPECT_TRUE(inplace.GuardsIntact());
+    EXPECT_EQ(0, std::memcmp(inplace.data(), y.data(), n * sizeof(float))) << "in-place differs";
+  }
+}
+
+TEST_P(UnaryKernelTest, SpecialValuesInEveryLanePosition) {
+  const UnaryKernel& k = GetParam();
+  const float specials[] = {0.0f,   -0.0f,   kInf,    -kInf,  kNaN,    -kNaN,  100.0f, -100.0f,
+                            88.5f,  -88.5f,  -90.0f,  -104.f, 1e-30f,  -1e-30f, 1e-45f, 3e38f,
+                            -3e38f, 1.0f,    -1.0f};
+  const size_t count = sizeof(specials) / sizeof(specials[0]);
+  // Shifting the specials through a 37-element array puts each one in every lane and in the tail.
+  for (size_t shift = 0; shift < 17; ++shift) {
+    Buffer x(count + shift, 0.5f), y(count + shift);
+    std::copy(specials, specials + count, x.data() + shift);
+    k.simd(x.data(), y.data(), x.size());
+    ExpectMatchesReference(k, x.data(), y.data(), x.size());
+  }
+}
+
+TEST(F32Silu, SignsAndLimits) {
+  const float x[] = {-kInf, kInf, kNaN, -0.0f, 0.0f, -100.0f, 100.0f, -1000.0f};
+  float y[8];
+  f32_silu(x, y, 8);
+  EXPECT_EQ(y[0], 0.0f);
+  EXPECT_EQ(y[1], kInf);
+  EXPECT_TRUE(std::isnan(y[2]));
+  EXPECT_EQ(y[3], 0.0f);
+  EXPECT_TRUE(std::signbit(y[3]));
+  EXPECT_EQ(y[4], 0.0f);
+  EXPECT_LE(std::fabs(y[5]), 1e-40f);
+  EXPECT_EQ(y[6], 100.0f);
+  EXPECT_EQ(y[7], 0.0f);
+}
+
+TEST(F32Silu, RelativeErrorBelowOnePpmOverTheRange) {
+  // A dense sweep of [-110, 110] plus small magnitudes, against the double-precision reference.
+  std::vector<float> x;
+  for (float v = -110.0f; v <= 110.0f; v += 0.0037f) x.push_back(v);
+  for (float v = 1e-20f; v < 1.0f; v *= 1.7f) {
+    x.push_back(v);
+    x.push_back(-v);
+  }
+  std::vector<float> y(x.size());
+  f32_silu(x.data(), y.data(), x.size());
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float ref = reference::silu(x[i]);
+    if (std::fabs(ref) < std::numeric_limits<float>::min()) {
+      EXPECT_LE(std::fabs(y[i]), 1e-36f) << x[i];  // underflow region: denormal or zero
+      continue;
+    }
+    worst = std::max(worst, std::fabs(static_cast<double>(y[i]) - ref) / std::fabs(ref));
+  }
+  EXPECT_LT(worst, 1e-6) << "worst relative error";
+}
+
+TEST(F32Scale, IsExactlyOneMultiplication) {
+  const size_t n = 255;
+  Buffer x(n), y(n);
+  Rng rng(5);
+  x.FillUniform(rng, -1e30f, 1e30f);
+  for (float a : {0.0f, -0.0f, 1.0f, -3.25f, 1e10f, kInf, kNaN}) {
+    f32_scale(x.data(), a, y.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      const float expected = a * x[i];
+      if (std::isnan(expected)) {
+        EXPECT_TRUE(std::isnan(y[i]));
+      } else {
+        EXPECT_EQ(0, std::memcmp(&expected, &y[i], sizeof(float))) << a << " * " << x[i];
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// f32_langevin_update
+
+TEST(F32LangevinUpdate, MatchesReferenceOverOddSizesMisaligned) {
+  Rng rng(21);
+  std::vector<size_t> sizes(std::begin(kSizes), std::end(kSizes));
+  sizes.insert(sizes.end(), {0, 2, 1000});
+  for (size_t n : sizes) {
+    SCOPED_TRACE(n);
+    Buffer x(n), s(n), z(n);
+    x.FillUniform(rng, -3.0f, 3.0f);
+    s.FillUniform(rng, -3.0f, 3.0f);
+    z.FillUniform(rng, -3.0f, 3.0f);
+    std::vector<float> expected(x.data(), x.data() + n);
+    const float a = 0.0123f, b = -0.457f;
+    reference::langevin_update(expected.data(), s.data(), z.data(), a, b, n);
+    f32_langevin_update(x.data(), s.data(), z.data(), a, b, n);
+    EXPECT_TRUE(x.GuardsIntact());
+    for (size_t i = 0; i < n; ++i) {
+      // a*s + b*z may be fused: a few ulp of |x| + |a s| + |b z|.
+      const float scale = std::fabs(expected[i]) + std::fabs(a * s[i]) + std::fabs(b * z[i]);
+      ASSERT_TRUE(Near(x[i], expected[i], 0.0f, 4 * kEps * scale)) << i;
+    }
+  }
+}
+
+TEST(F32LangevinUpdate, ZeroStepIsIdentityAndNonFinitePropagates) {
+  const size_t n = 17;
+  Buffer x(n), s(n), z(n);
+  Rng rng(4);
+  x.FillUniform(rng, -1, 1);
+  s.FillUniform(rng, -1, 1);
+  z.FillUniform(rng, -1, 1);
+  std::vector<float> before(x.data(), x.data() + n);
+  f32_langevin_update(x.data(), s.data(), z.data(), 0.0f, 0.0f, n);
+  EXPECT_EQ(0, std::memcmp(before.data(), x.data(), n * sizeof(float)));
+
+  s[3] = kNaN;
+  z[16] = kInf;
+  f32_langevin_update(x.data(), s.data(), z.data(), 0.5f, 2.0f, n);
+  EXPECT_TRUE(std::isnan(x[3]));
+  EXPECT_EQ(x[16], kInf);
+  EXPECT_TRUE(std::isfinite(x[0]));
+}
+
+}  // namespace
+}  // namespace sw

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every test of the project, in the order a failure is cheapest to see: the C++ core natively, the
+# same core tests compiled to WebAssembly under Node, then the npm package (from its packed tarball)
+# under Node's test runner and in Chromium. `npm test` runs this; CI runs it through README's command.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=$(nproc)
+
+echo "== native build and GoogleTest"
+cmake -S . -B build/native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C build/native -j"$jobs"
+ctest --test-dir build/native --output-on-failure -j"$jobs"
+
+echo "== benchmark smoke run (native; figures are not checked here)"
+build/native/bench/score_bench --quick >/dev/null
+
+echo "== WebAssembly build (both flavours) and the core tests in WASM"
+bash wasm/build.sh -j"$jobs"
+ninja -C build/wasm-threads -j"$jobs" core_tests
+ctest --test-dir build/wasm-threads --output-on-failure
+
+echo "== the npm package: Node and Chromium"
+bash tests/run-js.sh
