@@ -11,8 +11,8 @@ namespace bench {
 
 // What every benchmark receives.
 struct Context {
-  bool quick = false;         // --quick: short warm-up and few repetitions (CI smoke run)
-  double peak_gflops = 0.0;   // SIMD peak measured at startup in this process, for ratios
+  bool quick = false;        // --quick: short warm-up and few repetitions (CI smoke run)
+  double peak_gflops = 0.0;  // SIMD peak measured at startup in this process, for ratios
 };
 
 using BenchFn = void (*)(const Context&);
@@ -55,7 +55,7 @@ void DoNotOptimize(float value);
 }  // namespace sw
 
 // Defines and registers a benchmark: SW_BENCHMARK(Name) { ... uses ctx ... }
-#define SW_BENCHMARK(NAME)                                                   \
-  static void NAME(const ::sw::bench::Context& ctx);                         \
+#define SW_BENCHMARK(NAME)                                                  \
+  static void NAME(const ::sw::bench::Context& ctx);                        \
   static const bool NAME##_registered = ::sw::bench::Register(#NAME, NAME); \
   static void NAME(const ::sw::bench::Context& ctx)

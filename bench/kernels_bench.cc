@@ -1,4 +1,6 @@
 // Benchmarks of the SIMD kernels against their scalar references (kernels/reference.h).
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -45,7 +47,6 @@ SW_BENCHMARK(f32_dense) {
                              bias = Filled(s.out, 3);
     std::vector<float> y(s.batch * s.out);
     const double flops = 2.0 * s.batch * s.in * s.out;
-    // About 0.2 GFLOP per timed repetition keeps each shape at a comparable total time.
     // Repeat small shapes so that one timed run takes at least about 10 ms.
     const int iters = static_cast<int>(std::max(1.0, 1e8 / flops));
     const PeakRelative timing = TimeRelativeToPeak(
@@ -83,7 +84,8 @@ struct ElementwiseCase {
 const ElementwiseCase kElementwise[] = {
     {"f32_silu", [](float* x, const float* s, const float*, size_t n) { f32_silu(s, x, n); },
      [](float* x, const float* s, const float*, size_t n) { reference::silu(s, x, n); }},
-    {"f32_scale", [](float* x, const float* s, const float*, size_t n) { f32_scale(s, 0.5f, x, n); },
+    {"f32_scale",
+     [](float* x, const float* s, const float*, size_t n) { f32_scale(s, 0.5f, x, n); },
      [](float* x, const float* s, const float*, size_t n) { reference::scale(s, 0.5f, x, n); }},
     {"f32_langevin_update",
      [](float* x, const float* s, const float* z, size_t n) {

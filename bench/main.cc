@@ -30,8 +30,7 @@ bool Register(const char* name, BenchFn fn) {
 }
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 double MedianSeconds(const std::function<void()>& fn, int reps, double warmup_s) {
@@ -80,8 +79,9 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       ctx.quick = true;
     } else if (std::strcmp(argv[i], "--help") == 0 || argv[i][0] == '-') {
-      std::printf("usage: score_bench [--quick] [filter]\n  runs benchmarks whose name contains "
-                  "filter; --quick: short warm-up, few repetitions\nbenchmarks:\n");
+      std::printf(
+          "usage: score_bench [--quick] [filter]\n  runs benchmarks whose name contains "
+          "filter; --quick: short warm-up, few repetitions\nbenchmarks:\n");
       for (const auto& entry : sw::bench::Registry()) std::printf("  %s\n", entry.first.c_str());
       return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
     } else {

@@ -8,7 +8,7 @@
 
 #undef HWY_TARGET_INCLUDE
 // bench/ is not an include directory: the path is found through src/, which is.
-#define HWY_TARGET_INCLUDE "../bench/peak.cc"
+#define HWY_TARGET_INCLUDE "peak.cc"
 #include "kernels/dispatch.h"
 
 HWY_BEFORE_NAMESPACE();

@@ -4,6 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+export NODE_PATH=/usr/share/nodejs  # Debian's emcc imports acorn from there
 bash wasm/build.sh
 ninja -C build/wasm-threads score_bench
 echo "== WebAssembly (SIMD + threads, Node)"

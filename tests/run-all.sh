@@ -6,6 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=$(nproc)
+export NODE_PATH=/usr/share/nodejs  # Debian's emcc imports acorn from there
 
 echo "== native build and GoogleTest"
 cmake -S . -B build/native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -1,28 +1,29 @@
-// Highway SIMD body of f32_dense (kernels/dense.h): a register-blocked GEMM micro-kernel with a
-// fused bias + activation epilogue.
+// Highway SIMD body of f32_dense (kernels/dense.h): a register-blocked GEMM micro-kernel.
 //
-// Layout of the work. The output columns are cut into panels of kMaxCols vectors; each tile
-// computes kRows rows × one panel entirely in registers, over the whole K (= in) dimension:
+// The output columns are cut into panels of kMaxCols vectors. A tile computes kRows rows × one
+// panel in registers over the whole of k (= in):
 //   acc[r][c] = bias;  for k: acc[r][c] = MulAdd(broadcast(x[r][k]), W[k][panel c], acc[r][c]);
-//   y = act(acc).
-// When the batch has more than one row block, W is copied panel by panel into a contiguous,
-// aligned scratch ("packing"), a block of panels at a time sized to stay in L2, and every row block
-// sweeps that block: W is then read from L1/L2 at unit stride instead of with stride `out` (which
-// for out = 1024 maps every k onto the same L1 set). The last, partial panel is always packed,
-// zero-padded to whole vectors, so column tails run the same vector code.
+// then stores it; the activation follows as a pass over each row block's outputs while they are in
+// L1. x is first copied into row blocks with their rows interleaved, so that a tile reads its kRows
+// inputs for one k from a single pointer. When the batch has more than one row block, W is packed
+// too: a block of panels at a time (sized to stay in L2) is copied into contiguous, aligned scratch
+// that every row block then sweeps, instead of reading W with stride `out` (which for out = 1024
+// maps every k onto the same L1 set). The last, partial panel is always packed, zero-padded to
+// whole vectors, so column tails run the same vector code. A single row (batch 1) streams W row by
+// row instead (DenseRow), since there is no reuse of W for a register tile to exploit.
 //
 // Determinism: every output element is bias (or 0), then MulAdd over k = 0..in-1 in order, then
-// the epilogue, in every tile shape and whether W was packed or not. Which tile handles a row
-// depends on the batch, but its result does not: rows are bit-identical however callers split the
-// batch.
+// the activation, in every tile shape, with W packed or not, and in DenseRow. Which path handles a
+// row depends on the batch, but its result does not: rows are bit-identical however callers split
+// the batch.
+#include "kernels/dense.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <utility>
 #include <vector>
-
-#include "kernels/dense.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/dense.cc"
@@ -41,38 +42,30 @@ using VF = hn::Vec<DF>;
 // 32 registers: 24 accumulators + 4 W vectors + broadcast.
 constexpr size_t kMaxRows = 6;
 constexpr size_t kMaxCols = 4;
-#elif HWY_TARGET == HWY_WASM
-// V8 maps WASM SIMD onto 16 xmm registers and keeps one as scratch; without FMA each MulAdd also
-// needs a temporary.
-#ifdef TUNE_R
-constexpr size_t kMaxRows = TUNE_R;
-constexpr size_t kMaxCols = TUNE_C;
+#elif HWY_TARGET == HWY_AVX2
+// 16 registers with FMA: 12 accumulators + 3 W vectors + broadcast.
+constexpr size_t kMaxRows = 4;
+constexpr size_t kMaxCols = 3;
 #else
+// 16 registers without FMA (WASM, SSE4, SSSE3; V8 also keeps one xmm register as scratch): each
+// MulAdd needs a temporary, so 10 accumulators + 2 W vectors + broadcast + temporary. Measured
+// in V8 on Zen 4 against 4x3, 3x4, 6x2 (these spill), 4x2, 3x3, 2x4 (slower): 5x2 is fastest.
 constexpr size_t kMaxRows = 5;
 constexpr size_t kMaxCols = 2;
 #endif
-#else
-// 16 registers with FMA (AVX2) or without (SSE4, EMU128).
-constexpr size_t kMaxRows = 4;
-constexpr size_t kMaxCols = 3;
-#endif
-
-// Vectors of columns in the tiles of a single-row call (a matrix-vector product): with one row
-// there is no reuse of W to keep in registers, so they all go to accumulators.
-constexpr size_t kRowVectors = 8;
 
 // Bytes of packed W kept per block of panels: about half of a 512 KiB-1 MiB L2.
 constexpr size_t kPackBlockBytes = 256 * 1024;
 
 struct TileArgs {
-  const float* x;     // the tile's rows interleaved: x[r][k] at x + k * kRows + r
-  const float* w;     // the panel: W[k][c] at w + k * w_stride + c, whole vectors readable
+  const float* x;  // the tile's rows interleaved: x[r][k] at x + k * kRows + r
+  const float* w;  // the panel: W[k][c] at w + k * w_stride + c, whole vectors readable
   size_t w_stride;
   const float* bias;  // the panel's bias, whole vectors readable; nullptr for zeros
   float* y;           // first output of the tile; rows are `out` apart
   size_t in;
   size_t out;
-  size_t cols;        // valid columns of the panel (the rest are zero padding)
+  size_t cols;  // valid columns of the panel (the rest are zero padding)
 };
 
 // Calls f(integral_constant<size_t, i>) for i = 0..kN-1. The tile loops go through this so that
@@ -147,15 +140,6 @@ constexpr std::array<std::array<TileFn, kMaxCols>, kMaxRows> TileTable(
 constexpr std::array<std::array<TileFn, kMaxCols>, kMaxRows> kTiles =
     TileTable(std::make_index_sequence<kMaxRows>());
 
-template <size_t... kVectorsMinus1>
-constexpr std::array<TileFn, kRowVectors> RowTileTable(std::index_sequence<kVectorsMinus1...>) {
-  return {{&Tile<1, kVectorsMinus1 + 1>...}};
-}
-
-// kRowTiles[vectors - 1]: the wide single-row tiles.
-constexpr std::array<TileFn, kRowVectors> kRowTiles =
-    RowTileTable(std::make_index_sequence<kRowVectors>());
-
 // Scratch buffers reused across calls, one set per thread (callers run f32_dense on several
 // threads at once).
 struct Scratch {
@@ -165,22 +149,27 @@ struct Scratch {
   std::vector<std::pair<const float*, size_t>> panels;  // each panel's W and row stride
 };
 
-// Returns p rounded up to a multiple of `bytes`.
+// Returns p advanced to the next multiple of `bytes` (p is float-aligned, so that is whole floats).
 float* AlignUp(float* p, size_t bytes) {
-  const uintptr_t u = reinterpret_cast<uintptr_t>(p);
-  return reinterpret_cast<float*>((u + bytes - 1) / bytes * bytes);
+  const size_t misalignment = reinterpret_cast<uintptr_t>(p) % bytes;
+  return misalignment == 0 ? p : p + (bytes - misalignment) / sizeof(float);
 }
 
 // Copies x into row blocks of kMaxRows (the last may be shorter), each block's rows interleaved:
-// x[r0 + r][k] at dst[r0 * in + k * rows + r].
-void PackX(const float* x, size_t batch, size_t in, float* dst) {
-  for (size_t r0 = 0; r0 < batch; r0 += kMaxRows) {
-    const size_t rows = std::min(kMaxRows, batch - r0);
-    float* block = dst + r0 * in;
-    for (size_t r = 0; r < rows; ++r) {
-      const float* row = x + (r0 + r) * in;
-      for (size_t k = 0; k < in; ++k) block[k * rows + r] = row[k];
+// x[r0 + r][k] at dst[r0 * in + k * rows + r]. Full blocks go through a loop with the row count
+// fixed at compile time, which writes dst sequentially; the generic loop is several times slower,
+// and for narrow layers (in or out of a few columns) packing x is a large part of the work.
+void PackX(const float* x, size_t batch, size_t in, float* HWY_RESTRICT dst) {
+  size_t r0 = 0;
+  for (; r0 + kMaxRows <= batch; r0 += kMaxRows) {
+    const float* rows = x + r0 * in;
+    for (size_t k = 0; k < in; ++k, dst += kMaxRows) {
+      Unroll<kMaxRows>([&](auto r) { dst[r] = rows[r * in + k]; });
     }
+  }
+  const size_t rows = batch - r0;
+  for (size_t k = 0; k < in; ++k, dst += rows) {
+    for (size_t r = 0; r < rows; ++r) dst[r] = x[(r0 + r) * in + k];
   }
 }
 
@@ -190,7 +179,7 @@ void PackPanel(const float* w, size_t in, size_t out, size_t col0, size_t cols, 
                float* HWY_RESTRICT dst) {
   const DF d;
   const size_t N = hn::Lanes(d);
-  if (cols == kMaxCols * N && width == cols) {
+  if (cols == kMaxCols * N) {
     for (size_t k = 0; k < in; ++k, dst += width) {
       const float* src = w + k * out + col0;
       Unroll<kMaxCols>([&](auto c) { hn::Store(hn::LoadU(d, src + c * N), d, dst + c * N); });
@@ -203,16 +192,21 @@ void PackPanel(const float* w, size_t in, size_t out, size_t col0, size_t cols, 
   }
 }
 
-void DenseImpl(const float* x, const float* w, const float* bias, float* y, size_t batch,
-               size_t in, size_t out, Activation act) {
-  if (batch == 0 || out == 0) return;
+// Applies the activation to rows [r0, r1) × columns [c0, c1) of y, in place.
+void Activate(float* y, size_t out, size_t r0, size_t r1, size_t c0, size_t c1, Activation act) {
+  if (act != Activation::kSilu || c0 == c1) return;
+  for (size_t r = r0; r < r1; ++r) SiluSpan(y + r * out + c0, y + r * out + c0, c1 - c0);
+}
+
+// Columns [col_begin, out) of y = act(x W + b) with the register tiles (see the file comment).
+void DenseTiles(const float* x, const float* w, const float* bias, float* y, size_t batch,
+                size_t in, size_t out, size_t col_begin, Activation act) {
   const DF d;
   const size_t N = hn::Lanes(d);
-  const bool single_row = batch == 1;
-  const size_t panel_width = (single_row ? kRowVectors : kMaxCols) * N;
-  const size_t num_panels = (out + panel_width - 1) / panel_width;
-  // Panels packed at a time: enough to fill about kPackBlockBytes, so that every row block
-  // sweeps them while they are in L2.
+  const size_t panel_width = kMaxCols * N;
+  const size_t num_panels = (out - col_begin + panel_width - 1) / panel_width;
+  if (num_panels == 0) return;
+  // Panels packed at a time: about kPackBlockBytes, so that all row blocks sweep them in L2.
   const size_t panel_bytes = std::max<size_t>(in, 1) * panel_width * sizeof(float);
   const size_t block_panels =
       std::min(num_panels, std::max<size_t>(1, kPackBlockBytes / panel_bytes));
@@ -223,8 +217,9 @@ void DenseImpl(const float* x, const float* w, const float* bias, float* y, size
   constexpr size_t kAlign = 64;
   scratch.w.resize(block_panels * panel_width * in + kAlign / sizeof(float));
   float* const packed_w = AlignUp(scratch.w.data(), kAlign);
+  scratch.panels.resize(block_panels);
   // The bias of the last panel, padded to whole vectors.
-  const size_t last_col0 = (num_panels - 1) * panel_width;
+  const size_t last_col0 = col_begin + (num_panels - 1) * panel_width;
   scratch.tail_bias.assign(panel_width, 0.0f);
   if (bias != nullptr) std::copy(bias + last_col0, bias + out, scratch.tail_bias.begin());
 
@@ -232,12 +227,11 @@ void DenseImpl(const float* x, const float* w, const float* bias, float* y, size
   // panels are then read in place. The last, partial panel is always packed (zero-padded), so that
   // it can be read as whole vectors.
   const bool pack_full_panels = batch > kMaxRows;
-  scratch.panels.resize(block_panels);
   for (size_t p0 = 0; p0 < num_panels; p0 += block_panels) {
     const size_t p1 = std::min(num_panels, p0 + block_panels);
     float* dst = packed_w;
     for (size_t p = p0; p < p1; ++p) {
-      const size_t col0 = p * panel_width;
+      const size_t col0 = col_begin + p * panel_width;
       const size_t cols = std::min(panel_width, out - col0);
       if (pack_full_panels || cols < panel_width) {
         const size_t width = (cols + N - 1) / N * N;
@@ -251,9 +245,9 @@ void DenseImpl(const float* x, const float* w, const float* bias, float* y, size
     for (size_t r0 = 0; r0 < batch; r0 += kMaxRows) {
       const size_t rows = std::min(kMaxRows, batch - r0);
       for (size_t p = p0; p < p1; ++p) {
-        const size_t col0 = p * panel_width;
+        const size_t col0 = col_begin + p * panel_width;
         const size_t cols = std::min(panel_width, out - col0);
-        const float* panel_bias = bias == nullptr          ? nullptr
+        const float* panel_bias = bias == nullptr      ? nullptr
                                   : cols < panel_width ? scratch.tail_bias.data()
                                                        : bias + col0;
         const TileArgs args{scratch.x.data() + r0 * in,
@@ -264,18 +258,62 @@ void DenseImpl(const float* x, const float* w, const float* bias, float* y, size
                             in,
                             out,
                             cols};
-        const size_t vectors = (cols + N - 1) / N;
-        (single_row ? kRowTiles[vectors - 1] : kTiles[rows - 1][vectors - 1])(args);
+        kTiles[rows - 1][(cols + N - 1) / N - 1](args);
       }
-      // The activation runs over the block's outputs while they are in L1, rather than inside
-      // the tiles: there, with the accumulators occupying the registers, V8 rebuilds every SiLU
-      // constant at each use (three instructions apiece), which made SiLU cost 3× more.
-      if (act == Activation::kSilu) {
-        const size_t col0 = p0 * panel_width;
-        const size_t cols = std::min(out, p1 * panel_width) - col0;
-        for (size_t r = r0; r < r0 + rows; ++r) SiluSpan(y + r * out + col0, y + r * out + col0, cols);
+      // The activation runs over the block's outputs while they are in L1 rather than inside the
+      // tiles: there, with the accumulators holding the registers, V8 rebuilds every SiLU
+      // constant at each use (three instructions apiece), which made SiLU about 3x slower.
+      Activate(y, out, r0, r0 + rows, col_begin + p0 * panel_width,
+               std::min(out, col_begin + p1 * panel_width), act);
+    }
+  }
+}
+
+// Columns of one row computed per pass of DenseRow: their accumulators (in y) stay in L1.
+constexpr size_t kRowChunk = 2048;
+
+// Columns [0, whole) of a single row, `whole` a multiple of the vector length (a matrix-vector
+// product). W is streamed row by row at unit stride and the accumulators live in y: with one row
+// there is no reuse of W for register tiles to exploit, and they would walk W with stride `out`.
+// Each element still gets bias (or 0), then MulAdd over k in order, exactly like in the tiles.
+void DenseRow(const float* x, const float* w, const float* bias, float* y, size_t in, size_t out,
+              size_t whole) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  for (size_t c0 = 0; c0 < whole; c0 += kRowChunk) {
+    const size_t c1 = std::min(whole, c0 + kRowChunk);
+    for (size_t c = c0; c < c1; c += N) {
+      hn::StoreU(bias ? hn::LoadU(d, bias + c) : hn::Zero(d), d, y + c);
+    }
+    for (size_t k = 0; k < in; ++k) {
+      const VF xb = hn::Set(d, x[k]);
+      const float* HWY_RESTRICT wk = w + k * out;
+      for (size_t c = c0; c < c1; c += N) {
+        hn::StoreU(hn::MulAdd(xb, hn::LoadU(d, wk + c), hn::LoadU(d, y + c)), d, y + c);
       }
     }
+  }
+}
+
+// Rows per DenseTiles call: bounds the packed copy of x, at the cost of packing W once per chunk
+// (1 / kBatchChunk of the multiply-adds). A multiple of every kMaxRows, so that chunks split no
+// row block (not needed for the results, which do not depend on the split).
+constexpr size_t kBatchChunk = 480;
+
+void DenseImpl(const float* x, const float* w, const float* bias, float* y, size_t batch, size_t in,
+               size_t out, Activation act) {
+  if (batch == 0 || out == 0) return;
+  size_t col_begin = 0;
+  if (batch == 1) {
+    // The whole vectors streamed; the remaining columns (fewer than a vector) by a tile.
+    const size_t N = hn::Lanes(DF());
+    col_begin = out / N * N;
+    DenseRow(x, w, bias, y, in, out, col_begin);
+    Activate(y, out, 0, 1, 0, col_begin, act);
+  }
+  for (size_t r0 = 0; r0 < batch; r0 += kBatchChunk) {
+    DenseTiles(x + r0 * in, w, bias, y + r0 * out, std::min(kBatchChunk, batch - r0), in, out,
+               col_begin, act);
   }
 }
 
@@ -288,8 +326,8 @@ namespace sw {
 
 HWY_EXPORT(DenseImpl);
 
-void f32_dense(const float* x, const float* w, const float* bias, float* y, size_t batch,
-               size_t in, size_t out, Activation act) {
+void f32_dense(const float* x, const float* w, const float* bias, float* y, size_t batch, size_t in,
+               size_t out, Activation act) {
   SW_DISPATCH(DenseImpl)(x, w, bias, y, batch, in, out, act);
 }
 

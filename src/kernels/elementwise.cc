@@ -1,10 +1,11 @@
 // Highway SIMD bodies of the elementwise kernels declared in kernels/elementwise.h.
+#include "kernels/elementwise.h"
+
 #include <cstring>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/elementwise.cc"
 #include "kernels/dispatch.h"
-#include "kernels/elementwise.h"
 #include "kernels/silu-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -28,9 +29,7 @@ HWY_INLINE void MapUnary(const float* x, float* y, size_t n, const Op& op) {
   std::memcpy(y + i, buf, (n - i) * sizeof(float));
 }
 
-void SiluImpl(const float* x, float* y, size_t n) {
-  SiluSpan(x, y, n);
-}
+void SiluImpl(const float* x, float* y, size_t n) { SiluSpan(x, y, n); }
 
 void ScaleImpl(const float* x, float a, float* y, size_t n) {
   MapUnary(x, y, n, [a](auto d, auto v) { return hn::Mul(hn::Set(d, a), v); });
@@ -74,9 +73,7 @@ HWY_EXPORT(LangevinUpdateImpl);
 
 void f32_silu(const float* x, float* y, size_t n) { SW_DISPATCH(SiluImpl)(x, y, n); }
 
-void f32_scale(const float* x, float a, float* y, size_t n) {
-  SW_DISPATCH(ScaleImpl)(x, a, y, n);
-}
+void f32_scale(const float* x, float a, float* y, size_t n) { SW_DISPATCH(ScaleImpl)(x, a, y, n); }
 
 void f32_langevin_update(float* x, const float* s, const float* z, float a, float b, size_t n) {
   SW_DISPATCH(LangevinUpdateImpl)(x, s, z, a, b, n);

@@ -1,0 +1,281 @@
+// Type declarations of score-wasm: score-based generative models (exact Gaussian mixtures and
+// noise-conditional score networks) sampled with Langevin dynamics in WebAssembly.
+//
+// Everything runs in a Worker that owns the WebAssembly module (a Web Worker in browsers, a
+// worker_threads Worker in Node), so sampling never blocks the page. Every method returns a Promise;
+// every failure is a ScoreWasmError with a `code`.
+//
+// Arrays of points are row-major Float32Arrays of n × dim values: point i is
+// x[i * dim] … x[i * dim + dim − 1].
+
+/** What kind of failure a ScoreWasmError is. */
+export type ScoreWasmErrorCode =
+  /** An option, shape or value is wrong (the message names it and says what was expected). */
+  | 'INVALID_ARGUMENT'
+  /** A model file is malformed, truncated, hostile or of an unsupported architecture. */
+  | 'INVALID_MODEL'
+  /** The call's AbortSignal fired (`cause` is the signal's reason). */
+  | 'ABORTED'
+  /** The model was disposed, or the backend was shut down. */
+  | 'DISPOSED'
+  /** A model file or the WebAssembly build could not be read or fetched. */
+  | 'IO_ERROR'
+  /** A bug in score-wasm, or its worker stopped. */
+  | 'INTERNAL';
+
+/** The error every score-wasm call rejects with. */
+export class ScoreWasmError extends Error {
+  constructor(code: ScoreWasmErrorCode, message: string, options?: { cause?: unknown });
+  readonly name: 'ScoreWasmError';
+  readonly code: ScoreWasmErrorCode;
+}
+
+/** Options of {@link init}. */
+export interface InitOptions {
+  /**
+   * Threads to sample with (the worker's thread plus threads − 1 pthreads). Default: the number of
+   * logical cores, at most 8. Only the threads build uses more than one: it needs
+   * `crossOriginIsolated` in browsers (COOP `same-origin` + COEP `require-corp` headers) and is
+   * always available in Node. `threads: 1` loads the smaller single-threaded build.
+   */
+  threads?: number;
+  /**
+   * The folder holding the build files (`score-wasm-simd-threads.{js,wasm,worker.js}`,
+   * `score-wasm-simd.{js,wasm}`): a URL (relative to the page) in browsers, a path or file: URL in
+   * Node. Default: the package's own `dist/` folder.
+   */
+  wasmPath?: string | URL;
+  /**
+   * Where each build file is, by name: `(fileName, defaultLocation) => location`. Takes precedence
+   * over `wasmPath`.
+   */
+  locateFile?: (fileName: string, defaultLocation: string) => string | URL;
+}
+
+/** Which build the backend loaded, and how. */
+export interface BackendInfo {
+  /** `'simd-threads'` (SIMD + pthreads) or `'simd'` (SIMD, one thread: the fallback without isolation). */
+  flavour: 'simd-threads' | 'simd';
+  /** Threads sampling uses at most (1 for the `'simd'` build). */
+  threads: number;
+  /** Whether the page is cross-origin isolated (always false in Node, which needs no isolation). */
+  crossOriginIsolated: boolean;
+  environment: 'browser' | 'node';
+}
+
+/**
+ * Starts the backend (the worker and its WebAssembly module) with `options`. Optional: the first
+ * model starts it with the defaults. The threads build is picked when threads can share memory
+ * (`crossOriginIsolated && typeof SharedArrayBuffer === 'function'` in browsers, always in Node),
+ * the single-threaded SIMD build otherwise; it never fails for lack of isolation.
+ * Calling it again with no or the same options returns the same info; other options reject with
+ * INVALID_ARGUMENT until {@link shutdown}.
+ */
+export function init(options?: InitOptions): Promise<BackendInfo>;
+
+/** The backend's info (starts it with the default options if needed). */
+export function backendInfo(): Promise<BackendInfo>;
+
+/**
+ * Stops the worker and its threads. Models become disposed (their calls reject with DISPOSED); the
+ * next call that needs a backend starts a new one. Not needed for Node to exit: an idle backend
+ * never keeps a process alive.
+ */
+export function shutdown(): Promise<void>;
+
+/** A Gaussian mixture p(x) = Σ_k w_k N(x; μ_k, s_k² I). */
+export interface GaussianMixtureSpec {
+  /** K positive weights (normalised to sum to 1). */
+  weights: ArrayLike<number>;
+  /** K means, each an array of dim numbers (dim ≥ 1). */
+  means: ArrayLike<number>[];
+  /** K positive standard deviations (isotropic). */
+  stds: ArrayLike<number>;
+}
+
+/**
+ * The exact score model of a Gaussian mixture. Its σ-perturbed density p ⊛ N(0, σ² I) is again a
+ * mixture (variances s_k² + σ²), so s(x, σ) is exact for every σ ≥ 0, including σ = 0 (the data
+ * score itself); far-away points stay finite. `minSigma` is 0 and `config` is `{}`.
+ */
+export function gaussianMixture(spec: GaussianMixtureSpec): Promise<ScoreModel>;
+
+/**
+ * Loads a score network from a score-wasm `.safetensors` model file (metadata `"format":
+ * "score-wasm"`, `"architecture"` such as `"ncsn-mlp"`, and its `"config"` JSON). The file is
+ * validated completely: a bad one rejects with INVALID_MODEL.
+ * @param source a URL (string or URL, relative to the page) in browsers; a file path, file: URL or
+ *   http(s): URL in Node; or the file's bytes anywhere (ArrayBuffer, typed array, Blob).
+ */
+export function loadModel(source: string | URL | ArrayBuffer | ArrayBufferView | Blob): Promise<ScoreModel>;
+
+/**
+ * Geometric noise levels σ_i = max · (min / max)^(i / (levels − 1)), i = 0 … levels − 1 (largest
+ * first; one level is [max]). What `sigmas: { max, min, levels }` means in sample().
+ */
+export function geometricSigmas(schedule: GeometricSigmas): number[];
+
+/** A geometric noise schedule: `levels` values from `max` down to `min` (0 < min < max). */
+export interface GeometricSigmas {
+  max: number;
+  min: number;
+  levels: number;
+}
+
+/** The parsed `"config"` of a model file (architecture-specific; ncsn-mlp shown). */
+export interface ModelConfig {
+  dim?: number;
+  hidden?: number[];
+  sigma_embedding_freqs?: number;
+  /** The trained noise levels, largest first: the default `sigmas` of sample(). */
+  sigmas?: number[];
+  /** The shape of one sample (e.g. [1, 28, 28]); its product is dim. */
+  data_shape?: number[];
+  /**
+   * Sampler defaults the trainer recommends; keys left out mean `sampler: 'annealed-langevin'`,
+   * `steps_per_level: 100`, `step_size: 2e-5`, `denoise: true`.
+   */
+  sampling?: { sampler?: SamplerName; steps_per_level?: number; step_size?: number; denoise?: boolean };
+  [key: string]: unknown;
+}
+
+export type SamplerName = 'langevin' | 'annealed-langevin';
+
+/** One progress report of a sampling run. */
+export interface SampleProgress {
+  /** step / totalSteps, from just above 0 to 1 (the last report); never decreases. */
+  fraction: number;
+  /** Steps done (score evaluations per chain), 1 … totalSteps. */
+  step: number;
+  /** levels × steps per level, plus 1 with `denoise`. */
+  totalSteps: number;
+  /** 0-based index of the noise level the last step ran at (the denoising step counts as the last). */
+  level: number;
+  /** Number of noise levels (1 for plain Langevin). */
+  levels: number;
+  /** A copy of the current n × dim samples, only with `progressSamples: true`. */
+  samples?: Float32Array;
+}
+
+/** Options every sampler takes. */
+interface CommonSampleOptions {
+  /** Number of samples (independent chains), a positive integer. Required. */
+  n: number;
+  /**
+   * Step size ε (> 0). Its meaning depends on the sampler (see each). Default: the model file's
+   * `sampling.step_size`; required for models without one (the mixture).
+   */
+  stepSize?: number;
+  /**
+   * Seed of the random numbers, a non-negative safe integer (all 53 bits are used). The same seed,
+   * options and build give bit-identical samples whatever the number of threads. Default: random.
+   */
+  seed?: number;
+  /**
+   * Where the chains start: `'gaussian'` draws from N(0, σ_1² I) with σ_1 the first (largest) noise
+   * level (N(0, I) for plain Langevin at σ = 0); `{ uniform: [lo, hi] }` draws every coordinate
+   * uniformly from [lo, hi); or n × dim start points (Float32Array, Float64Array or n arrays of dim
+   * numbers). Default `'gaussian'`.
+   */
+  init?: 'gaussian' | { uniform: [number, number] } | Float32Array | Float64Array | ArrayLike<number>[];
+  /** Use at most this many of the backend's threads (default: all of them). */
+  threads?: number;
+  /**
+   * Called with progress: after every chunk of steps (chunks last about 25 ms), after the last step
+   * of every noise level, and at the end (fraction 1) before the promise resolves. A callback that
+   * throws ends the run: the promise rejects with its error.
+   */
+  onProgress?: (progress: SampleProgress) => void;
+  /**
+   * Report progress after every this many steps (and at level ends) instead of every chunk.
+   * Default: every chunk.
+   */
+  progressEvery?: number;
+  /** Include a copy of the current samples in each progress report (default false). */
+  progressSamples?: boolean;
+  /**
+   * Cancels the run: the promise rejects at once with ScoreWasmError code 'ABORTED' (also when the
+   * signal is already aborted), and the worker stops within one chunk of steps.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Annealed Langevin dynamics (NCSN, Song & Ermon 2019, Algorithm 1): for each noise level σ_i,
+ * largest first, `stepsPerLevel` steps of
+ *   α_i = ε · σ_i² / σ_L²,   x ← x + (α_i / 2) · s(x, σ_i) + √α_i · z,   z ~ N(0, I)
+ * with σ_L the last (smallest) level, then optionally one denoising step x ← x + σ_L² · s(x, σ_L).
+ */
+export interface AnnealedLangevinOptions extends CommonSampleOptions {
+  /** Default: the model file's `sampling.sampler`, else `'annealed-langevin'`. */
+  sampler?: 'annealed-langevin';
+  /**
+   * The noise levels, strictly decreasing and ≥ the model's minSigma: an explicit list, or
+   * `{ max, min, levels }` for a geometric schedule. Default: the model file's trained `sigmas`;
+   * required for the mixture.
+   */
+  sigmas?: ArrayLike<number> | GeometricSigmas;
+  /** Steps T at each level (default: the file's `sampling.steps_per_level`, else 100). */
+  stepsPerLevel?: number;
+  /**
+   * Finish with the denoising step x ← x + σ_L² · s(x, σ_L) (NCSNv2), which removes the last
+   * level's noise. Default: the file's `sampling.denoise`, else false.
+   */
+  denoise?: boolean;
+}
+
+/**
+ * Plain (unadjusted) Langevin dynamics at one noise level σ: `steps` steps of
+ *   x ← x + ε · s(x, σ) + √(2ε) · z,   z ~ N(0, I).
+ * With the exact mixture score (σ = 0) and a uniform start it shows Langevin's known failure: chains
+ * stay in the basin they start in, so the modes' weights come out wrong.
+ */
+export interface LangevinOptions extends CommonSampleOptions {
+  sampler: 'langevin';
+  /** Number of steps (default: the file's `sampling.steps_per_level`; required for the mixture). */
+  steps?: number;
+  /**
+   * The noise level of the score, ≥ minSigma. Default: the model file's smallest trained σ, or
+   * minSigma (0: the exact data score of the mixture).
+   */
+  sigma?: number;
+}
+
+export type SampleOptions = AnnealedLangevinOptions | LangevinOptions;
+
+/** A score model owned by the worker. Dispose it when done (or `using` it). */
+export interface ScoreModel {
+  /** Values per sample. */
+  readonly dim: number;
+  /** Smallest σ the model accepts (0 for the mixture). */
+  readonly minSigma: number;
+  /** `'gaussian-mixture'`, or the model file's architecture (e.g. `'ncsn-mlp'`). */
+  readonly architecture: string;
+  /** The model file's parsed, frozen config (`{}` for the mixture). */
+  readonly config: Readonly<ModelConfig>;
+
+  /**
+   * Draws n samples. Options left out come from the model file's config (`sigmas`, `sampling`).
+   * @returns n × dim values, row-major.
+   */
+  sample(options: SampleOptions): Promise<Float32Array>;
+
+  /**
+   * The score s(x, σ) ≈ ∇x log p_σ(x) at each point, p_σ = p ⊛ N(0, σ² I).
+   * @param points n × dim values (Float32Array or Float64Array, row-major) or n arrays of dim numbers;
+   *   all finite.
+   * @param sigma the noise level, ≥ minSigma. Default: the model file's smallest trained σ, or
+   *   minSigma (0 for the mixture).
+   * @returns n × dim values, row-major.
+   */
+  score(points: Float32Array | Float64Array | ArrayLike<number>[], sigma?: number): Promise<Float32Array>;
+
+  /** Frees the model in the worker (also ends its running samplings with DISPOSED). Idempotent. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/** The class of every model (not constructed directly: use gaussianMixture() or loadModel()). */
+export const ScoreModel: {
+  prototype: ScoreModel;
+};

@@ -1,0 +1,49 @@
+// score-wasm: score-based generative models (exact Gaussian mixtures and noise-conditional score
+// networks) sampled with Langevin dynamics in WebAssembly, off the main thread.
+import { backendClient, platform } from './backend.js';
+import { ScoreWasmError, invalidArgument } from './errors.js';
+import { describe, finiteRows, finiteVector, knownKeys, optionsObject } from './checks.js';
+import { ScoreModel } from './model.js';
+import { modelBytes } from './model-source.js';
+
+export { ScoreWasmError, ScoreModel };
+export { init, backendInfo, shutdown } from './backend.js';
+export { geometricSigmas } from './sample-options.js';
+
+/**
+ * The exact mixture p(x) = Σ_k w_k N(x; μ_k, s_k² I): its score is known in closed form at every σ.
+ * @param {{ weights: ArrayLike<number>, means: ArrayLike<number>[], stds: ArrayLike<number> }} spec
+ * @returns {Promise<ScoreModel>}
+ */
+export async function gaussianMixture(spec) {
+  const { weights, means, stds, ...rest } = optionsObject(spec, 'gaussianMixture() spec');
+  knownKeys(rest, ['weights', 'means', 'stds'], 'gaussianMixture()');
+  const w = finiteVector(weights, 'weights');
+  const s = finiteVector(stds, 'stds');
+  const dim = Array.isArray(means) && means.length > 0 ? means[0]?.length : undefined;
+  if (!Number.isInteger(dim) || dim < 1) {
+    throw invalidArgument(`means must be an array of K points (arrays of dim ≥ 1 numbers), got ${describe(means)}`);
+  }
+  const { data: m, n: components } = finiteRows(means, dim, 'means');
+  if (components !== w.length || s.length !== w.length) {
+    throw invalidArgument(`weights, means and stds must describe the same number of components, got ` +
+      `${w.length} weights, ${components} means and ${s.length} stds`);
+  }
+  const client = await backendClient();
+  const info = await client.request('createMixture', { weights: w, means: m, stds: s, dim },
+    { transfer: [w.buffer, m.buffer, s.buffer] });
+  return new ScoreModel(client, info);
+}
+
+/**
+ * Loads a score network from a .safetensors model file.
+ * @param {string | URL | ArrayBuffer | ArrayBufferView | Blob} source a URL (relative to the page in
+ *   browsers), a file path or file:/http(s): URL in Node, or the file's bytes
+ * @returns {Promise<ScoreModel>}
+ */
+export async function loadModel(source) {
+  const bytes = await modelBytes(source, await platform());
+  const client = await backendClient();
+  const info = await client.request('loadModel', { bytes: bytes.buffer }, { transfer: [bytes.buffer] });
+  return new ScoreModel(client, info);
+}

@@ -1,0 +1,74 @@
+// A score model living in the worker: the object users sample from and query the score of.
+import { ScoreWasmError } from './errors.js';
+import { finiteNumber, finiteRows } from './checks.js';
+import { defaultSigma, resolveSampleOptions } from './sample-options.js';
+
+export class ScoreModel {
+  #client;
+  #id;
+  #disposed = false;
+
+  /**
+   * Not called by users: gaussianMixture() and loadModel() create models.
+   * @param {import('./client.js').WorkerClient} client
+   * @param {{ modelId: number, dim: number, minSigma: number, architecture: string, config: object }} info
+   */
+  constructor(client, { modelId, dim, minSigma, architecture, config }) {
+    this.#client = client;
+    this.#id = modelId;
+    this.dim = dim;
+    this.minSigma = minSigma;
+    this.architecture = architecture;
+    this.config = deepFreeze(config);
+    Object.freeze(this);
+  }
+
+  /**
+   * The score s(x, σ) ≈ ∇x log p_σ(x) of every point.
+   * @param {Float32Array | Float64Array | ArrayLike<number>[]} points n × dim values, row-major
+   * @param {number} [sigma] noise level, ≥ minSigma (default: the smallest trained σ, or minSigma)
+   * @returns {Promise<Float32Array>} n × dim values, row-major
+   */
+  async score(points, sigma = defaultSigma(this)) {
+    this.#checkAlive();
+    const { data, n } = finiteRows(points, this.dim, 'points');
+    finiteNumber(sigma, 'sigma');
+    return this.#client.request('score', { modelId: this.#id, points: data, n, sigma },
+      { transfer: [data.buffer] });
+  }
+
+  /**
+   * Draws n samples with Langevin dynamics (see index.d.ts for every option).
+   * @returns {Promise<Float32Array>} n × dim values, row-major
+   */
+  async sample(options) {
+    this.#checkAlive();
+    const { request, onProgress, signal } = resolveSampleOptions(options, this);
+    const transfer = [request.sigmas.buffer];
+    if (request.points) transfer.push(request.points.buffer);
+    return this.#client.request('sample', { modelId: this.#id, ...request }, { transfer, onProgress, signal });
+  }
+
+  /** Frees the model in the worker; later calls reject with code 'DISPOSED'. Idempotent. */
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#client.notify('dispose', { modelId: this.#id });
+  }
+
+  [Symbol.dispose]() {
+    this.dispose();
+  }
+
+  #checkAlive() {
+    if (this.#disposed) throw new ScoreWasmError('DISPOSED', 'the model was disposed');
+  }
+}
+
+function deepFreeze(value) {
+  if (value !== null && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,266 @@
+'use strict';
+// The message handling of the Worker that owns the WebAssembly module, shared by the browser entry
+// (worker.js, a classic Worker) and the Node entry (node-worker.js, a worker_threads Worker). It is a
+// plain script that defines one global function, loaded with importScripts / vm.runInThisContext.
+//
+// Protocol (plain objects; sample and score buffers are transferred, never copied twice):
+//   page → worker  request   { id, type, ...payload }   types: init, createMixture, loadModel,
+//                                                        score, sample, shutdown
+//   worker → page  response  { id, ok: true, result } | { id, ok: false, error: { code, message } }
+//   worker → page  progress  { id, progress: { step, totalSteps, level, levels, fraction, samples? } }
+//   page → worker  notice    { type: 'abort', target: id } | { type: 'dispose', modelId }  (no reply)
+// Every request is answered exactly once; a handler that throws answers with its error.
+
+/**
+ * Creates the message handler of one worker.
+ * @param {{ post(message: object, transfer: Transferable[]): void,
+ *           loadModule(assets: object, factoryOptions: object): Promise<object>,
+ *           yieldToEventLoop(): Promise<void> }} host what differs between browser and Node
+ * @returns {(message: object) => void}
+ */
+function createScoreWasmWorker(host) {
+  // A sampling run advances in chunks of about this many milliseconds, then yields so that an
+  // 'abort' notice is seen (the chunk size adapts to the measured time per step).
+  const CHUNK_TARGET_MS = 25;
+  const requests = { init, createMixture, loadModel, score, sample, shutdown };
+  const notices = { abort, dispose };
+  const models = new Map();  // modelId → { id, model, runs: Set<run>, disposed }
+  const runs = new Map();    // request id of a 'sample' → { stopCode }
+  let nextModelId = 1;
+  let ready = null;          // the promise of 'init'; set once (the double-init guard)
+  let wasm = null;           // the Emscripten module, once ready
+  let crash = null;          // message of a WebAssembly trap: the module is unusable after one
+
+  return (message) => {
+    if (Object.hasOwn(notices, message.type)) notices[message.type](message);
+    else respond(message);
+  };
+
+  async function respond(message) {
+    try {
+      const handler = Object.hasOwn(requests, message.type) ? requests[message.type] : null;
+      if (!handler) throw failure('INTERNAL', `unknown request type '${message.type}'`);
+      if (message.type !== 'init' && message.type !== 'shutdown') await whenReady();
+      const { result, transfer = [] } = await handler(message);
+      host.post({ id: message.id, ok: true, result }, transfer);
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) crash = error.message;
+      host.post({ id: message.id, ok: false, error: errorPayload(error) });
+    }
+  }
+
+  async function whenReady() {
+    if (!ready) throw failure('INTERNAL', 'the worker received a request before init');
+    await ready;
+    if (crash) throw failure('INTERNAL', `the WebAssembly module crashed earlier (${crash}); call shutdown()`);
+  }
+
+  async function init({ flavour, threads, assets }) {
+    if (ready) throw failure('INTERNAL', 'the worker is already initialised');
+    ready = (async () => {
+      const threaded = flavour === 'simd-threads';
+      const factoryOptions = threaded ? { pthreadPoolSize: threads - 1 } : {};
+      try {
+        wasm = await host.loadModule(assets, factoryOptions);
+      } catch (error) {
+        throw failure('IO_ERROR', `could not load the ${flavour} build from ${assets.script}: ${messageOf(error)}`);
+      }
+      if (threaded) wasm.configureThreads(threads);
+    })();
+    await ready;
+    return { result: { flavour, threads: wasm.threadCount() } };
+  }
+
+  function createMixture({ weights, means, stds, dim }) {
+    return register((model) => withHeapCopies([weights, means, stds], (w, m, s) =>
+      model.initGaussianMixture(w, weights.length, m, s, dim)));
+  }
+
+  function loadModel({ bytes }) {
+    const view = new Uint8Array(bytes);
+    return register((model) => withHeapCopies([view], (b) => model.initFromFile(b, view.length)));
+  }
+
+  // Creates a Model, initialises it with `initialise(model) → Status` and keeps it under a new id.
+  function register(initialise) {
+    const model = new wasm.Model();
+    let config;
+    try {
+      checkStatus(initialise(model));
+      config = parseConfig(model.configJson());
+    } catch (error) {
+      model.delete();
+      throw error;
+    }
+    const id = nextModelId++;
+    models.set(id, { id, model, runs: new Set(), disposed: false });
+    const result = { modelId: id, dim: model.dim(), minSigma: model.minSigma(),
+      architecture: model.architecture(), config };
+    return { result };
+  }
+
+  function score({ modelId, points, n, sigma }) {
+    const { model } = liveModel(modelId);
+    const count = n * model.dim();
+    if (points.length !== count) throw failure('INTERNAL', `score: ${points.length} values for ${count}`);
+    const out = allocate(count * 4);
+    try {
+      checkStatus(withHeapCopies([points], (x) => model.score(x, n, sigma, out, 0)));
+      const scores = copyOutFloats(out, count);
+      return { result: scores, transfer: [scores.buffer] };
+    } finally {
+      wasm._free(out);
+    }
+  }
+
+  async function sample({ id, modelId, n, config, sigmas, points, progressEvery, progressSamples }) {
+    const entry = liveModel(modelId);
+    const run = { stopCode: null };
+    runs.set(id, run);
+    entry.runs.add(run);
+    const sampler = new wasm.Sampler();
+    try {
+      checkStatus(withHeapCopies([sigmas, points], (s, p) =>
+        sampler.init(entry.model, n, config, s, sigmas.length, p)));
+      const count = n * entry.model.dim();
+      const levels = sigmas.length;
+      const perLevel = config.stepsPerLevel;
+      const total = sampler.totalSteps();
+      let chunk = 1;
+      while (!sampler.done()) {
+        if (run.stopCode) throw failure(run.stopCode, stopMessage(run.stopCode));
+        const done = sampler.stepsDone();
+        // Chunks end at every level boundary (so each level gets a progress report) and at every
+        // multiple of progressEvery; without progressEvery, every chunk is reported.
+        const toLevelEnd = done < levels * perLevel ? perLevel - (done % perLevel) : total - done;
+        const toReport = progressEvery ? progressEvery - (done % progressEvery) : Infinity;
+        const steps = Math.min(chunk, toLevelEnd, toReport);
+        const start = performance.now();
+        checkStatus(sampler.step(steps));
+        chunk = nextChunkSize(steps, chunk, performance.now() - start);
+        if (!progressEvery || steps === toLevelEnd || steps === toReport) {
+          const step = sampler.stepsDone();
+          const progress = { step, totalSteps: total, fraction: step / total, levels,
+            level: Math.min(Math.floor((step - 1) / perLevel), levels - 1) };
+          if (progressSamples) progress.samples = copyOutFloats(sampler.samplesPtr(), count);
+          host.post({ id, progress }, progressSamples ? [progress.samples.buffer] : []);
+        }
+        await host.yieldToEventLoop();
+      }
+      const samples = copyOutFloats(sampler.samplesPtr(), count);
+      return { result: samples, transfer: [samples.buffer] };
+    } finally {
+      sampler.delete();
+      runs.delete(id);
+      entry.runs.delete(run);
+      releaseIfDisposed(entry);
+    }
+  }
+
+  function nextChunkSize(steps, chunk, elapsedMs) {
+    const fitting = elapsedMs > 0 ? Math.round(steps * CHUNK_TARGET_MS / elapsedMs) : Infinity;
+    return Math.max(1, Math.min(fitting, 2 * chunk));
+  }
+
+  function shutdown() {
+    if (wasm && wasm.PThread) wasm.PThread.terminateAllThreads();
+    return { result: null };
+  }
+
+  function abort({ target }) {
+    const run = runs.get(target);
+    if (run) run.stopCode = 'ABORTED';
+  }
+
+  function dispose({ modelId }) {
+    const entry = models.get(modelId);
+    if (!entry) return;
+    entry.disposed = true;
+    for (const run of entry.runs) run.stopCode = 'DISPOSED';
+    releaseIfDisposed(entry);
+  }
+
+  // A disposed model is deleted once no sampling run uses it any more.
+  function releaseIfDisposed(entry) {
+    if (!entry.disposed || entry.runs.size > 0) return;
+    entry.model.delete();
+    models.delete(entry.id);
+  }
+
+  function liveModel(modelId) {
+    const entry = models.get(modelId);
+    if (!entry || entry.disposed) throw failure('DISPOSED', 'the model was disposed');
+    return entry;
+  }
+
+  // --- WebAssembly heap: views are built at every access, because memory growth (also from another
+  // thread) replaces the buffer.
+
+  // The threads build exports its (imported, shared) memory as wasmMemory; the single-threaded
+  // build does not, but its HEAPU8 is renewed by the growth itself, which only happens inside a call.
+  function heapBuffer() {
+    return (wasm.wasmMemory || wasm.HEAPU8).buffer;
+  }
+
+  function allocate(bytes) {
+    const ptr = wasm._malloc(Math.max(bytes, 1));
+    if (!ptr) throw failure('INTERNAL', `out of WebAssembly memory (allocating ${bytes} bytes)`);
+    return ptr;
+  }
+
+  // Copies each typed array (or null → address 0) into the heap, returns fn(...addresses) and
+  // frees the copies.
+  function withHeapCopies(views, fn) {
+    const addresses = [];
+    try {
+      for (const view of views) {
+        if (!view) {
+          addresses.push(0);
+          continue;
+        }
+        const ptr = allocate(view.byteLength);
+        addresses.push(ptr);
+        new Uint8Array(heapBuffer(), ptr, view.byteLength)
+          .set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      }
+      return fn(...addresses);
+    } finally {
+      for (const ptr of addresses) if (ptr) wasm._free(ptr);
+    }
+  }
+
+  function copyOutFloats(ptr, count) {
+    return new Float32Array(heapBuffer(), ptr, count).slice();
+  }
+
+  function checkStatus(status) {
+    if (status.code !== 0) throw failure(status.name, status.message);
+  }
+
+  function parseConfig(json) {
+    try {
+      return JSON.parse(json);
+    } catch (error) {
+      throw failure('INVALID_MODEL', `the model's config is not valid JSON: ${messageOf(error)}`);
+    }
+  }
+}
+
+function stopMessage(code) {
+  return code === 'DISPOSED' ? 'the model was disposed during sampling' : 'sampling was aborted';
+}
+
+function failure(code, message) {
+  const error = new Error(message);
+  error.code = code;
+  return error;
+}
+
+function errorPayload(error) {
+  const code = error && typeof error.code === 'string' ? error.code : 'INTERNAL';
+  return { code, message: messageOf(error) };
+}
+
+function messageOf(error) {
+  return error && typeof error.message === 'string' ? error.message : String(error);
+}
