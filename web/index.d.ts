@@ -205,6 +205,11 @@ interface CommonSampleOptions {
  * largest first, `stepsPerLevel` steps of
  *   α_i = ε · σ_i² / σ_L²,   x ← x + (α_i / 2) · s(x, σ_i) + √α_i · z,   z ~ N(0, I)
  * with σ_L the last (smallest) level, then optionally one denoising step x ← x + σ_L² · s(x, σ_L).
+ *
+ * Step-size conventions: NCSN's code uses two forms, x + α s + √(2α) z and x + (α/2) s + √α z.
+ * score-wasm keeps each sampler's published form: this one (the paper's Algorithm 1) for annealed
+ * Langevin, the first for plain Langevin ({@link LangevinOptions}). So at the last level annealed
+ * Langevin with `stepSize: ε` moves like plain Langevin with `stepSize: ε / 2`.
  */
 export interface AnnealedLangevinOptions extends CommonSampleOptions {
   /** Default: the model file's `sampling.sampler`, else `'annealed-langevin'`. */
