@@ -1,6 +1,6 @@
-// Embind bindings: a thin boundary over the core. Buffers cross as byte addresses into the WASM heap
-// (the JS layer allocates, fills and frees them), so each call moves a whole batch; every call that a
-// caller can get wrong returns a Status, which the JS layer turns into a ScoreWasmError.
+// Embind bindings: a thin boundary over the core. Buffers cross as byte addresses into the WASM
+// heap (the JS layer allocates, fills and frees them), so each call moves a whole batch; every call
+// that a caller can get wrong returns a Status, which the JS layer turns into a ScoreWasmError.
 #include <emscripten/bind.h>
 
 #include <cstdint>
@@ -24,10 +24,14 @@ struct JsStatus {
   std::string message;
 };
 
-JsStatus ToJs(const Status& s) { return JsStatus{static_cast<int>(s.code()), sw::StatusCodeName(s.code()), s.message()}; }
+JsStatus ToJs(const Status& s) {
+  return JsStatus{static_cast<int>(s.code()), sw::StatusCodeName(s.code()), s.message()};
+}
 
 template <typename T>
-const T* HeapPtr(uintptr_t address) { return reinterpret_cast<const T*>(address); }
+const T* HeapPtr(uintptr_t address) {
+  return reinterpret_cast<const T*>(address);
+}
 
 std::vector<float> HeapFloats(uintptr_t address, size_t count) {
   const float* p = HeapPtr<float>(address);
@@ -53,9 +57,9 @@ class Model {
       return ToJs(sw::InvalidArgument("a mixture needs at least one component and dim >= 1"));
     }
     std::unique_ptr<sw::GaussianMixture> gmm;
-    const Status s = sw::GaussianMixture::Create(
-        HeapFloats(weights, components), HeapFloats(means, size_t(components) * dim),
-        HeapFloats(stds, components), dim, &gmm);
+    const Status s = sw::GaussianMixture::Create(HeapFloats(weights, components),
+                                                 HeapFloats(means, size_t(components) * dim),
+                                                 HeapFloats(stds, components), dim, &gmm);
     if (s.ok()) {
       model_ = std::move(gmm);
       architecture_ = "gaussian-mixture";
@@ -83,8 +87,8 @@ class Model {
   JsStatus Score(uintptr_t x, int n, float sigma, uintptr_t out, int max_threads) const {
     if (!model_) return ToJs(sw::InvalidArgument("the model is not initialised"));
     if (n <= 0) return ToJs(sw::InvalidArgument("n must be positive"));
-    return ToJs(sw::ScoreBatch(*model_, HeapPtr<float>(x), n, sigma,
-                               reinterpret_cast<float*>(out), Pool().get(), max_threads));
+    return ToJs(sw::ScoreBatch(*model_, HeapPtr<float>(x), n, sigma, reinterpret_cast<float*>(out),
+                               Pool().get(), max_threads));
   }
 
   const sw::ScoreModel* get() const { return model_.get(); }
@@ -109,8 +113,8 @@ struct SamplerConfig {
 class Sampler {
  public:
   // `model` must outlive this sampler (the JS layer keeps it alive).
-  JsStatus Init(const Model& model, int n, const SamplerConfig& c, uintptr_t sigmas,
-                int num_sigmas, uintptr_t init_points) {
+  JsStatus Init(const Model& model, int n, const SamplerConfig& c, uintptr_t sigmas, int num_sigmas,
+                uintptr_t init_points) {
     if (!model.get()) return ToJs(sw::InvalidArgument("the model is not initialised"));
     if (n <= 0) return ToJs(sw::InvalidArgument("n must be a positive integer"));
     if (num_sigmas <= 0) return ToJs(sw::InvalidArgument("the noise schedule is empty"));
@@ -140,7 +144,9 @@ class Sampler {
   int Level() const { return run_ ? run_->level() : 0; }
   bool Done() const { return run_ && run_->done(); }
   // Address of the n × dim samples (valid until the next Step or until the sampler is deleted).
-  uintptr_t SamplesPtr() const { return run_ ? reinterpret_cast<uintptr_t>(run_->samples().data()) : 0; }
+  uintptr_t SamplesPtr() const {
+    return run_ ? reinterpret_cast<uintptr_t>(run_->samples().data()) : 0;
+  }
 
  private:
   std::unique_ptr<sw::SamplerRun> run_;

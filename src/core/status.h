@@ -36,15 +36,19 @@ class Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return Status(StatusCode::kInvalidArgument, std::move(m)); }
-inline Status InvalidModel(std::string m) { return Status(StatusCode::kInvalidModel, std::move(m)); }
+inline Status InvalidArgument(std::string m) {
+  return Status(StatusCode::kInvalidArgument, std::move(m));
+}
+inline Status InvalidModel(std::string m) {
+  return Status(StatusCode::kInvalidModel, std::move(m));
+}
 inline Status IoError(std::string m) { return Status(StatusCode::kIoError, std::move(m)); }
 
 }  // namespace sw
 
 // Returns early from the enclosing function when `expr` yields a non-ok Status.
-#define SW_RETURN_IF_ERROR(expr)              \
-  do {                                        \
-    ::sw::Status sw_status_ = (expr);         \
-    if (!sw_status_.ok()) return sw_status_;  \
+#define SW_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::sw::Status sw_status_ = (expr);        \
+    if (!sw_status_.ok()) return sw_status_; \
   } while (0)

@@ -19,15 +19,26 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-// Claims tasks one at a time until none is left; called by the workers and the caller alike.
+namespace {
+
+// Spins (bounded: some tens of microseconds) until done() holds. Sampling runs one ParallelFor per
+// step, often under a millisecond each: sleeping on a condition variable between them costs a
+// futex wake-up per step (tens of microseconds, more in WebAssembly), which spinning first avoids.
+template <typename Done>
+bool SpinUntil(Done done) {
+  for (int i = 0; i < 20000; ++i) {
+    if (done()) return true;
+  }
+  return done();
+}
+
+}  // namespace
+
+// Claims tasks until none is left; called by the workers and the caller alike.
 void ThreadPool::RunTasks() {
   for (;;) {
-    size_t task;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (next_task_ >= num_tasks_) return;
-      task = next_task_++;
-    }
+    const size_t task = next_task_.fetch_add(1);
+    if (task >= num_tasks_) return;
     (*fn_)(task);
   }
 }
@@ -35,20 +46,28 @@ void ThreadPool::RunTasks() {
 void ThreadPool::WorkerLoop(size_t index) {
   uint64_t seen = 0;
   for (;;) {
+    SpinUntil([&] { return generation_.load() != seen || stop_.load(); });
     {
       std::unique_lock<std::mutex> lock(mu_);
-      // A worker joins a ParallelFor only if its index is below that call's thread budget.
-      start_cv_.wait(lock, [&] { return stop_ || (generation_ != seen && index < active_workers_); });
-      if (stop_) return;
-      seen = generation_;
+      // Join a call only if this worker is within its thread budget and the call is still running
+      // (decided under the lock, so the caller never returns while a worker is about to start).
+      for (;;) {
+        if (stop_) return;
+        if (generation_ != seen) {
+          seen = generation_;
+          if (index < active_workers_) break;
+        }
+        start_cv_.wait(lock);
+      }
       ++busy_;
     }
     RunTasks();
+    bool last;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      --busy_;
+      last = --busy_ == 0;
     }
-    done_cv_.notify_all();
+    if (last) done_cv_.notify_all();
   }
 }
 
@@ -70,23 +89,32 @@ void ThreadPool::ParallelFor(size_t num_tasks, const std::function<void(size_t)>
   }
   start_cv_.notify_all();
   RunTasks();
-  // Wait until every task is claimed and no worker is still running one; a worker that wakes late
-  // finds no task left and leaves at once, so it never touches the next call's state.
+  // Every task is claimed; wait until no worker is still running one. A worker that wakes later
+  // finds the call over (active_workers_ = 0) and goes back to waiting.
+  SpinUntil([&] { return busy_.load() == 0; });
   std::unique_lock<std::mutex> lock(mu_);
   done_cv_.wait(lock, [&] { return busy_ == 0; });
   active_workers_ = 0;
   fn_ = nullptr;
 }
 
-void ForEachChunk(ThreadPool* pool, size_t n, size_t chunk,
+void ForEachChunk(ThreadPool* pool, size_t n, size_t min_chunk, size_t max_chunk,
                   const std::function<void(size_t, size_t)>& fn, size_t max_threads) {
   if (n == 0) return;
+  size_t threads = 1;
+  if (pool != nullptr) {
+    threads = max_threads == 0 ? pool->num_threads() : std::min(max_threads, pool->num_threads());
+  }
+  constexpr size_t kTasksPerThread = 32;
+  const size_t chunk = std::max<size_t>(
+      1, std::min(max_chunk, std::max(min_chunk, (n + kTasksPerThread * threads - 1) /
+                                                     (kTasksPerThread * threads))));
   const size_t num_chunks = (n + chunk - 1) / chunk;
   auto run = [&](size_t c) { fn(c * chunk, std::min(n, (c + 1) * chunk)); };
-  if (pool == nullptr) {
+  if (threads == 1) {
     for (size_t c = 0; c < num_chunks; ++c) run(c);
   } else {
-    pool->ParallelFor(num_chunks, run, max_threads);
+    pool->ParallelFor(num_chunks, run, threads);
   }
 }
 

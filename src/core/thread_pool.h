@@ -1,10 +1,12 @@
 // ThreadPool: a fixed set of worker threads that run the tasks of one ParallelFor at a time.
-// Work is split into tasks by the caller (fixed-size chunks of the batch), never by the thread
-// count, so results are bit-identical whatever number of threads runs them.
+// Determinism does not rest on the split: callers parallelise only over items (samples, rows) whose
+// results depend on nothing but the item, so any split gives bit-identical results.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -33,15 +35,20 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable start_cv_, done_cv_;
+  // Written under mu_; the atomics are also read without it, to spin briefly before sleeping.
   const std::function<void(size_t)>* fn_ = nullptr;
-  size_t num_tasks_ = 0, next_task_ = 0, active_workers_ = 0, busy_ = 0;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  size_t num_tasks_ = 0, active_workers_ = 0;
+  std::atomic<size_t> next_task_{0}, busy_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
 };
 
-// Runs fn(begin, end) over [0, n) in chunks of `chunk` items (the last may be shorter), on `pool`
-// when given, else inline. Chunk boundaries depend only on n and chunk.
-void ForEachChunk(ThreadPool* pool, size_t n, size_t chunk,
+// Runs fn(begin, end) over [0, n) in contiguous chunks, on `pool` (at most max_threads threads,
+// 0 = all) when given, else inline. Chunks hold about n / (32 × threads) items, clamped to
+// [min_chunk, max_chunk]: many per thread, so that a thread slowed down by a shared core is
+// balanced out, yet few enough that the per-task cost stays small next to the work. Callers must
+// not depend on the boundaries: every item's result must be a function of the item alone.
+void ForEachChunk(ThreadPool* pool, size_t n, size_t min_chunk, size_t max_chunk,
                   const std::function<void(size_t, size_t)>& fn, size_t max_threads = 0);
 
 }  // namespace sw

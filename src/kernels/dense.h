@@ -14,7 +14,7 @@ enum class Activation { kNone = 0, kSilu = 1 };
 // nullptr, y: batch×out; y must not overlap x or w. Pointers need no particular alignment.
 // Each output element is accumulated over i in increasing order, so a row's result does not depend
 // on batch or on the other rows (bit-identical whatever the batch split across threads).
-void f32_dense(const float* x, const float* w, const float* bias, float* y, size_t batch,
-               size_t in, size_t out, Activation act);
+void f32_dense(const float* x, const float* w, const float* bias, float* y, size_t batch, size_t in,
+               size_t out, Activation act);
 
 }  // namespace sw

@@ -8,8 +8,9 @@
 namespace sw {
 
 namespace {
-// Rows per task: small enough to balance two to sixteen threads, large enough to amortise a task.
-constexpr size_t kRowsPerTask = 64;
+// Rows per task (see ForEachChunk): at least a few so a task amortises its wake-up, at most a few
+// hundred so large batches still spread over every thread.
+constexpr size_t kMinRowsPerTask = 8, kMaxRowsPerTask = 512;
 }  // namespace
 
 Status ScoreBatch(const ScoreModel& model, const float* x, size_t n, float sigma, float* out,
@@ -28,7 +29,7 @@ Status ScoreBatch(const ScoreModel& model, const float* x, size_t n, float sigma
   }
   const size_t dim = model.dim();
   ForEachChunk(
-      pool, n, kRowsPerTask,
+      pool, n, kMinRowsPerTask, kMaxRowsPerTask,
       [&](size_t begin, size_t end) {
         model.ScoreRows(x + begin * dim, end - begin, sigma, out + begin * dim);
       },

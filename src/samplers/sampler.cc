@@ -1,6 +1,7 @@
 #include "samplers/sampler.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -13,9 +14,10 @@ namespace sw {
 
 namespace {
 
-// Chains per task. Fixed (never derived from the thread count), so the split is the same for any
-// number of threads; each chain's noise is keyed by its own index anyway.
-constexpr size_t kChainsPerTask = 64;
+// Chains per task (see ForEachChunk). The split may follow the thread count: a chain's update
+// depends only on the chain (rows are independent in every model, noise is keyed by chain index).
+// The upper bound also bounds the per-task scratch (score and noise of max × dim values).
+constexpr size_t kMinChainsPerTask = 8, kMaxChainsPerTask = 1024;
 // Largest n × dim of one run: two buffers of this many floats must fit a 32-bit WASM heap.
 constexpr size_t kMaxValues = size_t{1} << 26;
 
@@ -28,8 +30,9 @@ std::string Num(double v) {
 Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& o) {
   if (n == 0) return InvalidArgument("n (the number of samples) must be positive");
   if (n > kMaxValues / model.dim()) {
-    return InvalidArgument("n × dim must be at most " + std::to_string(kMaxValues) + " values (got n = " +
-                           std::to_string(n) + ", dim = " + std::to_string(model.dim()) + ")");
+    return InvalidArgument("n × dim must be at most " + std::to_string(kMaxValues) +
+                           " values (got n = " + std::to_string(n) +
+                           ", dim = " + std::to_string(model.dim()) + ")");
   }
   if (o.kind != SamplerKind::kLangevin && o.kind != SamplerKind::kAnnealedLangevin) {
     return InvalidArgument("unknown sampler kind");
@@ -41,13 +44,15 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
   }
   for (size_t i = 0; i < o.sigmas.size(); ++i) {
     const float s = o.sigmas[i];
-    if (!std::isfinite(s) || s < model.min_sigma() || (s <= 0 && o.kind == SamplerKind::kAnnealedLangevin)) {
-      return InvalidArgument("sigma " + std::to_string(i) + " = " + Num(s) + " must be finite and " +
-                             (o.kind == SamplerKind::kAnnealedLangevin ? "> 0" : ">= " + Num(model.min_sigma())));
+    if (!std::isfinite(s) || s < model.min_sigma() ||
+        (s <= 0 && o.kind == SamplerKind::kAnnealedLangevin)) {
+      return InvalidArgument(
+          "sigma " + std::to_string(i) + " = " + Num(s) + " must be finite and " +
+          (o.kind == SamplerKind::kAnnealedLangevin ? "> 0" : ">= " + Num(model.min_sigma())));
     }
     if (i > 0 && !(s < o.sigmas[i - 1])) {
-      return InvalidArgument("sigmas must be strictly decreasing (sigma " + std::to_string(i) + " = " +
-                             Num(s) + " follows " + Num(o.sigmas[i - 1]) + ")");
+      return InvalidArgument("sigmas must be strictly decreasing (sigma " + std::to_string(i) +
+                             " = " + Num(s) + " follows " + Num(o.sigmas[i - 1]) + ")");
     }
   }
   if (o.steps_per_level <= 0) {
@@ -58,26 +63,31 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
     return InvalidArgument("too many steps: levels × steps per level must be below 2^30");
   }
   if (!std::isfinite(o.step_size) || o.step_size <= 0) {
-    return InvalidArgument("the step size must be a finite number > 0 (got " + Num(o.step_size) + ")");
+    return InvalidArgument("the step size must be a finite number > 0 (got " + Num(o.step_size) +
+                           ")");
   }
   switch (o.init) {
-    case InitKind::kGaussian: break;
+    case InitKind::kGaussian:
+      break;
     case InitKind::kUniform:
-      if (!std::isfinite(o.uniform_lo) || !std::isfinite(o.uniform_hi) || !(o.uniform_lo < o.uniform_hi)) {
-        return InvalidArgument("a uniform start needs finite lo < hi (got [" + Num(o.uniform_lo) + ", " +
-                               Num(o.uniform_hi) + "])");
+      if (!std::isfinite(o.uniform_lo) || !std::isfinite(o.uniform_hi) ||
+          !(o.uniform_lo < o.uniform_hi)) {
+        return InvalidArgument("a uniform start needs finite lo < hi (got [" + Num(o.uniform_lo) +
+                               ", " + Num(o.uniform_hi) + "])");
       }
       break;
     case InitKind::kGiven:
       if (o.init_points.size() != n * model.dim()) {
-        return InvalidArgument("start points must hold n × dim = " + std::to_string(n * model.dim()) +
-                               " values (got " + std::to_string(o.init_points.size()) + ")");
+        return InvalidArgument(
+            "start points must hold n × dim = " + std::to_string(n * model.dim()) +
+            " values (got " + std::to_string(o.init_points.size()) + ")");
       }
       for (float v : o.init_points) {
         if (!std::isfinite(v)) return InvalidArgument("start points must be finite numbers");
       }
       break;
-    default: return InvalidArgument("unknown start (init) kind");
+    default:
+      return InvalidArgument("unknown start (init) kind");
   }
   return Status::Ok();
 }
@@ -85,16 +95,19 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
 }  // namespace
 
 Status GeometricSigmas(float sigma_max, float sigma_min, int levels, std::vector<float>* out) {
-  if (levels < 1) return InvalidArgument("levels must be a positive integer (got " + std::to_string(levels) + ")");
-  if (!std::isfinite(sigma_max) || !std::isfinite(sigma_min) || sigma_min <= 0 || sigma_min > sigma_max ||
-      (levels > 1 && sigma_min == sigma_max)) {
-    return InvalidArgument("a geometric schedule needs finite 0 < min < max (got max = " + Num(sigma_max) +
-                           ", min = " + Num(sigma_min) + ")");
+  if (levels < 1)
+    return InvalidArgument("levels must be a positive integer (got " + std::to_string(levels) +
+                           ")");
+  if (!std::isfinite(sigma_max) || !std::isfinite(sigma_min) || sigma_min <= 0 ||
+      sigma_min > sigma_max || (levels > 1 && sigma_min == sigma_max)) {
+    return InvalidArgument("a geometric schedule needs finite 0 < min < max (got max = " +
+                           Num(sigma_max) + ", min = " + Num(sigma_min) + ")");
   }
   std::vector<float> sigmas(levels);
   const double ratio = std::log(double{sigma_min} / sigma_max);
   for (int i = 0; i < levels; ++i) {
-    sigmas[i] = levels == 1 ? sigma_max : static_cast<float>(sigma_max * std::exp(ratio * i / (levels - 1)));
+    sigmas[i] = levels == 1 ? sigma_max
+                            : static_cast<float>(sigma_max * std::exp(ratio * i / (levels - 1)));
   }
   for (int i = 1; i < levels; ++i) {
     if (!(sigmas[i] < sigmas[i - 1])) {
@@ -117,36 +130,42 @@ Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOption
   run->options_ = options;
   run->options_.init_points.clear();
   run->options_.init_points.shrink_to_fit();
-  run->total_steps_ = static_cast<int>(options.sigmas.size()) * options.steps_per_level + (options.denoise ? 1 : 0);
+  run->total_steps_ =
+      static_cast<int>(options.sigmas.size()) * options.steps_per_level + (options.denoise ? 1 : 0);
   const size_t dim = model->dim();
   run->x_.resize(n * dim);
   run->next_.resize(n * dim);
   float* x = run->x_.data();
   // Gaussian start: N(0, sigma_1^2 I), or N(0, I) for a plain Langevin run at sigma = 0.
   const float init_std = options.sigmas[0] > 0 ? options.sigmas[0] : 1.0f;
-  ForEachChunk(pool, n, kChainsPerTask, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      float* xi = x + i * dim;
-      switch (options.init) {
-        case InitKind::kGaussian:
-          FillNormal(options.seed, RandomStream::kInit, i, 0, xi, dim);
-          for (size_t j = 0; j < dim; ++j) xi[j] *= init_std;
-          break;
-        case InitKind::kUniform:
-          FillUniform(options.seed, RandomStream::kInit, i, options.uniform_lo, options.uniform_hi, xi, dim);
-          break;
-        case InitKind::kGiven:
-          std::copy(&options.init_points[i * dim], &options.init_points[(i + 1) * dim], xi);
-          break;
-      }
-    }
-  }, max_threads);
+  ForEachChunk(
+      pool, n, kMinChainsPerTask, kMaxChainsPerTask,
+      [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) {
+          float* xi = x + i * dim;
+          switch (options.init) {
+            case InitKind::kGaussian:
+              FillNormal(options.seed, RandomStream::kInit, i, 0, xi, dim);
+              for (size_t j = 0; j < dim; ++j) xi[j] *= init_std;
+              break;
+            case InitKind::kUniform:
+              FillUniform(options.seed, RandomStream::kInit, i, options.uniform_lo,
+                          options.uniform_hi, xi, dim);
+              break;
+            case InitKind::kGiven:
+              std::copy(&options.init_points[i * dim], &options.init_points[(i + 1) * dim], xi);
+              break;
+          }
+        }
+      },
+      max_threads);
   *out = std::move(run);
   return Status::Ok();
 }
 
 int SamplerRun::level() const {
-  return std::min<int>(steps_done_ / options_.steps_per_level, static_cast<int>(options_.sigmas.size()));
+  return std::min<int>(steps_done_ / options_.steps_per_level,
+                       static_cast<int>(options_.sigmas.size()));
 }
 
 Status SamplerRun::Step(int max_steps) {
@@ -179,32 +198,34 @@ Status SamplerRun::RunStep(int step) {
     noise = std::sqrt(alpha);
   }
   const size_t dim = model_->dim();
-  const size_t num_tasks = (n_ + kChainsPerTask - 1) / kChainsPerTask;
-  std::vector<char> diverged(num_tasks, 0);
-  ForEachChunk(pool_, n_, kChainsPerTask, [&](size_t begin, size_t end) {
-    const size_t count = (end - begin) * dim;
-    std::vector<float> score(count), z(count);
-    model_->ScoreRows(&x_[begin * dim], end - begin, sigma, score.data());
-    if (noise != 0) {
-      for (size_t i = begin; i < end; ++i) {
-        FillNormal(options_.seed, RandomStream::kLangevinNoise, i, static_cast<uint32_t>(step),
-                   &z[(i - begin) * dim], dim);
-      }
-    }
-    float* next = &next_[begin * dim];
-    std::copy(&x_[begin * dim], &x_[end * dim], next);
-    f32_langevin_update(next, score.data(), z.data(), drift, noise, count);
-    for (size_t i = 0; i < count; ++i) {
-      if (!std::isfinite(next[i])) {
-        diverged[begin / kChainsPerTask] = 1;
-        break;
-      }
-    }
-  }, max_threads_);
-  if (std::find(diverged.begin(), diverged.end(), 1) != diverged.end()) {
-    return InvalidArgument("the chains diverged to non-finite values at step " + std::to_string(step) +
-                           " (level " + std::to_string(level) + ", sigma " + Num(sigma) +
-                           "): use a smaller step size");
+  std::atomic<bool> diverged{false};
+  ForEachChunk(
+      pool_, n_, kMinChainsPerTask, kMaxChainsPerTask,
+      [&](size_t begin, size_t end) {
+        const size_t count = (end - begin) * dim;
+        std::vector<float> score(count), z(count);
+        model_->ScoreRows(&x_[begin * dim], end - begin, sigma, score.data());
+        if (noise != 0) {
+          for (size_t i = begin; i < end; ++i) {
+            FillNormal(options_.seed, RandomStream::kLangevinNoise, i, static_cast<uint32_t>(step),
+                       &z[(i - begin) * dim], dim);
+          }
+        }
+        float* next = &next_[begin * dim];
+        std::copy(&x_[begin * dim], &x_[end * dim], next);
+        f32_langevin_update(next, score.data(), z.data(), drift, noise, count);
+        for (size_t i = 0; i < count; ++i) {
+          if (!std::isfinite(next[i])) {
+            diverged = true;
+            break;
+          }
+        }
+      },
+      max_threads_);
+  if (diverged) {
+    return InvalidArgument("the chains diverged to non-finite values at step " +
+                           std::to_string(step) + " (level " + std::to_string(level) + ", sigma " +
+                           Num(sigma) + "): use a smaller step size");
   }
   x_.swap(next_);
   return Status::Ok();

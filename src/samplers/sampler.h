@@ -1,10 +1,11 @@
-// Langevin-type samplers over any ScoreModel, run step by step so that callers (the JS worker, native
-// tools) can report progress and cancel between steps.
+// Langevin-type samplers over any ScoreModel, run step by step so that callers (the JS worker,
+// native tools) can report progress and cancel between steps.
 //
 // Step-size conventions (NCSN's code uses both; we keep each sampler's published form):
 //   langevin:           x <- x + eps * s(x, sigma) + sqrt(2 eps) z           (DESIGN.md §2)
 //   annealed-langevin:  alpha_i = eps * sigma_i^2 / sigma_L^2,
-//                       x <- x + (alpha_i / 2) * s(x, sigma_i) + sqrt(alpha_i) z  (NCSN Algorithm 1)
+//                       x <- x + (alpha_i / 2) * s(x, sigma_i) + sqrt(alpha_i) z  (NCSN Algorithm
+//                       1)
 //   optional final denoising step (NCSNv2): x <- x + sigma_L^2 * s(x, sigma_L)
 #pragma once
 
@@ -31,7 +32,7 @@ struct SamplerOptions {
   float step_size = 2e-5f;    // eps, > 0
   bool denoise = false;       // final x <- x + sigma_L^2 s(x, sigma_L) (annealed only)
   uint64_t seed = 0;
-  InitKind init = InitKind::kGaussian;  // gaussian: N(0, sigmas[0]^2 I)
+  InitKind init = InitKind::kGaussian;   // gaussian: N(0, sigmas[0]^2 I)
   float uniform_lo = 0, uniform_hi = 1;  // for InitKind::kUniform, lo < hi
   std::vector<float> init_points;        // for InitKind::kGiven: n × dim
 };

@@ -40,8 +40,9 @@ TEST(GaussianMixture, ScoreIsTheGradientOfTheLogDensity) {
           std::vector<float> xp = x, xm = x;
           xp[j] += h;
           xm[j] -= h;
-          const double fd = (gmm->LogDensity(xp.data(), sigma) - gmm->LogDensity(xm.data(), sigma)) /
-                            (double{xp[j]} - xm[j]);
+          const double fd =
+              (gmm->LogDensity(xp.data(), sigma) - gmm->LogDensity(xm.data(), sigma)) /
+              (double{xp[j]} - xm[j]);
           // O(h^2) truncation error times the third derivative, which is bounded by ~1/sd^3.
           EXPECT_NEAR(s[j], fd, 2e-3 + 2e-3 * std::fabs(fd)) << "dim " << dim << " sigma " << sigma;
         }
@@ -75,13 +76,19 @@ TEST(GaussianMixture, FarAwayPointsStayFinite) {
 TEST(GaussianMixture, RejectsBadParameters) {
   std::unique_ptr<GaussianMixture> gmm;
   EXPECT_EQ(GaussianMixture::Create({}, {}, {}, 2, &gmm).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(GaussianMixture::Create({1}, {0, 0}, {1}, 0, &gmm).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(GaussianMixture::Create({1}, {0, 0}, {1}, 0, &gmm).code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(GaussianMixture::Create({1}, {0}, {1}, 2, &gmm).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(GaussianMixture::Create({1}, {0, 0}, {1, 2}, 2, &gmm).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(GaussianMixture::Create({-1}, {0, 0}, {1}, 2, &gmm).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(GaussianMixture::Create({NAN}, {0, 0}, {1}, 2, &gmm).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(GaussianMixture::Create({1}, {0, INFINITY}, {1}, 2, &gmm).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(GaussianMixture::Create({1}, {0, 0}, {0}, 2, &gmm).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(GaussianMixture::Create({1}, {0, 0}, {1, 2}, 2, &gmm).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(GaussianMixture::Create({-1}, {0, 0}, {1}, 2, &gmm).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(GaussianMixture::Create({NAN}, {0, 0}, {1}, 2, &gmm).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(GaussianMixture::Create({1}, {0, INFINITY}, {1}, 2, &gmm).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(GaussianMixture::Create({1}, {0, 0}, {0}, 2, &gmm).code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(gmm, nullptr);
 }
 
@@ -96,11 +103,15 @@ TEST(ScoreBatch, ValidatesInputAndMatchesRowByRow) {
     ASSERT_EQ(out[2 * r], one[0]);
     ASSERT_EQ(out[2 * r + 1], one[1]);
   }
-  EXPECT_EQ(ScoreBatch(*gmm, x.data(), 0, 0.5f, out.data(), &pool).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ScoreBatch(*gmm, x.data(), 3, -1.0f, out.data(), &pool).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ScoreBatch(*gmm, x.data(), 3, NAN, out.data(), &pool).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ScoreBatch(*gmm, x.data(), 0, 0.5f, out.data(), &pool).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ScoreBatch(*gmm, x.data(), 3, -1.0f, out.data(), &pool).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ScoreBatch(*gmm, x.data(), 3, NAN, out.data(), &pool).code(),
+            StatusCode::kInvalidArgument);
   x[3] = NAN;
-  EXPECT_EQ(ScoreBatch(*gmm, x.data(), 3, 0.5f, out.data(), &pool).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ScoreBatch(*gmm, x.data(), 3, 0.5f, out.data(), &pool).code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -16,8 +16,8 @@ TEST(Philox, MatchesRandom123KnownAnswers) {
   EXPECT_EQ(zero.v[1], 0xe169c58du);
   EXPECT_EQ(zero.v[2], 0xbc57ac4cu);
   EXPECT_EQ(zero.v[3], 0x9b00dbd8u);
-  PhiloxCounter ones = Philox4x32(PhiloxCounter{{0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}},
-                                  0xffffffffffffffffull);
+  PhiloxCounter ones = Philox4x32(
+      PhiloxCounter{{0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}}, 0xffffffffffffffffull);
   EXPECT_EQ(ones.v[0], 0x408f276du);
   EXPECT_EQ(ones.v[1], 0x41c83b0eu);
   EXPECT_EQ(ones.v[2], 0xa20bc7c6u);

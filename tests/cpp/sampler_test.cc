@@ -138,7 +138,8 @@ TEST(Sampler, StepsReportProgressAndDenoiseIsTheLastStep) {
   gmm->ScoreRows(before.data(), 5, 1.0f, score.data());
   ASSERT_TRUE(run->Step(100).ok());
   EXPECT_TRUE(run->done());
-  for (size_t i = 0; i < before.size(); ++i) EXPECT_FLOAT_EQ(run->samples()[i], before[i] + score[i]);
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_FLOAT_EQ(run->samples()[i], before[i] + score[i]);
 }
 
 TEST(Sampler, GivenStartPointsAreUsed) {
@@ -222,7 +223,8 @@ TEST(GeometricSigmas, SpansMaxToMinGeometrically) {
   ASSERT_EQ(s.size(), 10u);
   EXPECT_FLOAT_EQ(s.front(), 20);
   EXPECT_FLOAT_EQ(s.back(), 1);
-  for (size_t i = 1; i + 1 < s.size(); ++i) EXPECT_NEAR(s[i] * s[i], s[i - 1] * s[i + 1], 1e-3 * s[i] * s[i]);
+  for (size_t i = 1; i + 1 < s.size(); ++i)
+    EXPECT_NEAR(s[i] * s[i], s[i - 1] * s[i + 1], 1e-3 * s[i] * s[i]);
   ASSERT_TRUE(GeometricSigmas(3, 3, 1, &s).ok());
   EXPECT_EQ(s, std::vector<float>{3});
   EXPECT_FALSE(GeometricSigmas(1, 20, 10, &s).ok());

@@ -26,11 +26,14 @@ TEST(ThreadPool, UsesSeveralThreadsAndRespectsTheLimit) {
   auto threads_used = [&](size_t limit) {
     std::mutex mu;
     std::set<std::thread::id> ids;
-    pool.ParallelFor(64, [&](size_t) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      std::lock_guard<std::mutex> lock(mu);
-      ids.insert(std::this_thread::get_id());
-    }, limit);
+    pool.ParallelFor(
+        64,
+        [&](size_t) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          std::lock_guard<std::mutex> lock(mu);
+          ids.insert(std::this_thread::get_id());
+        },
+        limit);
     return ids.size();
   };
   EXPECT_EQ(threads_used(1), 1u);
@@ -38,20 +41,27 @@ TEST(ThreadPool, UsesSeveralThreadsAndRespectsTheLimit) {
   EXPECT_GE(threads_used(0), 2u);  // sleeping tasks leave time for the workers to join
 }
 
-TEST(ThreadPool, ForEachChunkCoversTheRangeInFixedChunks) {
+TEST(ThreadPool, ForEachChunkCoversTheRangeOnceInClampedChunks) {
   ThreadPool pool(2);
-  for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
-    std::vector<std::atomic<int>> hits(1000);
+  struct Case {
+    ThreadPool* pool;
+    size_t n, min_chunk, max_chunk, expected_chunks;
+  };
+  for (const Case& c : {Case{nullptr, 1000, 8, 1024, 32},  // one thread: 32 chunks of 32
+                        Case{&pool, 1000, 8, 1024, 63},    // two threads: chunks of 16
+                        Case{&pool, 1000, 200, 1024, 5},   // at least 200 per chunk
+                        Case{&pool, 100000, 8, 1024, 98},  // at most 1024 per chunk
+                        Case{&pool, 3, 8, 1024, 1}, Case{&pool, 0, 8, 1024, 0}}) {
+    std::vector<std::atomic<int>> hits(c.n);
     std::mutex mu;
     std::set<std::pair<size_t, size_t>> chunks;
-    ForEachChunk(p, 1000, 64, [&](size_t b, size_t e) {
+    ForEachChunk(c.pool, c.n, c.min_chunk, c.max_chunk, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) hits[i]++;
       std::lock_guard<std::mutex> lock(mu);
       chunks.insert({b, e});
     });
     for (auto& h : hits) ASSERT_EQ(h.load(), 1);
-    EXPECT_EQ(chunks.size(), 16u);
-    EXPECT_EQ(chunks.count({960, 1000}), 1u);
+    EXPECT_EQ(chunks.size(), c.expected_chunks) << "n " << c.n;
   }
 }
 
