@@ -20,6 +20,13 @@ const char* StatusCodeName(StatusCode code) {
   return "INTERNAL";
 }
 
+std::string QuoteForMessage(const std::string& s) {
+  if (s.size() <= 80) return "\"" + s + "\"";
+  size_t cut = 76;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return "\"" + s.substr(0, cut) + "...\"";
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   return std::string(StatusCodeName(code_)) + ": " + message_;

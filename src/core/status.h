@@ -36,6 +36,10 @@ class Status {
   std::string message_;
 };
 
+// `s` in double quotes for an error message, cut to about 80 bytes (at a UTF-8 boundary): names and
+// values from a hostile file can be megabytes long.
+std::string QuoteForMessage(const std::string& s);
+
 inline Status InvalidArgument(std::string m) {
   return Status(StatusCode::kInvalidArgument, std::move(m));
 }

@@ -30,15 +30,6 @@ enum class DType { kF32, kF16 };
 size_t ItemSize(DType dtype) { return dtype == DType::kF32 ? 4 : 2; }
 const char* DTypeName(DType dtype) { return dtype == DType::kF32 ? "F32" : "F16"; }
 
-// "name" for messages; names from a hostile file can be megabytes long, so long ones are cut
-// (at a UTF-8 boundary).
-std::string Quote(const std::string& s) {
-  if (s.size() <= 80) return "\"" + s + "\"";
-  size_t cut = 76;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return "\"" + s.substr(0, cut) + "...\"";
-}
-
 Status Invalid(const std::string& message) { return InvalidModel("safetensors: " + message); }
 
 // IEEE binary16 -> binary32, exact for every input (subnormals normalised, inf and NaN kept).
@@ -164,7 +155,8 @@ class HeaderScanner {
   }
   bool key(Json::string_t& key) {
     if (!keys_.back().insert(key).second) {
-      error_ = "duplicate key " + Quote(key) + " in the JSON header (names must be unique)";
+      error_ =
+          "duplicate key " + QuoteForMessage(key) + " in the JSON header (names must be unique)";
       return false;
     }
     return true;
@@ -235,7 +227,7 @@ Status ParseMetadata(const Json& value, std::map<std::string, std::string>* meta
   for (auto it = value.begin(); it != value.end(); ++it) {
     const auto* s = it.value().get_ptr<const Json::string_t*>();
     if (s == nullptr) {
-      return Invalid("\"__metadata__\" entry " + Quote(it.key()) + " is " +
+      return Invalid("\"__metadata__\" entry " + QuoteForMessage(it.key()) + " is " +
                      JsonTypeName(it.value()) + "; safetensors metadata values must be strings");
     }
     (*metadata)[it.key()] = *s;
@@ -244,14 +236,14 @@ Status ParseMetadata(const Json& value, std::map<std::string, std::string>* meta
 }
 
 Status ParseEntry(const std::string& name, const Json& value, uint64_t data_size, Entry* entry) {
-  const std::string tensor = "tensor " + Quote(name);
+  const std::string tensor = "tensor " + QuoteForMessage(name);
   if (!value.is_object()) {
     return Invalid(tensor + " is described by " + JsonTypeName(value) +
                    "; expected an object {dtype, shape, data_offsets}");
   }
   for (auto it = value.begin(); it != value.end(); ++it) {
     if (it.key() != "dtype" && it.key() != "shape" && it.key() != "data_offsets") {
-      return Invalid(tensor + " has an unexpected field " + Quote(it.key()) +
+      return Invalid(tensor + " has an unexpected field " + QuoteForMessage(it.key()) +
                      " (expected exactly dtype, shape, data_offsets)");
     }
   }
@@ -270,7 +262,7 @@ Status ParseEntry(const std::string& name, const Json& value, uint64_t data_size
   } else if (*dtype == "F16") {
     entry->dtype = DType::kF16;
   } else {
-    return Invalid(tensor + " has dtype " + Quote(*dtype) +
+    return Invalid(tensor + " has dtype " + QuoteForMessage(*dtype) +
                    ", which is not supported (supported: F32, F16)");
   }
   const uint64_t item = ItemSize(entry->dtype);
@@ -355,8 +347,9 @@ Status DecodeTensor(const Entry& entry, const uint8_t* data, Tensor* tensor) {
       std::memcpy(&bits, &f, sizeof(bits));
     }
     if (!IsFiniteBits(bits)) {
-      return Invalid("tensor " + Quote(entry.name) + " holds a non-finite value (NaN or Inf) at " +
-                     "element " + std::to_string(i) + "; every value must be finite");
+      return Invalid("tensor " + QuoteForMessage(entry.name) +
+                     " holds a non-finite value (NaN or Inf) at " + "element " + std::to_string(i) +
+                     "; every value must be finite");
     }
     std::memcpy(&tensor->data[i], &bits, sizeof(bits));
   }
@@ -424,13 +417,14 @@ Status ReadSafetensorsImpl(const uint8_t* bytes, size_t size, SafetensorsFile* o
   const Entry* previous = nullptr;
   for (const Entry& e : entries) {
     if (e.begin < expected) {
-      return Invalid("tensor " + Quote(e.name) + " (bytes " + std::to_string(e.begin) + ".." +
-                     std::to_string(e.end) + ") overlaps tensor " + Quote(previous->name) +
-                     " (bytes up to " + std::to_string(expected) + ")");
+      return Invalid("tensor " + QuoteForMessage(e.name) + " (bytes " + std::to_string(e.begin) +
+                     ".." + std::to_string(e.end) + ") overlaps tensor " +
+                     QuoteForMessage(previous->name) + " (bytes up to " + std::to_string(expected) +
+                     ")");
     }
     if (e.begin > expected) {
       return Invalid("bytes " + std::to_string(expected) + ".." + std::to_string(e.begin) +
-                     " of the data section before tensor " + Quote(e.name) +
+                     " of the data section before tensor " + QuoteForMessage(e.name) +
                      " belong to no tensor (the data section must be fully indexed)");
     }
     expected = e.end;
@@ -459,7 +453,8 @@ Status WriteSafetensorsImpl(const SafetensorsFile& file, bool store_f16,
     std::string metadata;
     for (const auto& [key, value] : file.metadata) {
       if (!IsValidUtf8(key) || !IsValidUtf8(value)) {
-        return InvalidArgument("safetensors: metadata entry " + Quote(key) + " is not valid UTF-8");
+        return InvalidArgument("safetensors: metadata entry " + QuoteForMessage(key) +
+                               " is not valid UTF-8");
       }
       metadata += (metadata.empty() ? "" : ",") + JsonString(key) + ":" + JsonString(value);
     }
@@ -468,7 +463,7 @@ Status WriteSafetensorsImpl(const SafetensorsFile& file, bool store_f16,
   std::set<std::string> names;
   uint64_t offset = 0;
   for (const Tensor& t : file.tensors) {
-    const std::string tensor = "safetensors: tensor " + Quote(t.name);
+    const std::string tensor = "safetensors: tensor " + QuoteForMessage(t.name);
     if (!IsValidUtf8(t.name)) return InvalidArgument(tensor + ": the name is not valid UTF-8");
     if (t.name == kMetadataKey) return InvalidArgument(tensor + ": the name is reserved");
     if (!names.insert(t.name).second) return InvalidArgument(tensor + " appears twice");

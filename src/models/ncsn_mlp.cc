@@ -32,15 +32,6 @@ constexpr uint64_t kMaxInitLayerElements = uint64_t{1} << 28;
 
 constexpr double kTwoPi = 6.283185307179586;
 
-// "name" for messages; names from a hostile file can be megabytes long, so long ones are cut
-// (at a UTF-8 boundary).
-std::string Quote(const std::string& s) {
-  if (s.size() <= 80) return "\"" + s + "\"";
-  size_t cut = 76;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return "\"" + s.substr(0, cut) + "...\"";
-}
-
 Status BadConfig(const std::string& message) { return InvalidModel("ncsn-mlp config: " + message); }
 
 std::string WeightName(size_t layer) { return "layers." + std::to_string(layer) + ".weight"; }
@@ -150,7 +141,7 @@ Status ParseConfigImpl(const std::string& text, NcsnMlpConfig* out) {
     if (std::find_if(std::begin(kKeys), std::end(kKeys),
                      [&](const char* k) { return it.key() == k; }) == std::end(kKeys)) {
       return BadConfig(
-          "unknown key " + Quote(it.key()) +
+          "unknown key " + QuoteForMessage(it.key()) +
           " (known: dim, hidden, sigma_embedding_freqs, sigmas, data_shape, sampling)");
     }
   }
@@ -353,7 +344,7 @@ Status NcsnMlpWeightsFromSafetensors(const SafetensorsFile& file, NcsnMlpWeights
   const auto arch = file.metadata.find(kMetadataArchitectureKey);
   if (arch == file.metadata.end() || arch->second != kNcsnMlpArchitecture) {
     return InvalidModel(std::string("ncsn-mlp: the metadata \"architecture\" is ") +
-                        (arch == file.metadata.end() ? "missing" : Quote(arch->second)) +
+                        (arch == file.metadata.end() ? "missing" : QuoteForMessage(arch->second)) +
                         "; expected \"ncsn-mlp\"");
   }
   const auto config_text = file.metadata.find(kMetadataConfigKey);
@@ -371,14 +362,14 @@ Status NcsnMlpWeightsFromSafetensors(const SafetensorsFile& file, NcsnMlpWeights
     expected.insert(name);
     const Tensor* t = file.Find(name);
     if (t == nullptr) {
-      return InvalidModel("ncsn-mlp: tensor " + Quote(name) + " is missing (the config implies " +
-                          std::to_string(layers) + " layers)");
+      return InvalidModel("ncsn-mlp: tensor " + QuoteForMessage(name) +
+                          " is missing (the config implies " + std::to_string(layers) + " layers)");
     }
     if (t->shape != shape) {
       std::string want, got;
       for (int64_t d : shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
       for (int64_t d : t->shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
-      return InvalidModel("ncsn-mlp: tensor " + Quote(name) + " has shape [" + got +
+      return InvalidModel("ncsn-mlp: tensor " + QuoteForMessage(name) + " has shape [" + got +
                           "]; the config implies [" + want + "]");
     }
     *data = t->data;
@@ -396,9 +387,9 @@ Status NcsnMlpWeightsFromSafetensors(const SafetensorsFile& file, NcsnMlpWeights
   }
   for (const Tensor& t : file.tensors) {
     if (expected.count(t.name) == 0) {
-      return InvalidModel("ncsn-mlp: unexpected tensor " + Quote(t.name) + " (config.hidden has " +
-                          std::to_string(weights.config.hidden.size()) + " entries, so layers 0.." +
-                          std::to_string(layers - 1) +
+      return InvalidModel("ncsn-mlp: unexpected tensor " + QuoteForMessage(t.name) +
+                          " (config.hidden has " + std::to_string(weights.config.hidden.size()) +
+                          " entries, so layers 0.." + std::to_string(layers - 1) +
                           " and sigma_embed.freqs are all there should be)");
     }
   }
