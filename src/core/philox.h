@@ -34,7 +34,16 @@ inline float UniformOpen01(uint32_t bits) {
 }
 
 // Stream identifiers, so different uses of one seed never share counters.
-enum class RandomStream : uint32_t { kLangevinNoise = 1, kInit = 2 };
+enum class RandomStream : uint32_t {
+  kLangevinNoise = 1,
+  kInit = 2,
+  kTrainBatch = 3,
+  kTrainNoise = 4,
+  kTrainDirection = 5,
+  // data/toy2d: point i of a generated 2-D set; train/noise_schedule: the distance subsample.
+  kToy2d = 16,
+  kScheduleSubsample = 17
+};
 
 // Fills out[0..n) with standard normal draws for (seed, stream, sample, step); the k-th value
 // depends only on those and k (Box–Muller over Philox blocks), never on thread or batch layout.

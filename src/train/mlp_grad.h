@@ -1,0 +1,45 @@
+// Backpropagation through the NCSN MLP (models/ncsn_mlp.h) for training: a forward pass over a
+// batch with one σ per row that keeps the activations, and the backward pass that turns
+// d loss / d score into d loss / d (every weight and bias). The σ-embedding frequencies are fixed
+// (not trained), so they get no gradient.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "models/ncsn_mlp.h"
+
+namespace sw {
+
+// Gradients with the shapes of NcsnMlpWeights::weights / ::biases (layer i: in_i × out_i, out_i).
+struct NcsnMlpGrads {
+  std::vector<std::vector<float>> weights;
+  std::vector<std::vector<float>> biases;
+};
+
+// Resizes *grads to the shapes of `weights` and sets every value to 0.
+void ZeroNcsnMlpGrads(const NcsnMlpWeights& weights, NcsnMlpGrads* grads);
+
+// What the forward pass keeps for the backward pass (reused between calls to avoid allocation).
+struct NcsnMlpActivations {
+  size_t rows = 0;
+  std::vector<float> sigma;                // rows
+  std::vector<std::vector<float>> inputs;  // inputs[i]: rows × in_i, the input of layer i
+  std::vector<std::vector<float>> pre;     // pre[i]: rows × out_i, hidden layer i before SiLU
+  std::vector<float> delta, delta_next;    // backward scratch
+};
+
+// s_θ(x_r, σ_r) for rows r < rows into score (rows × dim), keeping the activations in *act.
+// Same mathematics as NcsnMlp::ScoreRows (the embedding computed in double), but each row has its
+// own σ_r > 0. `weights` must be valid (ValidateNcsnMlpWeights). Rows are independent: a row's
+// result does not depend on the other rows.
+void NcsnMlpForwardTrain(const NcsnMlpWeights& weights, const float* x, const float* sigma,
+                         size_t rows, NcsnMlpActivations* act, float* score);
+
+// Adds d loss / d θ to *grads (shaped by ZeroNcsnMlpGrads), given dscore = d loss / d score
+// (rows × dim) for the activations of the last NcsnMlpForwardTrain on `act`. Sums over rows are
+// taken in a fixed order, so the result is a function of the rows alone.
+void NcsnMlpBackward(const NcsnMlpWeights& weights, const float* dscore, NcsnMlpActivations* act,
+                     NcsnMlpGrads* grads);
+
+}  // namespace sw

@@ -1,0 +1,400 @@
+// The training step (chunks of the batch over the thread pool, summed in chunk order, then clip,
+// Adam and EMA) and checkpoints as .safetensors files.
+#include "train/trainer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "core/philox.h"
+#include "io/safetensors.h"
+#include "models/model_file.h"
+
+namespace sw {
+namespace {
+
+constexpr char kCheckpointFormat[] = "score-wasm-checkpoint";
+constexpr size_t kMaxBatch = size_t{1} << 20;
+constexpr size_t kMaxThreads = 256;
+
+// FNV-1a over the data's bytes: enough to notice that a checkpoint is resumed on other data.
+std::string Fingerprint(const std::vector<float>& data) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  for (size_t i = 0; i < data.size() * sizeof(float); ++i) {
+    h ^= bytes[i];
+    h *= 0x100000001b3ull;
+  }
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+std::string OptionsToJson(const TrainOptions& o) {
+  nlohmann::ordered_json j;
+  j["objective"] = o.objective == TrainObjective::kDsm ? "dsm" : "ssm";
+  j["steps"] = o.steps;
+  j["batch_size"] = o.batch_size;
+  j["lr"] = o.lr;
+  j["grad_clip"] = o.grad_clip;
+  j["ema_decay"] = o.ema_decay;
+  j["seed"] = o.seed;
+  j["threads"] = o.threads;
+  j["ssm_fd_eps"] = o.ssm_fd_eps;
+  return j.dump();
+}
+
+Status BadCheckpoint(const std::string& message) { return InvalidModel("checkpoint: " + message); }
+
+Status OptionsFromJson(const std::string& text, TrainOptions* out) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return BadCheckpoint("\"train_options\" is not a JSON object");
+  TrainOptions o;
+  const auto get = [&](const char* key, auto* value) -> bool {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number()) return false;
+    *value = it->get<std::decay_t<decltype(*value)>>();
+    return true;
+  };
+  auto objective = j.find("objective");
+  if (objective == j.end() || !objective->is_string() ||
+      (*objective != "dsm" && *objective != "ssm")) {
+    return BadCheckpoint("train_options.objective must be \"dsm\" or \"ssm\"");
+  }
+  o.objective = *objective == "dsm" ? TrainObjective::kDsm : TrainObjective::kSsm;
+  if (!get("steps", &o.steps) || !get("batch_size", &o.batch_size) || !get("lr", &o.lr) ||
+      !get("grad_clip", &o.grad_clip) || !get("ema_decay", &o.ema_decay) || !get("seed", &o.seed) ||
+      !get("threads", &o.threads) || !get("ssm_fd_eps", &o.ssm_fd_eps)) {
+    return BadCheckpoint("train_options lacks a numeric option: " + QuoteForMessage(text));
+  }
+  const Status valid = ValidateTrainOptions(o);
+  if (!valid.ok()) return BadCheckpoint(valid.message());
+  *out = o;
+  return Status::Ok();
+}
+
+// The tensors of `file` whose names start with `prefix`, renamed without it, with the model
+// metadata, as a model file.
+SafetensorsFile SubFile(const SafetensorsFile& file, const std::string& prefix) {
+  SafetensorsFile sub;
+  sub.metadata = file.metadata;
+  sub.metadata[kMetadataFormatKey] = kModelFileFormat;
+  for (const Tensor& t : file.tensors) {
+    if (t.name.compare(0, prefix.size(), prefix) == 0) {
+      sub.tensors.push_back({t.name.substr(prefix.size()), t.shape, t.data});
+    }
+  }
+  return sub;
+}
+
+}  // namespace
+
+Status ValidateTrainOptions(const TrainOptions& o) {
+  if (o.steps < 0) return InvalidArgument("train options: steps must be >= 0");
+  if (o.batch_size < 1 || o.batch_size > kMaxBatch) {
+    return InvalidArgument("train options: batch_size = " + std::to_string(o.batch_size) +
+                           "; expected 1 to " + std::to_string(kMaxBatch));
+  }
+  if (!std::isfinite(o.lr) || !(o.lr > 0)) {
+    return InvalidArgument("train options: lr must be finite and > 0");
+  }
+  if (!std::isfinite(o.grad_clip) || o.grad_clip < 0) {
+    return InvalidArgument("train options: grad_clip must be finite and >= 0 (0 = no clipping)");
+  }
+  if (!(o.ema_decay >= 0 && o.ema_decay <= 1)) {
+    return InvalidArgument("train options: ema_decay must be in [0, 1]");
+  }
+  if (o.threads < 1 || o.threads > kMaxThreads) {
+    return InvalidArgument("train options: threads must be 1 to " + std::to_string(kMaxThreads));
+  }
+  if (!std::isfinite(o.ssm_fd_eps) || !(o.ssm_fd_eps > 0)) {
+    return InvalidArgument("train options: ssm_fd_eps must be finite and > 0");
+  }
+  if (o.objective != TrainObjective::kDsm && o.objective != TrainObjective::kSsm) {
+    return InvalidArgument("train options: unknown objective");
+  }
+  return Status::Ok();
+}
+
+Trainer::Trainer(std::vector<float> data, size_t dim, size_t threads)
+    : data_(std::move(data)),
+      dim_(dim),
+      rows_(data_.size() / dim),
+      threads_(threads),
+      loss_(std::numeric_limits<double>::quiet_NaN()),
+      last_loss_(std::numeric_limits<double>::quiet_NaN()),
+      last_grad_norm_(std::numeric_limits<double>::quiet_NaN()) {
+  if (threads > 1) pool_ = std::make_unique<ThreadPool>(threads);
+}
+
+static Status CheckData(const std::vector<float>& data, size_t dim) {
+  if (data.empty() || data.size() % dim != 0) {
+    return InvalidArgument("trainer: the data has " + std::to_string(data.size()) +
+                           " values; expected a positive multiple of dim = " + std::to_string(dim));
+  }
+  for (float v : data) {
+    if (!std::isfinite(v)) return InvalidArgument("trainer: the data holds a non-finite value");
+  }
+  return Status::Ok();
+}
+
+Status Trainer::Create(NcsnMlpWeights initial, std::vector<float> data, const TrainOptions& options,
+                       std::unique_ptr<Trainer>* out) {
+  const Status valid = ValidateNcsnMlpWeights(initial);
+  if (!valid.ok()) return InvalidArgument(valid.message());
+  SW_RETURN_IF_ERROR(ValidateTrainOptions(options));
+  SW_RETURN_IF_ERROR(CheckData(data, initial.config.dim));
+  const size_t dim = initial.config.dim;
+  std::unique_ptr<Trainer> trainer(new Trainer(std::move(data), dim, options.threads));
+  NcsnMlpWeights ema = initial;
+  trainer->Reset(std::move(initial), std::move(ema), options);
+  *out = std::move(trainer);
+  return Status::Ok();
+}
+
+TensorList Trainer::Params(NcsnMlpWeights* w) {
+  TensorList list;
+  for (size_t i = 0; i < w->weights.size(); ++i) {
+    list.push_back(&w->weights[i]);
+    list.push_back(&w->biases[i]);
+  }
+  return list;
+}
+
+TensorList Trainer::GradTensors(NcsnMlpGrads* g) {
+  TensorList list;
+  for (size_t i = 0; i < g->weights.size(); ++i) {
+    list.push_back(&g->weights[i]);
+    list.push_back(&g->biases[i]);
+  }
+  return list;
+}
+
+void Trainer::Reset(NcsnMlpWeights weights, NcsnMlpWeights ema, const TrainOptions& options) {
+  options_ = options;
+  options_.threads = threads_;
+  weights_ = std::move(weights);
+  ema_ = std::move(ema);
+  std::vector<size_t> sizes;
+  for (const std::vector<float>* t : Params(&weights_)) sizes.push_back(t->size());
+  AdamOptions adam;
+  adam.lr = options_.lr;
+  adam_ = std::make_unique<Adam>(adam, sizes);
+  step_ = 0;
+  chunks_.clear();
+  chunks_.resize((options_.batch_size + kChunkRows - 1) / kChunkRows);
+  for (Chunk& c : chunks_) ZeroNcsnMlpGrads(weights_, &c.grads);
+  ZeroNcsnMlpGrads(weights_, &grads_);
+}
+
+void Trainer::RunChunk(size_t chunk) {
+  Chunk& c = chunks_[chunk];
+  const size_t begin = chunk * kChunkRows;
+  const size_t rows = std::min(options_.batch_size, begin + kChunkRows) - begin;
+  const std::vector<float>& sigmas = weights_.config.sigmas;
+  const bool ssm = options_.objective == TrainObjective::kSsm;
+  c.x.resize(rows * dim_);
+  c.sigma.resize(rows);
+  c.z.resize(rows * dim_);
+  if (ssm) c.v.resize(rows * dim_);
+  const uint64_t batch_key =
+      options_.seed ^ (uint64_t{static_cast<uint32_t>(RandomStream::kTrainBatch)} << 56);
+  const uint32_t step = static_cast<uint32_t>(step_);
+  for (size_t r = 0; r < rows; ++r) {
+    const uint32_t slot = static_cast<uint32_t>(begin + r);
+    const PhiloxCounter bits = Philox4x32(PhiloxCounter{{slot, step, 0, 0}}, batch_key);
+    const uint64_t index = ((uint64_t{bits.v[0]} << 32) | bits.v[1]) % rows_;
+    const size_t level = static_cast<size_t>((uint64_t{bits.v[2]} * sigmas.size()) >> 32);
+    std::copy(data_.begin() + index * dim_, data_.begin() + (index + 1) * dim_,
+              c.x.begin() + r * dim_);
+    c.sigma[r] = sigmas[level];
+    FillNormal(options_.seed, RandomStream::kTrainNoise, slot, step, c.z.data() + r * dim_, dim_);
+    if (ssm) {
+      FillNormal(options_.seed, RandomStream::kTrainDirection, slot, step, c.v.data() + r * dim_,
+                 dim_);
+    }
+  }
+  for (std::vector<float>* g : GradTensors(&c.grads)) std::fill(g->begin(), g->end(), 0.0f);
+  c.loss =
+      ssm ? FdSsmLossAndGrad(weights_, c.x.data(), c.sigma.data(), c.z.data(), c.v.data(), rows,
+                             static_cast<float>(options_.ssm_fd_eps), &c.grads, &c.ws)
+          : DsmLossAndGrad(weights_, c.x.data(), c.sigma.data(), c.z.data(), rows, &c.grads, &c.ws);
+}
+
+Status Trainer::Step(int64_t k) {
+  if (k < 0) return InvalidArgument("trainer: Step(k) needs k >= 0");
+  if (step_ + k > int64_t{std::numeric_limits<uint32_t>::max()}) {
+    return InvalidArgument("trainer: at most 2^32 - 1 steps");
+  }
+  double loss_sum = 0.0;
+  const TensorList params = Params(&weights_);
+  const TensorList grads = GradTensors(&grads_);
+  const ConstTensorList const_grads(grads.begin(), grads.end());
+  const ConstTensorList const_params(params.begin(), params.end());
+  const TensorList ema = Params(&ema_);
+  const float inv_batch = 1.0f / static_cast<float>(options_.batch_size);
+  for (int64_t s = 0; s < k; ++s) {
+    if (pool_ != nullptr && chunks_.size() > 1) {
+      pool_->ParallelFor(chunks_.size(), [this](size_t c) { RunChunk(c); });
+    } else {
+      for (size_t c = 0; c < chunks_.size(); ++c) RunChunk(c);
+    }
+    // Sum in chunk order: the same bits whatever thread ran which chunk.
+    double loss = 0.0;
+    for (size_t t = 0; t < grads.size(); ++t) {
+      float* g = grads[t]->data();
+      const size_t n = grads[t]->size();
+      std::fill(g, g + n, 0.0f);
+      for (Chunk& c : chunks_) {
+        const float* cg = GradTensors(&c.grads)[t]->data();
+        for (size_t i = 0; i < n; ++i) g[i] += cg[i];
+      }
+      for (size_t i = 0; i < n; ++i) g[i] *= inv_batch;
+    }
+    for (const Chunk& c : chunks_) loss += c.loss;
+    loss /= static_cast<double>(options_.batch_size);
+    const double norm = ClipByGlobalNorm(grads, options_.grad_clip);
+    if (!std::isfinite(loss) || !std::isfinite(norm)) {
+      return InvalidArgument("trainer: non-finite loss or gradient at step " +
+                             std::to_string(step_) + "; lower the learning rate");
+    }
+    adam_->Update(params, const_grads);
+    EmaUpdate(ema, const_params, options_.ema_decay);
+    ++step_;
+    last_loss_ = loss;
+    last_grad_norm_ = norm;
+    loss_sum += loss;
+  }
+  if (k > 0) loss_ = loss_sum / static_cast<double>(k);
+  return Status::Ok();
+}
+
+Status Trainer::SaveCheckpoint(const std::string& path) const {
+  SafetensorsFile file, params, ema;
+  SW_RETURN_IF_ERROR(NcsnMlpWeightsToSafetensors(weights_, &params));
+  SW_RETURN_IF_ERROR(NcsnMlpWeightsToSafetensors(ema_, &ema));
+  file.metadata = params.metadata;
+  file.metadata[kMetadataFormatKey] = kCheckpointFormat;
+  file.metadata["train_options"] = OptionsToJson(options_);
+  file.metadata["step"] = std::to_string(step_);
+  nlohmann::ordered_json data;
+  data["rows"] = rows_;
+  data["dim"] = dim_;
+  data["fingerprint"] = Fingerprint(data_);
+  file.metadata["data"] = data.dump();
+  for (Tensor& t : params.tensors) {
+    file.tensors.push_back({"params." + t.name, t.shape, std::move(t.data)});
+  }
+  for (Tensor& t : ema.tensors) {
+    file.tensors.push_back({"ema." + t.name, t.shape, std::move(t.data)});
+  }
+  for (size_t i = 0; i < weights_.weights.size(); ++i) {
+    const int64_t out = static_cast<int64_t>(weights_.biases[i].size());
+    const int64_t in = static_cast<int64_t>(weights_.weights[i].size()) / out;
+    const std::string layer = "layers." + std::to_string(i);
+    const auto& m = adam_->first_moment();
+    const auto& v = adam_->second_moment();
+    file.tensors.push_back({"adam_m." + layer + ".weight", {in, out}, m[2 * i]});
+    file.tensors.push_back({"adam_m." + layer + ".bias", {out}, m[2 * i + 1]});
+    file.tensors.push_back({"adam_v." + layer + ".weight", {in, out}, v[2 * i]});
+    file.tensors.push_back({"adam_v." + layer + ".bias", {out}, v[2 * i + 1]});
+  }
+  std::vector<uint8_t> bytes;
+  SW_RETURN_IF_ERROR(WriteSafetensors(file, /*store_f16=*/false, &bytes));
+  return WriteFileBytes(path, bytes);
+}
+
+Status Trainer::LoadCheckpoint(const std::string& path) {
+  std::vector<uint8_t> bytes;
+  SW_RETURN_IF_ERROR(ReadFileBytes(path, &bytes));
+  SafetensorsFile file;
+  SW_RETURN_IF_ERROR(ReadSafetensors(bytes.data(), bytes.size(), &file));
+  const auto meta = [&](const char* key) -> const std::string* {
+    auto it = file.metadata.find(key);
+    return it == file.metadata.end() ? nullptr : &it->second;
+  };
+  const std::string* format = meta(kMetadataFormatKey);
+  if (format == nullptr || *format != kCheckpointFormat) {
+    return BadCheckpoint("the metadata \"format\" is not \"score-wasm-checkpoint\"");
+  }
+  NcsnMlpWeights weights, ema;
+  SW_RETURN_IF_ERROR(NcsnMlpWeightsFromSafetensors(SubFile(file, "params."), &weights));
+  SW_RETURN_IF_ERROR(NcsnMlpWeightsFromSafetensors(SubFile(file, "ema."), &ema));
+  if (NcsnMlpConfigToJson(ema.config) != NcsnMlpConfigToJson(weights.config) ||
+      ema.freqs != weights.freqs) {
+    return BadCheckpoint("the EMA weights do not match the weights' config");
+  }
+  if (weights.config.dim != dim_) {
+    return InvalidArgument("checkpoint: the model has dim " + std::to_string(weights.config.dim) +
+                           " but the data has dim " + std::to_string(dim_));
+  }
+  TrainOptions options;
+  const std::string* options_text = meta("train_options");
+  if (options_text == nullptr) return BadCheckpoint("no \"train_options\" metadata");
+  SW_RETURN_IF_ERROR(OptionsFromJson(*options_text, &options));
+  const std::string* step_text = meta("step");
+  int64_t step = -1;
+  if (step_text != nullptr && !step_text->empty() && step_text->size() < 12 &&
+      step_text->find_first_not_of("0123456789") == std::string::npos) {
+    step = std::stoll(*step_text);
+  }
+  if (step < 0 || step > int64_t{std::numeric_limits<uint32_t>::max()}) {
+    return BadCheckpoint("\"step\" is not a step count");
+  }
+  const std::string* data_text = meta("data");
+  nlohmann::ordered_json data;
+  data["rows"] = rows_;
+  data["dim"] = dim_;
+  data["fingerprint"] = Fingerprint(data_);
+  if (data_text == nullptr || *data_text != data.dump()) {
+    return InvalidArgument("checkpoint: it was trained on other data (saved " +
+                           (data_text ? QuoteForMessage(*data_text) : std::string("nothing")) +
+                           ", given " + data.dump() + ")");
+  }
+  // Adam moments: one per trainable tensor, the parameters' shapes.
+  std::vector<std::vector<float>> m, v;
+  for (size_t i = 0; i < weights.weights.size(); ++i) {
+    for (const char* part : {".weight", ".bias"}) {
+      const std::vector<float>& param = part[1] == 'w' ? weights.weights[i] : weights.biases[i];
+      for (auto [prefix, list] : {std::pair{"adam_m.", &m}, std::pair{"adam_v.", &v}}) {
+        const std::string name = prefix + ("layers." + std::to_string(i)) + part;
+        const Tensor* t = file.Find(name);
+        if (t == nullptr || t->data.size() != param.size()) {
+          return BadCheckpoint("tensor " + QuoteForMessage(name) + " is missing or mis-sized");
+        }
+        list->push_back(t->data);
+      }
+    }
+  }
+  Reset(std::move(weights), std::move(ema), options);
+  adam_->first_moment() = std::move(m);
+  adam_->second_moment() = std::move(v);
+  adam_->set_step(step);
+  step_ = step;
+  return Status::Ok();
+}
+
+Status Trainer::FromCheckpoint(const std::string& path, std::vector<float> data, size_t threads,
+                               std::unique_ptr<Trainer>* out) {
+  if (threads < 1 || threads > kMaxThreads) {
+    return InvalidArgument("trainer: threads must be 1 to " + std::to_string(kMaxThreads));
+  }
+  // The dim is only known from the file: read its config first.
+  std::vector<uint8_t> bytes;
+  SW_RETURN_IF_ERROR(ReadFileBytes(path, &bytes));
+  SafetensorsFile file;
+  SW_RETURN_IF_ERROR(ReadSafetensors(bytes.data(), bytes.size(), &file));
+  auto config_text = file.metadata.find(kMetadataConfigKey);
+  if (config_text == file.metadata.end()) return BadCheckpoint("no \"config\" metadata");
+  NcsnMlpConfig config;
+  SW_RETURN_IF_ERROR(ParseNcsnMlpConfig(config_text->second, &config));
+  SW_RETURN_IF_ERROR(CheckData(data, config.dim));
+  std::unique_ptr<Trainer> trainer(new Trainer(std::move(data), config.dim, threads));
+  SW_RETURN_IF_ERROR(trainer->LoadCheckpoint(path));
+  *out = std::move(trainer);
+  return Status::Ok();
+}
+
+}  // namespace sw

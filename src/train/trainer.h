@@ -1,0 +1,112 @@
+// The training loop for the NCSN MLP: weights, Adam state, EMA and the step counter over an
+// in-memory dataset, advanced a given number of steps at a time (so a CLI can print progress and
+// checkpoint in between), with resumable checkpoints.
+//
+// Determinism: at step t, batch slot b takes its example index and noise level from Philox block
+// (seed, kTrainBatch, counter {b, t}) and its z (and v for SSM) from FillNormal(seed, kTrainNoise /
+// kTrainDirection, sample b, step t). The batch is cut into fixed chunks of kChunkRows slots; each
+// chunk's loss and gradient are computed alone (on any thread) and summed in chunk order. So the
+// trained weights are bit-identical for any thread count, and train(n + m) equals train(n),
+// SaveCheckpoint, FromCheckpoint, train(m).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "models/ncsn_mlp.h"
+#include "train/adam.h"
+#include "train/mlp_grad.h"
+#include "train/objectives.h"
+
+namespace sw {
+
+enum class TrainObjective { kDsm = 0, kSsm = 1 };
+
+struct TrainOptions {
+  TrainObjective objective = TrainObjective::kDsm;
+  int64_t steps = 10000;     // the planned total, for tools; Step(k) does not stop at it
+  size_t batch_size = 128;   // examples per step, 1 to 2^20
+  double lr = 1e-3;          // Adam learning rate, finite and > 0
+  double grad_clip = 1.0;    // max global gradient norm; 0 = no clipping
+  double ema_decay = 0.999;  // in [0, 1]; 0 makes the EMA the current weights
+  uint64_t seed = 0;         // batches and noise (the initial weights are the caller's)
+  size_t threads = 1;        // 1 to 256; never changes the result
+  double ssm_fd_eps = 0.01;  // FD-SSM: ε = ssm_fd_eps · σ, finite and > 0
+};
+
+// Checks ranges (INVALID_ARGUMENT saying which option is wrong).
+Status ValidateTrainOptions(const TrainOptions& options);
+
+class Trainer {
+ public:
+  // Slots of a batch per chunk: the unit of work per thread and of the gradient sum order.
+  static constexpr size_t kChunkRows = 32;
+
+  // Trains `initial` (valid weights; the noise levels are initial.config.sigmas) on `data`
+  // (N × dim values, N >= 1, all finite). INVALID_ARGUMENT on bad data or options.
+  static Status Create(NcsnMlpWeights initial, std::vector<float> data, const TrainOptions& options,
+                       std::unique_ptr<Trainer>* out);
+  // A trainer in the state saved by SaveCheckpoint, on the same data (checked by a fingerprint)
+  // and with `threads` threads. INVALID_MODEL for a bad file, INVALID_ARGUMENT for other data.
+  static Status FromCheckpoint(const std::string& path, std::vector<float> data, size_t threads,
+                               std::unique_ptr<Trainer>* out);
+
+  // Runs k >= 0 optimisation steps. On a non-finite loss or gradient it stops before updating
+  // anything at that step and returns INVALID_ARGUMENT (lower the learning rate).
+  Status Step(int64_t k);
+
+  int64_t step() const { return step_; }
+  // Mean batch loss over the steps of the last Step(k) call (NaN before any step).
+  double loss() const { return loss_; }
+  // The last step's batch loss and its global gradient norm before clipping.
+  double last_loss() const { return last_loss_; }
+  double last_grad_norm() const { return last_grad_norm_; }
+
+  // Writes a .safetensors checkpoint: tensors "params.*", "ema.*" (the model file's names),
+  // "adam_m.*", "adam_v.*" (layers only) and metadata format "score-wasm-checkpoint",
+  // architecture, config, "train_options" (JSON), "step", "data" (rows, dim, fingerprint).
+  Status SaveCheckpoint(const std::string& path) const;
+  // Replaces weights, EMA, Adam state, step and options (keeping this trainer's threads) with
+  // the checkpoint's; the data must be the same. On error the trainer is unchanged.
+  Status LoadCheckpoint(const std::string& path);
+
+  const NcsnMlpWeights& weights() const { return weights_; }
+  // The exponential moving average of the weights: what ships.
+  const NcsnMlpWeights& EmaWeights() const { return ema_; }
+  const TrainOptions& options() const { return options_; }
+
+ private:
+  Trainer(std::vector<float> data, size_t dim, size_t threads);
+  void Reset(NcsnMlpWeights weights, NcsnMlpWeights ema, const TrainOptions& options);
+  void RunChunk(size_t chunk);
+  TensorList Params(NcsnMlpWeights* w);
+  static TensorList GradTensors(NcsnMlpGrads* g);
+
+  std::vector<float> data_;
+  size_t dim_ = 0, rows_ = 0;
+  std::unique_ptr<ThreadPool> pool_;
+  size_t threads_ = 1;
+
+  TrainOptions options_;
+  NcsnMlpWeights weights_, ema_;
+  std::unique_ptr<Adam> adam_;
+  int64_t step_ = 0;
+  double loss_, last_loss_, last_grad_norm_;
+
+  // Per chunk: scratch, gradient of the chunk's summed loss, and that loss.
+  struct Chunk {
+    ObjectiveWorkspace ws;
+    std::vector<float> x, sigma, z, v;
+    NcsnMlpGrads grads;
+    double loss = 0.0;
+  };
+  std::vector<Chunk> chunks_;
+  NcsnMlpGrads grads_;
+};
+
+}  // namespace sw
