@@ -100,14 +100,24 @@ export interface GaussianMixtureSpec {
  */
 export function gaussianMixture(spec: GaussianMixtureSpec): Promise<ScoreModel>;
 
+/** The names of the pretrained models shipped in the package, each loadable with loadModel(name). */
+export type PretrainedModelName = 'moons' | 'swiss-roll' | 'rings' | 'checkerboard';
+export const pretrainedModels: readonly PretrainedModelName[];
+
 /**
- * Loads a score network from a score-wasm `.safetensors` model file (metadata `"format":
- * "score-wasm"`, `"architecture"` such as `"ncsn-mlp"`, and its `"config"` JSON). The file is
- * validated completely: a bad one rejects with INVALID_MODEL.
- * @param source a URL (string or URL, relative to the page) in browsers; a file path, file: URL or
- *   http(s): URL in Node; or the file's bytes anywhere (ArrayBuffer, typed array, Blob).
+ * Loads a score network: a pretrained model by name (`loadModel('moons')`; the package's
+ * `web/models/NAME.safetensors`, trained by score-train, see web/models/README.md), or a score-wasm
+ * `.safetensors` model file (metadata `"format": "score-wasm"`, `"architecture"` such as
+ * `"ncsn-mlp"`, and its `"config"` JSON). The file is validated completely: a bad one rejects with
+ * INVALID_MODEL. A pretrained model's `sample({ n })` uses the sampling settings stored with it.
+ * @param source a pretrained model's name; a URL (string or URL, relative to the page) in browsers;
+ *   a file path, file: URL or http(s): URL in Node; or the file's bytes anywhere (ArrayBuffer,
+ *   typed array, Blob). A name takes precedence over a relative path spelled the same: write
+ *   `./moons` for a file called moons.
  */
-export function loadModel(source: string | URL | ArrayBuffer | ArrayBufferView | Blob): Promise<ScoreModel>;
+export function loadModel(
+  source: PretrainedModelName | string | URL | ArrayBuffer | ArrayBufferView | Blob,
+): Promise<ScoreModel>;
 
 /**
  * Geometric noise levels σ_i = max · (min / max)^(i / (levels − 1)), i = 0 … levels − 1 (largest

@@ -5,6 +5,7 @@ import { ScoreWasmError, invalidArgument } from './errors.js';
 import { describe, finiteRows, finiteVector, knownKeys, optionsObject } from './checks.js';
 import { ScoreModel } from './model.js';
 import { modelBytes } from './model-source.js';
+export { pretrainedModels } from './model-source.js';
 
 export { ScoreWasmError, ScoreModel };
 export { init, backendInfo, shutdown } from './backend.js';
@@ -36,9 +37,10 @@ export async function gaussianMixture(spec) {
 }
 
 /**
- * Loads a score network from a .safetensors model file.
- * @param {string | URL | ArrayBuffer | ArrayBufferView | Blob} source a URL (relative to the page in
- *   browsers), a file path or file:/http(s): URL in Node, or the file's bytes
+ * Loads a score network: a pretrained one by name (see pretrainedModels), or a .safetensors file.
+ * @param {string | URL | ArrayBuffer | ArrayBufferView | Blob} source a pretrained model's name, a
+ *   URL (relative to the page in browsers), a file path or file:/http(s): URL in Node, or the
+ *   file's bytes
  * @returns {Promise<ScoreModel>}
  */
 export async function loadModel(source) {

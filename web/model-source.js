@@ -2,6 +2,9 @@
 import { invalidArgument, ScoreWasmError } from './errors.js';
 import { describe } from './checks.js';
 
+/** The pretrained models shipped in the package, loadable by name (web/models/NAME.safetensors). */
+export const pretrainedModels = Object.freeze(['moons', 'swiss-roll', 'rings', 'checkerboard']);
+
 /**
  * Returns a fresh copy of the model bytes (it is transferred to the worker, so never the caller's).
  * @param {string | URL | ArrayBuffer | ArrayBufferView | Blob} source
@@ -9,6 +12,9 @@ import { describe } from './checks.js';
  * @returns {Promise<Uint8Array>}
  */
 export async function modelBytes(source, platform) {
+  if (typeof source === 'string' && pretrainedModels.includes(source)) {
+    return platform.readModelSource(new URL(`./models/${source}.safetensors`, import.meta.url));
+  }
   if (typeof source === 'string' || source instanceof URL) return platform.readModelSource(source);
   if (source instanceof ArrayBuffer) return new Uint8Array(source.slice(0));
   if (ArrayBuffer.isView(source)) {

@@ -1,0 +1,63 @@
+// The 2-D models shipped in web/models: each loads, samples with the settings stored in its file,
+// and matches held-out data by the energy distance within 3× the noise floor (two independent draws
+// of the data at the same size). Runs natively and in WASM, so both builds' samples are checked.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "data/toy2d.h"
+#include "eval/energy_distance.h"
+#include "models/model_file.h"
+#include "models/ncsn_mlp.h"
+#include "samplers/sampler.h"
+
+namespace sw {
+namespace {
+
+class PretrainedModel : public testing::TestWithParam<const char*> {};
+
+TEST_P(PretrainedModel, SamplesMatchHeldOutDataWithinThreeTimesTheNoiseFloor) {
+  const std::string name = GetParam();
+  LoadedModel loaded;
+  const Status load = LoadScoreModelFile(std::string(SCORE_MODELS_DIR) + "/" + name + ".safetensors", &loaded);
+  ASSERT_TRUE(load.ok()) << load.ToString();
+  NcsnMlpConfig config;
+  ASSERT_TRUE(ParseNcsnMlpConfig(loaded.config_json, &config).ok());
+  ASSERT_TRUE(config.has_sampling);
+
+  SamplerOptions options;
+  options.sigmas = config.sigmas;
+  options.steps_per_level = static_cast<int>(config.sampling.steps_per_level);
+  options.step_size = static_cast<float>(config.sampling.step_size);
+  options.denoise = config.sampling.denoise;
+  options.seed = 5;
+  const size_t n = 2000;
+  ThreadPool pool(2);
+  std::vector<float> samples, held_out, other;
+  ASSERT_TRUE(Sample(*loaded.model, n, options, &pool, 0, &samples).ok());
+  ASSERT_TRUE(MakeToy2d(name, n, 1000003, &held_out).ok());
+  const double model = EnergyDistance(samples.data(), n, held_out.data(), n, 2, &pool);
+  // The noise floor: the energy distance between held-out data and independent draws of the data
+  // at the same n. One such U-statistic can land near zero, so take the mean |value| of 8 draws.
+  double floor = 0;
+  for (uint64_t draw = 0; draw < 8; ++draw) {
+    ASSERT_TRUE(MakeToy2d(name, n, 2000003 + draw, &other).ok());
+    floor += std::fabs(EnergyDistance(other.data(), n, held_out.data(), n, 2, &pool)) / 8;
+  }
+  EXPECT_LT(model, 3 * floor) << name << ": noise floor " << floor;
+  RecordProperty("energy_distance", std::to_string(model));
+}
+
+INSTANTIATE_TEST_SUITE_P(Shipped, PretrainedModel,
+                         testing::Values("moons", "swiss-roll", "rings", "checkerboard"),
+                         [](const testing::TestParamInfo<const char*>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace sw
