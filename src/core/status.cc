@@ -20,12 +20,14 @@ const char* StatusCodeName(StatusCode code) {
   return "INTERNAL";
 }
 
-std::string QuoteForMessage(const std::string& s) {
-  if (s.size() <= 80) return "\"" + s + "\"";
-  size_t cut = 76;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return "\"" + s.substr(0, cut) + "...\"";
+std::string ShortenForMessage(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes > 4 ? max_bytes - 4 : 0;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
 }
+
+std::string QuoteForMessage(const std::string& s) { return "\"" + ShortenForMessage(s, 80) + "\""; }
 
 std::string Status::ToString() const {
   if (ok()) return "OK";

@@ -36,8 +36,11 @@ class Status {
   std::string message_;
 };
 
-// `s` in double quotes for an error message, cut to about 80 bytes (at a UTF-8 boundary): names and
-// values from a hostile file can be megabytes long.
+// `text` for an error message: unchanged up to max_bytes, else cut (at a UTF-8 boundary) to about
+// max_bytes - 4 and ended with "...". Names and values from a hostile file can be megabytes long.
+std::string ShortenForMessage(const std::string& text, size_t max_bytes);
+
+// `s` shortened to about 80 bytes, in double quotes.
 std::string QuoteForMessage(const std::string& s);
 
 inline Status InvalidArgument(std::string m) {

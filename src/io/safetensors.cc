@@ -200,15 +200,9 @@ std::string JsonTypeName(const Json& j) {
   return (name[0] == 'a' || name[0] == 'o' ? "an " : "a ") + name;
 }
 
-// A JSON value as text for an error message, cut short (at a UTF-8 boundary) when long: hostile
-// input may hold arrays of millions of entries.
-std::string Excerpt(const Json& value) {
-  std::string text = value.dump();
-  if (text.size() <= 64) return text;
-  size_t cut = 60;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "...";
-}
+// A JSON value as text for an error message, cut short when long: hostile input may hold arrays
+// of millions of entries.
+std::string Excerpt(const Json& value) { return ShortenForMessage(value.dump(), 64); }
 
 // One tensor entry of the header, validated but not yet read.
 struct Entry {

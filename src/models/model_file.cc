@@ -59,4 +59,29 @@ Status LoadScoreModelFile(const std::string& path, LoadedModel* out) {
   return Status(status.code(), path + ": " + status.message());
 }
 
+Status RecommendedSamplerOptions(const LoadedModel& model, SamplerOptions* out) {
+  NcsnMlpConfig config;
+  if (model.architecture != kNcsnMlpArchitecture ||
+      !ParseNcsnMlpConfig(model.config_json, &config).ok() || !config.has_sampling) {
+    return InvalidArgument("the model file recommends no sampling settings (config \"sampling\")");
+  }
+  SamplerOptions options;
+  if (config.sampling.sampler == "annealed-langevin") {
+    options.kind = SamplerKind::kAnnealedLangevin;
+    options.sigmas = config.sigmas;
+  } else if (config.sampling.sampler == "langevin") {
+    options.kind = SamplerKind::kLangevin;
+    options.sigmas = {config.sigmas.back()};
+  } else {
+    return InvalidArgument("the model file recommends the sampler " +
+                           QuoteForMessage(config.sampling.sampler) +
+                           ", which this build does not have (annealed-langevin, langevin)");
+  }
+  options.steps_per_level = static_cast<int>(config.sampling.steps_per_level);
+  options.step_size = static_cast<float>(config.sampling.step_size);
+  options.denoise = config.sampling.denoise;
+  *out = std::move(options);
+  return Status::Ok();
+}
+
 }  // namespace sw

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "models/score_model.h"
+#include "samplers/sampler.h"
 
 namespace sw {
 
@@ -34,5 +35,10 @@ Status LoadScoreModel(const uint8_t* bytes, size_t size, LoadedModel* out);
 // Reads the file at `path` (native tools, tests) and loads it as LoadScoreModel does; IO_ERROR
 // when the file cannot be read.
 Status LoadScoreModelFile(const std::string& path, LoadedModel* out);
+
+// The sampling a model's file recommends: its trained sigmas with the sampler, steps per level,
+// step size and final denoising of its config's "sampling" (the seed is left 0). INVALID_ARGUMENT
+// when the file carries no sampling settings or names a sampler this build does not have.
+Status RecommendedSamplerOptions(const LoadedModel& model, SamplerOptions* out);
 
 }  // namespace sw

@@ -65,15 +65,9 @@ Json ParseJsonStrict(const std::string& text, bool* duplicate) {
   return Json::parse(text, callback, /*allow_exceptions=*/false);
 }
 
-// A JSON value as text for an error message, cut short (at a UTF-8 boundary) when long: hostile
-// input may hold arrays of millions of entries.
-std::string Excerpt(const Json& value) {
-  std::string text = value.dump();
-  if (text.size() <= 64) return text;
-  size_t cut = 60;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "...";
-}
+// A JSON value as text for an error message, cut short when long: hostile input may hold arrays
+// of millions of entries.
+std::string Excerpt(const Json& value) { return ShortenForMessage(value.dump(), 64); }
 
 // Reads a non-negative integer in [lo, hi] (JSON integers only: 2.0 or "2" are refused).
 Status ReadInteger(const Json& value, const std::string& what, uint64_t lo, uint64_t hi,

@@ -1,8 +1,6 @@
-// score-eval: samples a 2-D model with the settings stored in its file and compares the samples with
-// held-out data by the energy distance, next to the same statistic between two independent draws of
-// the data (the noise floor of the comparison at this sample size).
-#include <cxxopts.hpp>
-
+// score-eval: samples a 2-D model with the settings stored in its file and compares the samples
+// with held-out data by the energy distance, next to the same statistic between two independent
+// draws of the data (the noise floor of the comparison at this sample size).
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -13,16 +11,12 @@
 #include "data/toy2d.h"
 #include "eval/energy_distance.h"
 #include "io/png.h"
+#include "io/safetensors.h"
 #include "models/model_file.h"
-#include "models/ncsn_mlp.h"
 #include "samplers/sampler.h"
+#include "tools/cli.h"
 
 namespace {
-
-int Fail(const sw::Status& s) {
-  std::fprintf(stderr, "score-eval: %s\n", s.ToString().c_str());
-  return 1;
-}
 
 // Seeds of the held-out draws: far from the small seeds used for training data.
 constexpr uint64_t kHeldOutSeed = 1000003, kSecondDrawSeed = 2000003;
@@ -55,9 +49,10 @@ sw::RgbImage Scatter(const std::vector<float>& data, const std::vector<float>& s
 }  // namespace
 
 int main(int argc, char** argv) {
-  cxxopts::Options cli("score-eval",
-                       "Samples a 2-D score model with its own sampling settings and reports the energy "
-                       "distance to held-out data next to the noise floor.");
+  cxxopts::Options cli(
+      "score-eval",
+      "Samples a 2-D score model with its own sampling settings and reports the energy "
+      "distance to held-out data next to the noise floor.");
   // clang-format off
   cli.add_options()
     ("model", "model file (.safetensors)", cxxopts::value<std::string>())
@@ -69,56 +64,51 @@ int main(int argc, char** argv) {
     ("png", "write a scatter plot of samples (blue) over held-out data (grey) here", cxxopts::value<std::string>()->default_value(""))
     ("h,help", "print this help");
   // clang-format on
-  cxxopts::ParseResult args;
-  try {
-    args = cli.parse(argc, argv);
-    if (args.count("help")) {
-      std::cout << cli.help() << std::endl;
-      return 0;
-    }
-    if (!args.count("model") || !args.count("data")) {
-      throw cxxopts::exceptions::exception("--model and --data are required");
-    }
-  } catch (const cxxopts::exceptions::exception& e) {
-    std::fprintf(stderr, "score-eval: %s (see --help)\n", e.what());
-    return 2;
-  }
+  int exit_code = 0;
+  const std::optional<cxxopts::ParseResult> parsed =
+      sw::cli::Parse(cli, argc, argv, {"model", "data"}, &exit_code);
+  if (!parsed) return exit_code;
+  const cxxopts::ParseResult& args = *parsed;
+
   const size_t n = args["samples"].as<size_t>();
   sw::LoadedModel loaded;
-  if (sw::Status s = sw::LoadScoreModelFile(args["model"].as<std::string>(), &loaded); !s.ok()) return Fail(s);
-  sw::NcsnMlpConfig config;
-  if (sw::Status s = sw::ParseNcsnMlpConfig(loaded.config_json, &config); !s.ok()) return Fail(s);
-  if (config.dim != 2) return Fail(sw::InvalidArgument("score-eval compares 2-D models only"));
-
+  if (sw::Status s = sw::LoadScoreModelFile(args["model"].as<std::string>(), &loaded); !s.ok())
+    return sw::cli::Fail("score-eval", s);
+  if (loaded.model->dim() != 2)
+    return sw::cli::Fail("score-eval", sw::InvalidArgument("score-eval compares 2-D models only"));
   sw::SamplerOptions options;
-  options.kind = sw::SamplerKind::kAnnealedLangevin;
-  options.sigmas = config.sigmas;
-  options.steps_per_level = static_cast<int>(config.sampling.steps_per_level);
-  options.step_size = static_cast<float>(config.sampling.step_size);
-  options.denoise = config.sampling.denoise;
+  if (sw::Status s = sw::RecommendedSamplerOptions(loaded, &options); !s.ok())
+    return sw::cli::Fail("score-eval", s);
   options.seed = args["seed"].as<uint64_t>();
   sw::ThreadPool pool(args["threads"].as<size_t>());
   std::vector<float> samples, held_out, second_draw;
-  if (sw::Status s = sw::Sample(*loaded.model, n, options, &pool, 0, &samples); !s.ok()) return Fail(s);
+  if (sw::Status s = sw::Sample(*loaded.model, n, options, &pool, 0, &samples); !s.ok())
+    return sw::cli::Fail("score-eval", s);
   const std::string data = args["data"].as<std::string>();
-  if (sw::Status s = sw::MakeToy2d(data, n, kHeldOutSeed, &held_out); !s.ok()) return Fail(s);
-  if (sw::Status s = sw::MakeToy2d(data, n, kSecondDrawSeed, &second_draw); !s.ok()) return Fail(s);
+  if (sw::Status s = sw::MakeToy2d(data, n, kHeldOutSeed, &held_out); !s.ok())
+    return sw::cli::Fail("score-eval", s);
+  if (sw::Status s = sw::MakeToy2d(data, n, kSecondDrawSeed, &second_draw); !s.ok())
+    return sw::cli::Fail("score-eval", s);
 
   const double model = sw::EnergyDistance(samples.data(), n, held_out.data(), n, 2, &pool);
   const double floor = sw::EnergyDistance(second_draw.data(), n, held_out.data(), n, 2, &pool);
-  std::printf("%s: energy distance samples vs held-out %.3g, data vs data (noise floor) %.3g, ratio %.2f "
-              "(n = %zu; %zu levels x %d steps, step size %.3g%s)\n",
-              data.c_str(), model, floor, model / floor, n, options.sigmas.size(), options.steps_per_level,
-              options.step_size, options.denoise ? ", denoised" : "");
+  std::printf(
+      "%s: energy distance samples vs held-out %.3g, data vs data (noise floor) %.3g, ratio %.2f "
+      "(n = %zu; %zu levels x %d steps, step size %.3g%s)\n",
+      data.c_str(), model, floor, model / floor, n, options.sigmas.size(), options.steps_per_level,
+      options.step_size, options.denoise ? ", denoised" : "");
   if (const std::string path = args["png"].as<std::string>(); !path.empty()) {
-    if (sw::Status s = sw::WritePng(path, Scatter(held_out, samples)); !s.ok()) return Fail(s);
+    if (sw::Status s = sw::WritePng(path, Scatter(held_out, samples)); !s.ok())
+      return sw::cli::Fail("score-eval", s);
   }
   if (const std::string path = args["samples-out"].as<std::string>(); !path.empty()) {
     sw::SafetensorsFile file;
     file.tensors.push_back({"samples", {static_cast<int64_t>(n), 2}, samples});
     std::vector<uint8_t> bytes;
-    if (sw::Status s = sw::WriteSafetensors(file, false, &bytes); !s.ok()) return Fail(s);
-    if (sw::Status s = sw::WriteFileBytes(path, bytes); !s.ok()) return Fail(s);
+    if (sw::Status s = sw::WriteSafetensors(file, false, &bytes); !s.ok())
+      return sw::cli::Fail("score-eval", s);
+    if (sw::Status s = sw::WriteFileBytes(path, bytes); !s.ok())
+      return sw::cli::Fail("score-eval", s);
   }
   return 0;
 }

@@ -1,8 +1,6 @@
 // score-train: trains a noise-conditional score MLP on a generated 2-D data set and writes the
 // model file the package loads (EMA weights, the noise schedule chosen from the data as NCSNv2
 // advises, and sampling defaults), with a progress line, resumable checkpoints and a loss log.
-#include <cxxopts.hpp>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -19,15 +17,11 @@
 #include "samplers/sampler.h"
 #include "train/noise_schedule.h"
 #include "train/trainer.h"
+#include "tools/cli.h"
 
 namespace {
 
 using sw::Status;
-
-int Fail(const Status& s) {
-  std::fprintf(stderr, "score-train: %s\n", s.ToString().c_str());
-  return 1;
-}
 
 std::vector<size_t> ParseWidths(const std::string& text) {
   std::vector<size_t> widths;
@@ -41,9 +35,10 @@ bool FileExists(const std::string& path) { return std::ifstream(path).good(); }
 }  // namespace
 
 int main(int argc, char** argv) {
-  cxxopts::Options cli("score-train",
-                       "Trains a noise-conditional score MLP (denoising or sliced score matching) on a "
-                       "2-D data set and writes a .safetensors model file.");
+  cxxopts::Options cli(
+      "score-train",
+      "Trains a noise-conditional score MLP (denoising or sliced score matching) on a "
+      "2-D data set and writes a .safetensors model file.");
   // clang-format off
   cli.add_options()
     ("data", "data set: moons, swiss-roll, rings, checkerboard, two-modes", cxxopts::value<std::string>())
@@ -67,29 +62,24 @@ int main(int argc, char** argv) {
     ("f16", "store the weights as F16 (half the size)")
     ("h,help", "print this help");
   // clang-format on
-  cxxopts::ParseResult args;
-  try {
-    args = cli.parse(argc, argv);
-    if (args.count("help")) {
-      std::cout << cli.help() << std::endl;
-      return 0;
-    }
-    if (!args.count("data") || !args.count("out")) throw cxxopts::exceptions::exception("--data and --out are required");
-  } catch (const cxxopts::exceptions::exception& e) {
-    std::fprintf(stderr, "score-train: %s (see --help)\n", e.what());
-    return 2;
-  }
+  int exit_code = 0;
+  const std::optional<cxxopts::ParseResult> parsed =
+      sw::cli::Parse(cli, argc, argv, {"data", "out"}, &exit_code);
+  if (!parsed) return exit_code;
+  const cxxopts::ParseResult& args = *parsed;
+
   const std::string name = args["data"].as<std::string>();
   const uint64_t seed = args["seed"].as<uint64_t>();
 
   std::vector<float> data;
-  if (Status s = sw::MakeToy2d(name, args["examples"].as<size_t>(), seed, &data); !s.ok()) return Fail(s);
+  if (Status s = sw::MakeToy2d(name, args["examples"].as<size_t>(), seed, &data); !s.ok())
+    return sw::cli::Fail("score-train", s);
 
   sw::NoiseScheduleChoice schedule;
   if (Status s = sw::ChooseNoiseSchedule(data, 2, args["sigma-min"].as<float>(),
                                          args["steps-per-level"].as<int>(), &schedule);
       !s.ok()) {
-    return Fail(s);
+    return sw::cli::Fail("score-train", s);
   }
   sw::NcsnMlpConfig config;
   config.dim = 2;
@@ -101,9 +91,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.sigma_embedding_freqs = args["freqs"].as<size_t>();
-  if (Status s = sw::GeometricSigmas(schedule.sigma_max, schedule.sigma_min, schedule.levels, &config.sigmas);
+  if (Status s = sw::GeometricSigmas(schedule.sigma_max, schedule.sigma_min, schedule.levels,
+                                     &config.sigmas);
       !s.ok()) {
-    return Fail(s);
+    return sw::cli::Fail("score-train", s);
   }
   config.has_sampling = true;
   config.sampling.sampler = "annealed-langevin";
@@ -114,7 +105,8 @@ int main(int argc, char** argv) {
   sw::TrainOptions options;
   const std::string objective = args["objective"].as<std::string>();
   if (objective != "dsm" && objective != "ssm") {
-    std::fprintf(stderr, "score-train: --objective must be dsm or ssm (got %s)\n", objective.c_str());
+    std::fprintf(stderr, "score-train: --objective must be dsm or ssm (got %s)\n",
+                 objective.c_str());
     return 2;
   }
   options.objective = objective == "dsm" ? sw::TrainObjective::kDsm : sw::TrainObjective::kSsm;
@@ -129,19 +121,23 @@ int main(int argc, char** argv) {
   const std::string checkpoint = args["checkpoint"].as<std::string>();
   std::unique_ptr<sw::Trainer> trainer;
   if (!checkpoint.empty() && FileExists(checkpoint)) {
-    if (Status s = sw::Trainer::FromCheckpoint(checkpoint, data, options.threads, &trainer); !s.ok()) {
-      return Fail(s);
+    if (Status s = sw::Trainer::FromCheckpoint(checkpoint, data, options.threads, &trainer);
+        !s.ok()) {
+      return sw::cli::Fail("score-train", s);
     }
     std::fprintf(stderr, "resuming from %s at step %lld\n", checkpoint.c_str(),
                  static_cast<long long>(trainer->step()));
   } else {
     sw::NcsnMlpWeights initial;
-    if (Status s = sw::InitNcsnMlpWeights(config, seed, &initial); !s.ok()) return Fail(s);
-    if (Status s = sw::Trainer::Create(std::move(initial), data, options, &trainer); !s.ok()) return Fail(s);
+    if (Status s = sw::InitNcsnMlpWeights(config, seed, &initial); !s.ok())
+      return sw::cli::Fail("score-train", s);
+    if (Status s = sw::Trainer::Create(std::move(initial), data, options, &trainer); !s.ok())
+      return sw::cli::Fail("score-train", s);
   }
-  std::fprintf(stderr, "%s: %zu examples, sigma %.4g -> %.4g over %d levels, step size %.3g, %zu threads\n",
-               name.c_str(), data.size() / 2, schedule.sigma_max, schedule.sigma_min, schedule.levels,
-               schedule.step_size, options.threads);
+  std::fprintf(stderr,
+               "%s: %zu examples, sigma %.4g -> %.4g over %d levels, step size %.3g, %zu threads\n",
+               name.c_str(), data.size() / 2, schedule.sigma_max, schedule.sigma_min,
+               schedule.levels, schedule.step_size, options.threads);
 
   std::ofstream log;
   if (const std::string path = args["log"].as<std::string>(); !path.empty()) {
@@ -155,24 +151,31 @@ int main(int argc, char** argv) {
   const int64_t first = trainer->step();
   while (trainer->step() < options.steps) {
     const int64_t k = std::min(report, options.steps - trainer->step());
-    if (Status s = trainer->Step(k); !s.ok()) return Fail(s);
+    if (Status s = trainer->Step(k); !s.ok()) return sw::cli::Fail("score-train", s);
     if (log.is_open()) log << trainer->step() << "," << trainer->loss() << "\n";
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double per_step = seconds / static_cast<double>(trainer->step() - first);
     std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  %.0f examples/s  ETA %.0f s   ",
-                 static_cast<long long>(trainer->step()), static_cast<long long>(options.steps), trainer->loss(),
-                 options.batch_size / per_step, per_step * static_cast<double>(options.steps - trainer->step()));
+                 static_cast<long long>(trainer->step()), static_cast<long long>(options.steps),
+                 trainer->loss(), options.batch_size / per_step,
+                 per_step * static_cast<double>(options.steps - trainer->step()));
     if (!checkpoint.empty() && (trainer->step() % every == 0 || trainer->step() == options.steps)) {
-      if (Status s = trainer->SaveCheckpoint(checkpoint); !s.ok()) return Fail(s);
+      if (Status s = trainer->SaveCheckpoint(checkpoint); !s.ok())
+        return sw::cli::Fail("score-train", s);
     }
   }
   std::fprintf(stderr, "\n");
 
   sw::SafetensorsFile file;
   std::vector<uint8_t> bytes;
-  if (Status s = sw::NcsnMlpWeightsToSafetensors(trainer->EmaWeights(), &file); !s.ok()) return Fail(s);
-  if (Status s = sw::WriteSafetensors(file, args.count("f16") > 0, &bytes); !s.ok()) return Fail(s);
-  if (Status s = sw::WriteFileBytes(args["out"].as<std::string>(), bytes); !s.ok()) return Fail(s);
-  std::fprintf(stderr, "wrote %s (%zu bytes)\n", args["out"].as<std::string>().c_str(), bytes.size());
+  if (Status s = sw::NcsnMlpWeightsToSafetensors(trainer->EmaWeights(), &file); !s.ok())
+    return sw::cli::Fail("score-train", s);
+  if (Status s = sw::WriteSafetensors(file, args.count("f16") > 0, &bytes); !s.ok())
+    return sw::cli::Fail("score-train", s);
+  if (Status s = sw::WriteFileBytes(args["out"].as<std::string>(), bytes); !s.ok())
+    return sw::cli::Fail("score-train", s);
+  std::fprintf(stderr, "wrote %s (%zu bytes)\n", args["out"].as<std::string>().c_str(),
+               bytes.size());
   return 0;
 }

@@ -468,6 +468,37 @@ void Replace(SafetensorsFile* f, const std::string& name, Tensor t) {
   }
 }
 
+TEST(ModelFile, RecommendedSamplerOptionsComeFromTheConfig) {
+  NcsnMlpConfig config = MakeConfig(2, {8}, 2);
+  config.has_sampling = true;
+  config.sampling.steps_per_level = 7;
+  config.sampling.step_size = 3e-4;
+  config.sampling.denoise = false;
+  auto load = [](const NcsnMlpConfig& c) {
+    const std::vector<uint8_t> bytes = ToBytes(ModelFileFor(RandomWeights(c, 2)));
+    LoadedModel loaded;
+    EXPECT_TRUE(LoadScoreModel(bytes.data(), bytes.size(), &loaded).ok());
+    return loaded;
+  };
+  SamplerOptions o;
+  ASSERT_TRUE(RecommendedSamplerOptions(load(config), &o).ok());
+  EXPECT_EQ(o.kind, SamplerKind::kAnnealedLangevin);
+  EXPECT_EQ(o.sigmas, config.sigmas);
+  EXPECT_EQ(o.steps_per_level, 7);
+  EXPECT_FLOAT_EQ(o.step_size, 3e-4f);
+  EXPECT_FALSE(o.denoise);
+
+  config.sampling.sampler = "langevin";  // plain Langevin at the smallest trained sigma
+  ASSERT_TRUE(RecommendedSamplerOptions(load(config), &o).ok());
+  EXPECT_EQ(o.kind, SamplerKind::kLangevin);
+  EXPECT_EQ(o.sigmas, std::vector<float>{config.sigmas.back()});
+
+  config.sampling.sampler = "ode-rk45";
+  EXPECT_EQ(RecommendedSamplerOptions(load(config), &o).code(), StatusCode::kInvalidArgument);
+  config.has_sampling = false;
+  EXPECT_EQ(RecommendedSamplerOptions(load(config), &o).code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ModelFile, RejectsInconsistentModels) {
   using F = SafetensorsFile*;
   // Tensor shapes for dim 2, hidden [16, 8], F = 3: in_0 = 8.

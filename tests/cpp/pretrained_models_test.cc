@@ -11,7 +11,6 @@
 #include "data/toy2d.h"
 #include "eval/energy_distance.h"
 #include "models/model_file.h"
-#include "models/ncsn_mlp.h"
 #include "samplers/sampler.h"
 
 namespace sw {
@@ -22,17 +21,11 @@ class PretrainedModel : public testing::TestWithParam<const char*> {};
 TEST_P(PretrainedModel, SamplesMatchHeldOutDataWithinThreeTimesTheNoiseFloor) {
   const std::string name = GetParam();
   LoadedModel loaded;
-  const Status load = LoadScoreModelFile(std::string(SCORE_MODELS_DIR) + "/" + name + ".safetensors", &loaded);
+  const Status load =
+      LoadScoreModelFile(std::string(SCORE_MODELS_DIR) + "/" + name + ".safetensors", &loaded);
   ASSERT_TRUE(load.ok()) << load.ToString();
-  NcsnMlpConfig config;
-  ASSERT_TRUE(ParseNcsnMlpConfig(loaded.config_json, &config).ok());
-  ASSERT_TRUE(config.has_sampling);
-
   SamplerOptions options;
-  options.sigmas = config.sigmas;
-  options.steps_per_level = static_cast<int>(config.sampling.steps_per_level);
-  options.step_size = static_cast<float>(config.sampling.step_size);
-  options.denoise = config.sampling.denoise;
+  ASSERT_TRUE(RecommendedSamplerOptions(loaded, &options).ok());
   options.seed = 5;
   const size_t n = 2000;
   ThreadPool pool(2);
