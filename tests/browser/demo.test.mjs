@@ -3,45 +3,25 @@
 // move, the mode weights come out right, and nothing is logged as an error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { serve } from '../../examples/serve.mjs';
 import { ncsnMlpScore, tinyNcsnMlp } from '../node/helpers.mjs';
+import { OUTPUT, demoState, launchBrowser, openPage } from './helpers.mjs';
 
-const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-
+let browser;
 let context;
-let profile;
 before(async () => {
-  mkdirSync(OUTPUT, { recursive: true });
-  profile = mkdtempSync(path.join(tmpdir(), 'score-wasm-chromium-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true,
-    args: CHROMIUM_ARGS, viewport: { width: 1200, height: 680 } });
+  browser = await launchBrowser();
+  context = browser.context;
 });
 after(async () => {
-  await context?.close();
-  rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
 });
 
 // Opens the demo from a server with or without isolation; returns the page and its logged errors.
-async function openDemo(isolated) {
-  const server = await serve({ port: 0, isolated });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${server.url}examples/mixture/`);
-  return { page, errors, close: async () => { await page.close(); await server.close(); } };
-}
+const openDemo = (isolated) => openPage(context, 'examples/mixture/', { isolated });
 
-const demoState = (page) => page.evaluate(() => window.demo && JSON.parse(JSON.stringify(window.demo)));
 const canvasPixels = (page, id) => page.evaluate((selector) => document.querySelector(selector).toDataURL(), `#${id}`);
 
 // Waits for the first frames, snapshots the particles, waits for the end and checks they moved.

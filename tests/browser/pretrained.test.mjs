@@ -1,0 +1,97 @@
+// The pretrained-models demo in Debian's Chromium: sampling 'moons' puts the particles on the two
+// half circles, switching to 'rings' samples the ring of modes, Cancel stops a run cleanly and the
+// next Sample succeeds, and nothing is logged as an error.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { OUTPUT, demoState, launchBrowser, openPage } from './helpers.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser({ viewport: { width: 1000, height: 760 } });
+});
+after(async () => {
+  await browser?.close();
+});
+
+// Picks the model and n, presses Sample and waits for the run to end; returns the demo's state.
+async function sample(page, model, n) {
+  await page.selectOption('#model', model);
+  await page.fill('#n', String(n));
+  await page.click('#sample');
+  await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.demo.state), null,
+    { timeout: 60000 });
+  const state = await demoState(page);
+  assert.equal(state.state, 'done', state.error);
+  assert.equal(state.model, model);
+  assert.equal(state.samples.length, 2 * n);
+  assert.equal(state.fraction, 1);
+  assert.equal(state.step, state.totalSteps);
+  assert.ok(state.framesDrawn >= 50, `${state.framesDrawn} frames drawn`);
+  assert.ok(state.samplesPerSecond > 0 && state.elapsedMs > 0);
+  assert.match(await page.textContent('#timing'), /\d s, \d+ samples\/s/);
+  return state;
+}
+
+const points = (samples) => Array.from({ length: samples.length / 2 }, (_, i) => [samples[2 * i], samples[2 * i + 1]]);
+
+// Distance of (x, y) to the half circle of radius 1 around (cx, cy) on the side `side` (+1 upper, −1 lower).
+function halfCircleDistance([x, y], cx, cy, side) {
+  if (side * (y - cy) >= 0) return Math.abs(Math.hypot(x - cx, y - cy) - 1);
+  return Math.min(Math.hypot(x - cx - 1, y - cy), Math.hypot(x - cx + 1, y - cy));
+}
+
+test('moons, then rings, then Cancel and Sample again: samples on the data, no errors', async () => {
+  const { page, errors, close } = await openPage(browser.context, 'examples/pretrained/');
+  try {
+    await page.waitForFunction(() => window.demo?.state === 'ready' || window.demo?.state === 'error', null,
+      { timeout: 30000 });
+    const ready = await demoState(page);
+    assert.equal(ready.state, 'ready', ready.error);
+    assert.equal(ready.backend.flavour, 'simd-threads');
+    assert.match(await page.textContent('#backend'), /simd-threads/);
+    assert.deepEqual(await page.$$eval('#model option', (options) => options.map((o) => o.value)),
+      ['moons', 'swiss-roll', 'rings', 'checkerboard']);
+
+    const moons = await sample(page, 'moons', 500);
+    assert.ok(Math.abs(moons.sigma - 0.01) < 1e-8, `σ ${moons.sigma}`);
+    const upper = points(moons.samples).map((p) => halfCircleDistance(p, 0, 0, 1));
+    const lower = points(moons.samples).map((p) => halfCircleDistance(p, 1, 0.5, -1));
+    const near = upper.filter((d, i) => Math.min(d, lower[i]) < 0.2).length / upper.length;
+    const onUpper = upper.filter((d, i) => d < lower[i]).length / upper.length;
+    assert.ok(near >= 0.9, `${(100 * near).toFixed(1)} % of the points within 0.2 of the moons`);
+    assert.ok(onUpper > 0.35 && onUpper < 0.65, `${(100 * onUpper).toFixed(1)} % on the upper moon`);
+
+    const rings = await sample(page, 'rings', 500);
+    const modes = new Array(8).fill(0);
+    let nearMode = 0;
+    for (const [x, y] of points(rings.samples)) {
+      const k = ((Math.round(Math.atan2(y, x) / (Math.PI / 4)) % 8) + 8) % 8;
+      const d = Math.hypot(x - 3 * Math.cos(k * Math.PI / 4), y - 3 * Math.sin(k * Math.PI / 4));
+      if (d < 0.75) { nearMode += 1; modes[k] += 1; }
+    }
+    assert.ok(nearMode >= 0.9 * 500, `${nearMode} of 500 points within 3 std of a mode`);
+    assert.ok(modes.every((count) => count >= 20), `points per mode: ${modes}`);
+
+    // Cancel once the particles start moving: the run ends as 'cancelled', without an error.
+    await page.selectOption('#model', 'moons');
+    await page.fill('#n', '20000');
+    await page.click('#sample');
+    await page.waitForFunction(() => window.demo.framesDrawn > 0, null, { timeout: 30000 });
+    await page.click('#cancel');
+    await page.waitForFunction(() => window.demo.state !== 'running', null, { timeout: 10000 });
+    const cancelled = await demoState(page);
+    assert.equal(cancelled.state, 'cancelled', cancelled.error);
+    assert.equal(cancelled.error, null);
+    assert.ok(cancelled.fraction < 1, `fraction ${cancelled.fraction}`);
+    assert.equal(await page.textContent('#status'), 'cancelled');
+    assert.equal(await page.isEnabled('#sample'), true);
+    assert.equal(await page.isDisabled('#cancel'), true);
+
+    await sample(page, 'moons', 3000);
+    await page.screenshot({ path: path.join(OUTPUT, 'pretrained-demo.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
