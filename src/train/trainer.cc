@@ -2,6 +2,7 @@
 // Adam and EMA) and checkpoints as .safetensors files.
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -9,6 +10,7 @@
 #include <utility>
 
 #include "core/philox.h"
+#include "core/thread_pool.h"
 #include "io/safetensors.h"
 #include "models/model_file.h"
 
@@ -18,6 +20,8 @@ namespace {
 constexpr char kCheckpointFormat[] = "score-wasm-checkpoint";
 constexpr size_t kMaxBatch = size_t{1} << 20;
 constexpr size_t kMaxThreads = 256;
+// Elements per task of the gradient sum (see ForEachChunk).
+constexpr size_t kMinSumSlice = 4096, kMaxSumSlice = 1 << 16;
 
 // FNV-1a over the data's bytes: enough to notice that a checkpoint is resumed on other data.
 std::string Fingerprint(const std::vector<float>& data) {
@@ -235,24 +239,30 @@ Status Trainer::Step(int64_t k) {
   const ConstTensorList const_params(params.begin(), params.end());
   const TensorList ema = Params(&ema_);
   const float inv_batch = 1.0f / static_cast<float>(options_.batch_size);
+  std::vector<TensorList> chunk_grads;
+  for (Chunk& c : chunks_) chunk_grads.push_back(GradTensors(&c.grads));
   for (int64_t s = 0; s < k; ++s) {
     if (pool_ != nullptr && chunks_.size() > 1) {
       pool_->ParallelFor(chunks_.size(), [this](size_t c) { RunChunk(c); });
     } else {
       for (size_t c = 0; c < chunks_.size(); ++c) RunChunk(c);
     }
-    // Sum in chunk order: the same bits whatever thread ran which chunk.
-    double loss = 0.0;
+    // Sum in chunk order, each element on its own: the same bits whatever thread ran which chunk
+    // or which slice of the sum. Slices of every tensor go over the pool (this sum is most of a
+    // step's serial work).
     for (size_t t = 0; t < grads.size(); ++t) {
-      float* g = grads[t]->data();
-      const size_t n = grads[t]->size();
-      std::fill(g, g + n, 0.0f);
-      for (Chunk& c : chunks_) {
-        const float* cg = GradTensors(&c.grads)[t]->data();
-        for (size_t i = 0; i < n; ++i) g[i] += cg[i];
-      }
-      for (size_t i = 0; i < n; ++i) g[i] *= inv_batch;
+      ForEachChunk(pool_.get(), grads[t]->size(), kMinSumSlice, kMaxSumSlice,
+                   [&](size_t begin, size_t end) {
+                     float* g = grads[t]->data();
+                     std::fill(g + begin, g + end, 0.0f);
+                     for (size_t c = 0; c < chunk_grads.size(); ++c) {
+                       const float* cg = (*chunk_grads[c][t]).data();
+                       for (size_t i = begin; i < end; ++i) g[i] += cg[i];
+                     }
+                     for (size_t i = begin; i < end; ++i) g[i] *= inv_batch;
+                   });
     }
+    double loss = 0.0;
     for (const Chunk& c : chunks_) loss += c.loss;
     loss /= static_cast<double>(options_.batch_size);
     const double norm = ClipByGlobalNorm(grads, options_.grad_clip);
