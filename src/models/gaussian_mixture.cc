@@ -64,9 +64,10 @@ double GaussianMixture::ComponentLogits(const float* x, double s2, double* logit
 void GaussianMixture::ScoreRows(const float* x, size_t n, float sigma, float* out) const {
   const size_t k = log_weights_.size();
   const double s2 = double{sigma} * sigma;
-  // Per-row scratch: component log-terms. Mixtures are small (K of a few dozen at most), so the
-  // per-call allocation is negligible next to K × dim work per row.
-  std::vector<double> logit(k);
+  // Scratch for the component log-terms, per thread: calls come once per task and step, and a
+  // malloc each would contend on the allocator's lock (measurable in WASM).
+  thread_local std::vector<double> logit;
+  logit.resize(k);
   for (size_t r = 0; r < n; ++r) {
     const float* xr = x + r * dim_;
     const double max_logit = ComponentLogits(xr, s2, logit.data());

@@ -203,7 +203,10 @@ Status SamplerRun::RunStep(int step) {
       pool_, n_, kMinChainsPerTask, kMaxChainsPerTask,
       [&](size_t begin, size_t end) {
         const size_t count = (end - begin) * dim;
-        std::vector<float> score(count), z(count);
+        // Per-thread scratch: a malloc per task and step would contend on the allocator's lock.
+        thread_local std::vector<float> score, z;
+        score.resize(count);
+        z.resize(count);
         model_->ScoreRows(&x_[begin * dim], end - begin, sigma, score.data());
         if (noise != 0) {
           for (size_t i = begin; i < end; ++i) {
