@@ -455,6 +455,16 @@ Status NcsnMlp::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<Ncs
   return Create(std::move(weights), out);
 }
 
+void NcsnSigmaEmbedding(const std::vector<float>& freqs, float sigma, float* out) {
+  const size_t f = freqs.size();
+  const double log_sigma = std::log(static_cast<double>(sigma));
+  for (size_t j = 0; j < f; ++j) {
+    const double angle = kTwoPi * static_cast<double>(freqs[j]) * log_sigma;
+    out[j] = static_cast<float>(std::sin(angle));
+    out[f + j] = static_cast<float>(std::cos(angle));
+  }
+}
+
 void NcsnMlp::ScoreRows(const float* x, size_t n, float sigma, float* out) const {
   if (n == 0) return;
   const size_t dim = weights_.config.dim;
@@ -462,15 +472,9 @@ void NcsnMlp::ScoreRows(const float* x, size_t n, float sigma, float* out) const
   const size_t in0 = widths_[0];
   const size_t layers = widths_.size() - 1;
 
-  // The embedding depends on σ only: computed once per call, in double so that large f_j log σ
-  // keeps its accuracy.
+  // The embedding depends on σ only: computed once per call.
   std::vector<float> embedding(2 * freqs);
-  const double log_sigma = std::log(static_cast<double>(sigma));
-  for (size_t j = 0; j < freqs; ++j) {
-    const double angle = kTwoPi * static_cast<double>(weights_.freqs[j]) * log_sigma;
-    embedding[j] = static_cast<float>(std::sin(angle));
-    embedding[freqs + j] = static_cast<float>(std::cos(angle));
-  }
+  NcsnSigmaEmbedding(weights_.freqs, sigma, embedding.data());
 
   // Per-call scratch (two activations of one tile): bounded memory, nothing shared between
   // concurrent calls.

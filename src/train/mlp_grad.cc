@@ -13,8 +13,6 @@
 namespace sw {
 namespace {
 
-constexpr double kTwoPi = 6.283185307179586;
-
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MatrixMap = Eigen::Map<RowMatrix>;
 using ConstMatrixMap = Eigen::Map<const RowMatrix>;
@@ -53,12 +51,7 @@ void NcsnMlpForwardTrain(const NcsnMlpWeights& weights, const float* x, const fl
   for (size_t r = 0; r < rows; ++r) {
     float* h = h0.data() + r * in0;
     std::memcpy(h, x + r * dim, dim * sizeof(float));
-    const double log_sigma = std::log(static_cast<double>(sigma[r]));
-    for (size_t j = 0; j < freqs; ++j) {
-      const double angle = kTwoPi * static_cast<double>(weights.freqs[j]) * log_sigma;
-      h[dim + j] = static_cast<float>(std::sin(angle));
-      h[dim + freqs + j] = static_cast<float>(std::cos(angle));
-    }
+    NcsnSigmaEmbedding(weights.freqs, sigma[r], h + dim);
   }
   size_t in = in0;
   for (size_t i = 0; i + 1 < layers; ++i) {
