@@ -18,6 +18,18 @@ namespace sw {
 namespace {
 
 constexpr char kCheckpointFormat[] = "score-wasm-checkpoint";
+
+// The layer tensors (weight, bias per layer) of weights, EMA weights or gradients, in the order
+// Adam and the gradient sum see them.
+template <typename Layers>
+TensorList LayerTensors(Layers* layers) {
+  TensorList list;
+  for (size_t i = 0; i < layers->weights.size(); ++i) {
+    list.push_back(&layers->weights[i]);
+    list.push_back(&layers->biases[i]);
+  }
+  return list;
+}
 constexpr size_t kMaxBatch = size_t{1} << 20;
 constexpr size_t kMaxThreads = 256;
 // Elements per task of the gradient sum (see ForEachChunk).
@@ -158,31 +170,13 @@ Status Trainer::Create(NcsnMlpWeights initial, std::vector<float> data, const Tr
   return Status::Ok();
 }
 
-TensorList Trainer::Params(NcsnMlpWeights* w) {
-  TensorList list;
-  for (size_t i = 0; i < w->weights.size(); ++i) {
-    list.push_back(&w->weights[i]);
-    list.push_back(&w->biases[i]);
-  }
-  return list;
-}
-
-TensorList Trainer::GradTensors(NcsnMlpGrads* g) {
-  TensorList list;
-  for (size_t i = 0; i < g->weights.size(); ++i) {
-    list.push_back(&g->weights[i]);
-    list.push_back(&g->biases[i]);
-  }
-  return list;
-}
-
 void Trainer::Reset(NcsnMlpWeights weights, NcsnMlpWeights ema, const TrainOptions& options) {
   options_ = options;
   options_.threads = threads_;
   weights_ = std::move(weights);
   ema_ = std::move(ema);
   std::vector<size_t> sizes;
-  for (const std::vector<float>* t : Params(&weights_)) sizes.push_back(t->size());
+  for (const std::vector<float>* t : LayerTensors(&weights_)) sizes.push_back(t->size());
   AdamOptions adam;
   adam.lr = options_.lr;
   adam_ = std::make_unique<Adam>(adam, sizes);
@@ -220,7 +214,7 @@ void Trainer::RunChunk(size_t chunk) {
                  dim_);
     }
   }
-  for (std::vector<float>* g : GradTensors(&c.grads)) std::fill(g->begin(), g->end(), 0.0f);
+  ZeroNcsnMlpGrads(weights_, &c.grads);
   c.loss =
       ssm ? FdSsmLossAndGrad(weights_, c.x.data(), c.sigma.data(), c.z.data(), c.v.data(), rows,
                              static_cast<float>(options_.ssm_fd_eps), &c.grads, &c.ws)
@@ -233,14 +227,14 @@ Status Trainer::Step(int64_t k) {
     return InvalidArgument("trainer: at most 2^32 - 1 steps");
   }
   double loss_sum = 0.0;
-  const TensorList params = Params(&weights_);
-  const TensorList grads = GradTensors(&grads_);
+  const TensorList params = LayerTensors(&weights_);
+  const TensorList grads = LayerTensors(&grads_);
   const ConstTensorList const_grads(grads.begin(), grads.end());
   const ConstTensorList const_params(params.begin(), params.end());
-  const TensorList ema = Params(&ema_);
+  const TensorList ema = LayerTensors(&ema_);
   const float inv_batch = 1.0f / static_cast<float>(options_.batch_size);
   std::vector<TensorList> chunk_grads;
-  for (Chunk& c : chunks_) chunk_grads.push_back(GradTensors(&c.grads));
+  for (Chunk& c : chunks_) chunk_grads.push_back(LayerTensors(&c.grads));
   for (int64_t s = 0; s < k; ++s) {
     if (pool_ != nullptr && chunks_.size() > 1) {
       pool_->ParallelFor(chunks_.size(), [this](size_t c) { RunChunk(c); });

@@ -84,8 +84,6 @@ class Trainer {
   Trainer(std::vector<float> data, size_t dim, size_t threads);
   void Reset(NcsnMlpWeights weights, NcsnMlpWeights ema, const TrainOptions& options);
   void RunChunk(size_t chunk);
-  TensorList Params(NcsnMlpWeights* w);
-  static TensorList GradTensors(NcsnMlpGrads* g);
 
   std::vector<float> data_;
   size_t dim_ = 0, rows_ = 0;
