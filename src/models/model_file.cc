@@ -5,13 +5,15 @@
 #include <vector>
 
 #include "io/safetensors.h"
+#include "models/config_json.h"
 #include "models/ncsn_mlp.h"
+#include "models/ncsn_unet.h"
 
 namespace sw {
 namespace {
 
 // Listed in errors so that a user with a newer file knows what this build understands.
-constexpr char kSupportedArchitectures[] = "\"ncsn-mlp\"";
+constexpr char kSupportedArchitectures[] = "\"ncsn-mlp\", \"ncsn-unet\"";
 
 }  // namespace
 
@@ -41,6 +43,10 @@ Status LoadScoreModel(const uint8_t* bytes, size_t size, LoadedModel* out) {
     std::unique_ptr<NcsnMlp> model;
     SW_RETURN_IF_ERROR(NcsnMlp::FromSafetensors(file, &model));
     loaded.model = std::move(model);
+  } else if (architecture->second == kNcsnUnetArchitecture) {
+    std::unique_ptr<NcsnUnet> model;
+    SW_RETURN_IF_ERROR(NcsnUnet::FromSafetensors(file, &model));
+    loaded.model = std::move(model);
   } else {
     return InvalidModel("unknown model architecture \"" + architecture->second +
                         "\" (supported: " + kSupportedArchitectures + ")");
@@ -60,26 +66,29 @@ Status LoadScoreModelFile(const std::string& path, LoadedModel* out) {
 }
 
 Status RecommendedSamplerOptions(const LoadedModel& model, SamplerOptions* out) {
-  NcsnMlpConfig config;
-  if (model.architecture != kNcsnMlpArchitecture ||
-      !ParseNcsnMlpConfig(model.config_json, &config).ok() || !config.has_sampling) {
+  std::vector<float> sigmas;
+  bool has_sampling = false;
+  SamplingDefaults sampling;
+  if (!config_json::ReadSigmasAndSampling(model.config_json, &sigmas, &has_sampling, &sampling)
+           .ok() ||
+      !has_sampling) {
     return InvalidArgument("the model file recommends no sampling settings (config \"sampling\")");
   }
   SamplerOptions options;
-  if (config.sampling.sampler == "annealed-langevin") {
+  if (sampling.sampler == "annealed-langevin") {
     options.kind = SamplerKind::kAnnealedLangevin;
-    options.sigmas = config.sigmas;
-  } else if (config.sampling.sampler == "langevin") {
+    options.sigmas = sigmas;
+  } else if (sampling.sampler == "langevin") {
     options.kind = SamplerKind::kLangevin;
-    options.sigmas = {config.sigmas.back()};
+    options.sigmas = {sigmas.back()};
   } else {
     return InvalidArgument("the model file recommends the sampler " +
-                           QuoteForMessage(config.sampling.sampler) +
+                           QuoteForMessage(sampling.sampler) +
                            ", which this build does not have (annealed-langevin, langevin)");
   }
-  options.steps_per_level = static_cast<int>(config.sampling.steps_per_level);
-  options.step_size = static_cast<float>(config.sampling.step_size);
-  options.denoise = config.sampling.denoise;
+  options.steps_per_level = static_cast<int>(sampling.steps_per_level);
+  options.step_size = static_cast<float>(sampling.step_size);
+  options.denoise = sampling.denoise;
   *out = std::move(options);
   return Status::Ok();
 }

@@ -1,7 +1,7 @@
 // Loading a score-wasm model file: a .safetensors file whose metadata names the architecture and
 // carries its configuration as a JSON string:
 //   "format":       "score-wasm"
-//   "architecture": "ncsn-mlp"            (the only one so far; a U-Net comes later)
+//   "architecture": "ncsn-mlp" (models/ncsn_mlp.h) or "ncsn-unet" (models/ncsn_unet.h)
 //   "config":       JSON object text, its keys defined by the architecture (see ncsn_mlp.h)
 #pragma once
 

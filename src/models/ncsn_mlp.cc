@@ -18,10 +18,8 @@ namespace sw {
 namespace {
 
 using Json = nlohmann::json;
+constexpr char kArch[] = "ncsn-mlp";
 
-// The smallest σ accepted for inference and as a trained level: log σ and 1/σ stay well inside
-// f32 range.
-constexpr float kMinSigma = 1e-6f;
 // Bounds on config integers: far above any network meant for a browser, far below where
 // in_0 = dim + 2F or a layer's in × out element count could overflow 64-bit arithmetic.
 constexpr uint64_t kMaxWidth = uint64_t{1} << 24;
@@ -32,7 +30,7 @@ constexpr uint64_t kMaxInitLayerElements = uint64_t{1} << 28;
 
 constexpr double kTwoPi = 6.283185307179586;
 
-Status BadConfig(const std::string& message) { return InvalidModel("ncsn-mlp config: " + message); }
+Status BadConfig(const std::string& message) { return config_json::Bad(kArch, message); }
 
 std::string WeightName(size_t layer) { return "layers." + std::to_string(layer) + ".weight"; }
 std::string BiasName(size_t layer) { return "layers." + std::to_string(layer) + ".bias"; }
@@ -46,104 +44,16 @@ std::vector<size_t> LayerWidths(const NcsnMlpConfig& config) {
   return widths;
 }
 
-// Parses JSON text without throwing; sets *duplicate when an object repeats a key (nlohmann would
-// silently keep one of the values). Returns a discarded value on a syntax error.
-Json ParseJsonStrict(const std::string& text, bool* duplicate) {
-  std::vector<std::set<std::string>> keys;
-  *duplicate = false;
-  const auto callback = [&](int, Json::parse_event_t event, Json& parsed) {
-    if (event == Json::parse_event_t::object_start) {
-      keys.emplace_back();
-    } else if (event == Json::parse_event_t::object_end) {
-      if (!keys.empty()) keys.pop_back();
-    } else if (event == Json::parse_event_t::key && !keys.empty()) {
-      const auto* key = parsed.get_ptr<const Json::string_t*>();
-      if (key != nullptr && !keys.back().insert(*key).second) *duplicate = true;
-    }
-    return true;
-  };
-  return Json::parse(text, callback, /*allow_exceptions=*/false);
-}
-
-// A JSON value as text for an error message, cut short when long: hostile input may hold arrays
-// of millions of entries.
-std::string Excerpt(const Json& value) { return ShortenForMessage(value.dump(), 64); }
-
-// Reads a non-negative integer in [lo, hi] (JSON integers only: 2.0 or "2" are refused).
 Status ReadInteger(const Json& value, const std::string& what, uint64_t lo, uint64_t hi,
                    uint64_t* out) {
-  const auto* v = value.get_ptr<const Json::number_unsigned_t*>();
-  if (v == nullptr || *v < lo || *v > hi) {
-    return BadConfig(what + " = " + Excerpt(value) + "; expected an integer in [" +
-                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  *out = *v;
-  return Status::Ok();
-}
-
-Status ParseSampling(const Json& value, NcsnSamplingDefaults* out) {
-  if (!value.is_object()) {
-    const std::string type = value.type_name();
-    return BadConfig("\"sampling\" is " + std::string(type[0] == 'a' ? "an " : "a ") + type +
-                     "; expected an object");
-  }
-  NcsnSamplingDefaults sampling;
-  if (auto it = value.find("sampler"); it != value.end()) {
-    const auto* s = it->get_ptr<const Json::string_t*>();
-    if (s == nullptr || s->empty()) {
-      return BadConfig("sampling.sampler = " + Excerpt(*it) + "; expected a sampler name string");
-    }
-    sampling.sampler = *s;
-  }
-  if (auto it = value.find("steps_per_level"); it != value.end()) {
-    uint64_t steps;
-    SW_RETURN_IF_ERROR(ReadInteger(*it, "sampling.steps_per_level", 1, 1u << 30, &steps));
-    sampling.steps_per_level = static_cast<int64_t>(steps);
-  }
-  if (auto it = value.find("step_size"); it != value.end()) {
-    if (!it->is_number() || !(it->get<double>() > 0) || !std::isfinite(it->get<double>())) {
-      return BadConfig("sampling.step_size = " + Excerpt(*it) + "; expected a finite number > 0");
-    }
-    sampling.step_size = it->get<double>();
-  }
-  if (auto it = value.find("denoise"); it != value.end()) {
-    if (!it->is_boolean()) {
-      return BadConfig("sampling.denoise = " + Excerpt(*it) + "; expected true or false");
-    }
-    sampling.denoise = it->get<bool>();
-  }
-  *out = std::move(sampling);
-  return Status::Ok();
+  return config_json::ReadInteger(kArch, value, what, lo, hi, out);
 }
 
 Status ParseConfigImpl(const std::string& text, NcsnMlpConfig* out) {
-  // nlohmann stops at a NUL byte as if the text ended there; valid JSON text never holds one.
-  if (text.find('\0') != std::string::npos) {
-    return BadConfig("the \"config\" metadata contains a NUL character; expected JSON text");
-  }
-  bool duplicate = false;
-  const Json root = ParseJsonStrict(text, &duplicate);
-  if (root.is_discarded()) return BadConfig("the \"config\" metadata is not valid JSON");
-  if (duplicate) return BadConfig("the \"config\" JSON repeats a key");
-  if (!root.is_object()) {
-    return BadConfig(std::string("the \"config\" metadata is a JSON ") + root.type_name() +
-                     "; expected an object");
-  }
-  static const char* const kKeys[] = {"dim",    "hidden",     "sigma_embedding_freqs",
-                                      "sigmas", "data_shape", "sampling"};
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    if (std::find_if(std::begin(kKeys), std::end(kKeys),
-                     [&](const char* k) { return it.key() == k; }) == std::end(kKeys)) {
-      return BadConfig(
-          "unknown key " + QuoteForMessage(it.key()) +
-          " (known: dim, hidden, sigma_embedding_freqs, sigmas, data_shape, sampling)");
-    }
-  }
-  for (const char* required : {"dim", "hidden", "sigma_embedding_freqs", "sigmas"}) {
-    if (root.find(required) == root.end()) {
-      return BadConfig(std::string("missing required key \"") + required + "\"");
-    }
-  }
+  Json root;
+  SW_RETURN_IF_ERROR(config_json::ParseObject(
+      kArch, text, {"dim", "hidden", "sigma_embedding_freqs", "sigmas", "data_shape", "sampling"},
+      {"dim", "hidden", "sigma_embedding_freqs", "sigmas"}, &root));
 
   // Present (checked above); find() rather than operator[], which asserts on a const object.
   const auto field = [&](const char* key) -> const Json& { return *root.find(key); };
@@ -157,7 +67,7 @@ Status ParseConfigImpl(const std::string& text, NcsnMlpConfig* out) {
 
   const Json& hidden = field("hidden");
   if (!hidden.is_array() || hidden.size() > kMaxLayers) {
-    return BadConfig("hidden = " + Excerpt(hidden) + "; expected an array of at most " +
+    return BadConfig("hidden = " + config_json::Excerpt(hidden) + "; expected an array of at most " +
                      std::to_string(kMaxLayers) + " layer widths");
   }
   for (size_t i = 0; i < hidden.size(); ++i) {
@@ -166,21 +76,11 @@ Status ParseConfigImpl(const std::string& text, NcsnMlpConfig* out) {
     config.hidden.push_back(static_cast<size_t>(v));
   }
 
-  const Json& sigmas = field("sigmas");
-  if (!sigmas.is_array() || sigmas.empty()) {
-    return BadConfig("sigmas = " + Excerpt(sigmas) + "; expected a non-empty array of numbers");
-  }
-  for (size_t i = 0; i < sigmas.size(); ++i) {
-    if (!sigmas[i].is_number()) {
-      return BadConfig("sigmas[" + std::to_string(i) + "] = " + Excerpt(sigmas[i]) +
-                       "; expected a number");
-    }
-    config.sigmas.push_back(static_cast<float>(sigmas[i].get<double>()));
-  }
+  SW_RETURN_IF_ERROR(config_json::ReadSigmas(kArch, field("sigmas"), &config.sigmas));
 
   if (auto it = root.find("data_shape"); it != root.end()) {
     if (!it->is_array() || it->empty() || it->size() > 8) {
-      return BadConfig("data_shape = " + Excerpt(*it) + "; expected an array of 1 to 8 integers");
+      return BadConfig("data_shape = " + config_json::Excerpt(*it) + "; expected an array of 1 to 8 integers");
     }
     for (size_t i = 0; i < it->size(); ++i) {
       SW_RETURN_IF_ERROR(
@@ -189,7 +89,7 @@ Status ParseConfigImpl(const std::string& text, NcsnMlpConfig* out) {
     }
   }
   if (auto it = root.find("sampling"); it != root.end()) {
-    SW_RETURN_IF_ERROR(ParseSampling(*it, &config.sampling));
+    SW_RETURN_IF_ERROR(config_json::ReadSampling(kArch, *it, &config.sampling));
     config.has_sampling = true;
   }
   SW_RETURN_IF_ERROR(ValidateNcsnMlpConfig(config));
@@ -222,19 +122,7 @@ Status ValidateNcsnMlpConfig(const NcsnMlpConfig& config) {
                        "; expected 1 to " + std::to_string(kMaxWidth));
     }
   }
-  if (config.sigmas.empty()) return BadConfig("sigmas is empty; expected the trained noise levels");
-  for (size_t i = 0; i < config.sigmas.size(); ++i) {
-    const float s = config.sigmas[i];
-    if (!std::isfinite(s) || s < kMinSigma) {
-      return BadConfig("sigmas[" + std::to_string(i) + "] = " + std::to_string(s) +
-                       "; every sigma must be finite and >= 1e-6");
-    }
-    if (i > 0 && !(s < config.sigmas[i - 1])) {
-      return BadConfig("sigmas must be strictly decreasing (largest noise first), but sigmas[" +
-                       std::to_string(i) + "] = " + std::to_string(s) + " >= sigmas[" +
-                       std::to_string(i - 1) + "] = " + std::to_string(config.sigmas[i - 1]));
-    }
-  }
+  SW_RETURN_IF_ERROR(config_json::ValidateSigmas(kArch, config.sigmas));
   if (!config.data_shape.empty()) {
     uint64_t product = 1;
     for (int64_t d : config.data_shape) {
@@ -250,14 +138,7 @@ Status ValidateNcsnMlpConfig(const NcsnMlpConfig& config) {
                        std::to_string(config.dim));
     }
   }
-  if (config.has_sampling) {
-    const NcsnSamplingDefaults& s = config.sampling;
-    if (s.sampler.empty()) return BadConfig("sampling.sampler is empty");
-    if (s.steps_per_level < 1) return BadConfig("sampling.steps_per_level must be >= 1");
-    if (!std::isfinite(s.step_size) || !(s.step_size > 0)) {
-      return BadConfig("sampling.step_size must be finite and > 0");
-    }
-  }
+  if (config.has_sampling) SW_RETURN_IF_ERROR(config_json::ValidateSampling(kArch, config.sampling));
   return Status::Ok();
 }
 
@@ -325,10 +206,7 @@ std::string NcsnMlpConfigToJson(const NcsnMlpConfig& config) {
   j["sigmas"] = sigmas;
   if (!config.data_shape.empty()) j["data_shape"] = config.data_shape;
   if (config.has_sampling) {
-    j["sampling"] = {{"sampler", config.sampling.sampler},
-                     {"steps_per_level", config.sampling.steps_per_level},
-                     {"step_size", config.sampling.step_size},
-                     {"denoise", config.sampling.denoise}};
+    j["sampling"] = config_json::SamplingToJson(config.sampling);
   }
   // `replace` never throws (a sampler name that is not UTF-8 is the only way to need it).
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -28,19 +28,12 @@
 
 #include "core/status.h"
 #include "io/safetensors.h"
+#include "models/config_json.h"
 #include "models/score_model.h"
 
 namespace sw {
 
 inline constexpr char kNcsnMlpArchitecture[] = "ncsn-mlp";
-
-// Sampler defaults a model file may carry (the trainer knows what works for its model).
-struct NcsnSamplingDefaults {
-  std::string sampler = "annealed-langevin";
-  int64_t steps_per_level = 100;  // > 0
-  double step_size = 2e-5;        // > 0
-  bool denoise = true;
-};
 
 struct NcsnMlpConfig {
   size_t dim = 0;                    // values per sample, > 0
@@ -49,7 +42,7 @@ struct NcsnMlpConfig {
   std::vector<float> sigmas;         // trained σ: non-empty, strictly decreasing, >= 1e-6
   std::vector<int64_t> data_shape;   // empty, or the sample's shape (product == dim)
   bool has_sampling = false;         // whether the file carries "sampling"
-  NcsnSamplingDefaults sampling;
+  SamplingDefaults sampling;
 };
 
 // Everything that defines a network: the config and the tensors, in the file's layout.

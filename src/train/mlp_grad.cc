@@ -1,11 +1,14 @@
 // Forward with kept activations (the dense kernel without activation, then SiLU, so that the
-// pre-activations are there for SiLU') and the backward pass as Eigen products on row-major maps.
+// pre-activations are there for SiLU') and the backward pass as Eigen products on row-major maps;
+// the TrainableNetwork and TrainTape that wrap them.
 #include "train/mlp_grad.h"
 
 #include <Eigen/Dense>
 #include <cassert>
 #include <cmath>
 #include <cstring>
+#include <string>
+#include <utility>
 
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
@@ -24,15 +27,6 @@ inline float SiluDerivative(float z) {
 }
 
 }  // namespace
-
-void ZeroNcsnMlpGrads(const NcsnMlpWeights& weights, NcsnMlpGrads* grads) {
-  grads->weights.resize(weights.weights.size());
-  grads->biases.resize(weights.biases.size());
-  for (size_t i = 0; i < weights.weights.size(); ++i) {
-    grads->weights[i].assign(weights.weights[i].size(), 0.0f);
-    grads->biases[i].assign(weights.biases[i].size(), 0.0f);
-  }
-}
 
 void NcsnMlpForwardTrain(const NcsnMlpWeights& weights, const float* x, const float* sigma,
                          size_t rows, NcsnMlpActivations* act, float* score) {
@@ -70,10 +64,11 @@ void NcsnMlpForwardTrain(const NcsnMlpWeights& weights, const float* x, const fl
 }
 
 void NcsnMlpBackward(const NcsnMlpWeights& weights, const float* dscore, NcsnMlpActivations* act,
-                     NcsnMlpGrads* grads) {
+                     const TensorList& grads) {
   const size_t rows = act->rows;
   const size_t dim = weights.config.dim;
   const size_t layers = weights.weights.size();
+  assert(grads.size() == 2 * layers);
   if (rows == 0) return;
   // s = y / σ, so d loss / d y = dscore / σ.
   act->delta.resize(rows * dim);
@@ -84,11 +79,12 @@ void NcsnMlpBackward(const NcsnMlpWeights& weights, const float* dscore, NcsnMlp
     const size_t out = weights.biases[i].size();
     const size_t in = weights.weights[i].size() / out;
     assert(act->delta.size() == rows * out);
+    assert(grads[2 * i]->size() == in * out && grads[2 * i + 1]->size() == out);
     ConstMatrixMap delta(act->delta.data(), rows, out);
     ConstMatrixMap input(act->inputs[i].data(), rows, in);
-    MatrixMap dw(grads->weights[i].data(), in, out);
+    MatrixMap dw(grads[2 * i]->data(), in, out);
     dw.noalias() += input.transpose() * delta;
-    float* db = grads->biases[i].data();
+    float* db = grads[2 * i + 1]->data();
     for (size_t r = 0; r < rows; ++r) {
       const float* d = act->delta.data() + r * out;
       for (size_t o = 0; o < out; ++o) db[o] += d[o];
@@ -104,6 +100,77 @@ void NcsnMlpBackward(const NcsnMlpWeights& weights, const float* dscore, NcsnMlp
     for (size_t k = 0; k < rows * in; ++k) dn[k] *= SiluDerivative(pre[k]);
     std::swap(act->delta, act->delta_next);
   }
+}
+
+namespace {
+
+// The rows of a batch per chunk; the trainer's gradient sums depend on it, so changing it changes
+// the trained bits.
+constexpr size_t kTrainChunkRows = 32;
+
+// Reads the weights of the network that made it, so it follows the trainer's updates.
+class NcsnMlpTape final : public TrainTape {
+ public:
+  explicit NcsnMlpTape(const NcsnMlpWeights* weights) : weights_(weights) {}
+
+  void Forward(const float* x, const float* sigma, size_t rows, float* score) override {
+    NcsnMlpForwardTrain(*weights_, x, sigma, rows, &act_, score);
+  }
+  void Backward(const float* dscore, const TensorList& grads) override {
+    NcsnMlpBackward(*weights_, dscore, &act_, grads);
+  }
+
+ private:
+  const NcsnMlpWeights* weights_;
+  NcsnMlpActivations act_;
+};
+
+class TrainableNcsnMlp final : public TrainableNetwork {
+ public:
+  explicit TrainableNcsnMlp(NcsnMlpWeights weights) : weights_(std::move(weights)) {}
+
+  size_t dim() const override { return weights_.config.dim; }
+  const std::vector<float>& sigmas() const override { return weights_.config.sigmas; }
+  TensorList Parameters() override {
+    TensorList list;
+    for (size_t i = 0; i < weights_.weights.size(); ++i) {
+      list.push_back(&weights_.weights[i]);
+      list.push_back(&weights_.biases[i]);
+    }
+    return list;
+  }
+  // The names NcsnMlpWeightsToSafetensors gives these tensors.
+  std::vector<std::string> ParameterNames() const override {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < weights_.weights.size(); ++i) {
+      names.push_back("layers." + std::to_string(i) + ".weight");
+      names.push_back("layers." + std::to_string(i) + ".bias");
+    }
+    return names;
+  }
+  size_t TrainChunkRows() const override { return kTrainChunkRows; }
+
+  std::unique_ptr<TrainableNetwork> Clone() const override {
+    return std::make_unique<TrainableNcsnMlp>(weights_);
+  }
+  std::unique_ptr<TrainTape> NewTape() const override {
+    return std::make_unique<NcsnMlpTape>(&weights_);
+  }
+  Status ToSafetensors(SafetensorsFile* out) const override {
+    return NcsnMlpWeightsToSafetensors(weights_, out);
+  }
+
+ private:
+  NcsnMlpWeights weights_;
+};
+
+}  // namespace
+
+Status MakeTrainableNcsnMlp(NcsnMlpWeights weights, std::unique_ptr<TrainableNetwork>* out) {
+  const Status valid = ValidateNcsnMlpWeights(weights);
+  if (!valid.ok()) return InvalidArgument(valid.message());
+  *out = std::make_unique<TrainableNcsnMlp>(std::move(weights));
+  return Status::Ok();
 }
 
 }  // namespace sw

@@ -1,24 +1,19 @@
 // Backpropagation through the NCSN MLP (models/ncsn_mlp.h) for training: a forward pass over a
-// batch with one σ per row that keeps the activations, and the backward pass that turns
-// d loss / d score into d loss / d (every weight and bias). The σ-embedding frequencies are fixed
-// (not trained), so they get no gradient.
+// batch with one σ per row that keeps the activations, the backward pass that turns
+// d loss / d score into d loss / d (every weight and bias), and the MLP as a TrainableNetwork.
+// The σ-embedding frequencies are fixed (not trained), so they get no gradient.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
+#include "core/status.h"
 #include "models/ncsn_mlp.h"
+#include "train/adam.h"
+#include "train/trainable.h"
 
 namespace sw {
-
-// Gradients with the shapes of NcsnMlpWeights::weights / ::biases (layer i: in_i × out_i, out_i).
-struct NcsnMlpGrads {
-  std::vector<std::vector<float>> weights;
-  std::vector<std::vector<float>> biases;
-};
-
-// Resizes *grads to the shapes of `weights` and sets every value to 0.
-void ZeroNcsnMlpGrads(const NcsnMlpWeights& weights, NcsnMlpGrads* grads);
 
 // What the forward pass keeps for the backward pass (reused between calls to avoid allocation).
 struct NcsnMlpActivations {
@@ -36,10 +31,17 @@ struct NcsnMlpActivations {
 void NcsnMlpForwardTrain(const NcsnMlpWeights& weights, const float* x, const float* sigma,
                          size_t rows, NcsnMlpActivations* act, float* score);
 
-// Adds d loss / d θ to *grads (shaped by ZeroNcsnMlpGrads), given dscore = d loss / d score
-// (rows × dim) for the activations of the last NcsnMlpForwardTrain on `act`. Sums over rows are
-// taken in a fixed order, so the result is a function of the rows alone.
+// Adds d loss / d θ to grads, given dscore = d loss / d score (rows × dim) for the activations of
+// the last NcsnMlpForwardTrain on `act`. grads holds layer 0's weight gradient, its bias gradient,
+// then layer 1's, ..., with the shapes of NcsnMlpWeights::weights / ::biases (the order of the
+// trainable network's Parameters()). Sums over rows are taken in a fixed order, so the result is
+// a function of the rows alone.
 void NcsnMlpBackward(const NcsnMlpWeights& weights, const float* dscore, NcsnMlpActivations* act,
-                     NcsnMlpGrads* grads);
+                     const TensorList& grads);
+
+// The MLP for the trainer: Parameters() are "layers.{i}.weight", "layers.{i}.bias" for
+// i = 0..H (the model file's names); "sigma_embed.freqs" stays fixed. INVALID_ARGUMENT when
+// `weights` are not valid (ValidateNcsnMlpWeights). *out unchanged on error.
+Status MakeTrainableNcsnMlp(NcsnMlpWeights weights, std::unique_ptr<TrainableNetwork>* out);
 
 }  // namespace sw

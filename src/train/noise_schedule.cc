@@ -169,7 +169,8 @@ double ChooseStepSize(double gamma, double sigma_min, int steps_per_level) {
 }
 
 Status ChooseNoiseSchedule(const std::vector<float>& data, size_t dim, float sigma_min,
-                           int steps_per_level, NoiseScheduleChoice* out, double max_gamma) {
+                           int steps_per_level, NoiseScheduleChoice* out, double max_gamma,
+                           int fixed_levels) {
   if (out == nullptr) return InvalidArgument("ChooseNoiseSchedule: out is null");
   if (dim == 0) return InvalidArgument("ChooseNoiseSchedule: dim must be > 0");
   if (data.size() % dim != 0) {
@@ -185,6 +186,9 @@ Status ChooseNoiseSchedule(const std::vector<float>& data, size_t dim, float sig
     return InvalidArgument("ChooseNoiseSchedule: steps_per_level must be >= 1");
   }
   if (!(max_gamma > 1.0)) return InvalidArgument("ChooseNoiseSchedule: max_gamma must be > 1");
+  if (fixed_levels == 1 || fixed_levels < 0) {
+    return InvalidArgument("ChooseNoiseSchedule: fixed_levels must be 0 (technique 2) or >= 2");
+  }
   const double sigma_max = LargestPairwiseDistance(data.data(), n, dim);
   if (!(sigma_min > 0.0f) || !(static_cast<double>(sigma_min) < sigma_max)) {
     return InvalidArgument("ChooseNoiseSchedule: sigma_min = " + std::to_string(sigma_min) +
@@ -193,7 +197,9 @@ Status ChooseNoiseSchedule(const std::vector<float>& data, size_t dim, float sig
   }
   const double gamma_bound = std::min(ChooseGamma(dim), max_gamma);
   const double log_ratio = std::log(sigma_max / sigma_min);
-  const int levels = static_cast<int>(std::ceil(log_ratio / std::log(gamma_bound))) + 1;
+  const int levels = fixed_levels > 0
+                         ? fixed_levels
+                         : static_cast<int>(std::ceil(log_ratio / std::log(gamma_bound))) + 1;
   const double gamma = std::exp(log_ratio / (levels - 1));
   out->sigma_max = static_cast<float>(sigma_max);
   out->sigma_min = sigma_min;

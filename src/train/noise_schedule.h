@@ -59,10 +59,15 @@ double ChooseStepSize(double gamma, double sigma_min, int steps_per_level);
 // sequence actually has, and the step size by technique 4 for that gamma. The cap exists because
 // technique 2 rests on norms concentrating in high dimension: it has no solution for D <= 4 and
 // gives gamma >= 2 up to D = 18 (19.5 at D = 5), too coarse for low-dimensional data; with the
-// default cap a 2-D set with sigma_max / sigma_min = 800 gets 11 levels. Errors (all
+// default cap a 2-D set with sigma_max / sigma_min = 800 gets 11 levels. fixed_levels > 0 replaces
+// technique 2 by exactly that many levels: in high dimension technique 2 asks for a ratio near 1
+// (about 100 levels for 28 x 28 images), too many network evaluations per sample for a web page,
+// so image models trade it for a sampling budget. Errors (all
 // INVALID_ARGUMENT): dim = 0, data.size() not a multiple of dim, fewer than 2 rows, non-finite
-// data, sigma_min not in (0, sigma_max), steps_per_level < 1, max_gamma <= 1, null out.
+// data, sigma_min not in (0, sigma_max), steps_per_level < 1, max_gamma <= 1, fixed_levels 1 or
+// < 0, null out.
 Status ChooseNoiseSchedule(const std::vector<float>& data, size_t dim, float sigma_min,
-                           int steps_per_level, NoiseScheduleChoice* out, double max_gamma = 2.0);
+                           int steps_per_level, NoiseScheduleChoice* out, double max_gamma = 2.0,
+                           int fixed_levels = 0);
 
 }  // namespace sw

@@ -4,9 +4,9 @@
 
 namespace sw {
 
-double DsmLossAndGrad(const NcsnMlpWeights& weights, const float* x, const float* sigma,
-                      const float* z, size_t rows, NcsnMlpGrads* grads, ObjectiveWorkspace* ws) {
-  const size_t dim = weights.config.dim;
+double DsmLossAndGrad(TrainTape* tape, size_t dim, const float* x, const float* sigma,
+                      const float* z, size_t rows, const TensorList& grads,
+                      ObjectiveWorkspace* ws) {
   ws->x.resize(rows * dim);
   ws->score.resize(rows * dim);
   ws->dscore.resize(rows * dim);
@@ -14,7 +14,7 @@ double DsmLossAndGrad(const NcsnMlpWeights& weights, const float* x, const float
     for (size_t d = 0; d < dim; ++d)
       ws->x[r * dim + d] = x[r * dim + d] + sigma[r] * z[r * dim + d];
   }
-  NcsnMlpForwardTrain(weights, ws->x.data(), sigma, rows, &ws->act, ws->score.data());
+  tape->Forward(ws->x.data(), sigma, rows, ws->score.data());
   double loss = 0.0;
   for (size_t r = 0; r < rows; ++r) {
     double row_loss = 0.0;
@@ -26,14 +26,13 @@ double DsmLossAndGrad(const NcsnMlpWeights& weights, const float* x, const float
     }
     loss += 0.5 * row_loss;
   }
-  if (grads != nullptr) NcsnMlpBackward(weights, ws->dscore.data(), &ws->act, grads);
+  if (!grads.empty()) tape->Backward(ws->dscore.data(), grads);
   return loss;
 }
 
-double FdSsmLossAndGrad(const NcsnMlpWeights& weights, const float* x, const float* sigma,
+double FdSsmLossAndGrad(TrainTape* tape, size_t dim, const float* x, const float* sigma,
                         const float* z, const float* v, size_t rows, float fd_eps,
-                        NcsnMlpGrads* grads, ObjectiveWorkspace* ws) {
-  const size_t dim = weights.config.dim;
+                        const TensorList& grads, ObjectiveWorkspace* ws) {
   // Rows [0, rows) hold x̃ + εv, rows [rows, 2·rows) hold x̃ − εv.
   ws->x.resize(2 * rows * dim);
   ws->sigma.resize(2 * rows);
@@ -49,8 +48,7 @@ double FdSsmLossAndGrad(const NcsnMlpWeights& weights, const float* x, const flo
     }
     ws->sigma[r] = ws->sigma[rows + r] = sigma[r];
   }
-  NcsnMlpForwardTrain(weights, ws->x.data(), ws->sigma.data(), 2 * rows, &ws->act,
-                      ws->score.data());
+  tape->Forward(ws->x.data(), ws->sigma.data(), 2 * rows, ws->score.data());
   double loss = 0.0;
   for (size_t r = 0; r < rows; ++r) {
     const double eps = static_cast<double>(fd_eps) * sigma[r];
@@ -72,7 +70,7 @@ double FdSsmLossAndGrad(const NcsnMlpWeights& weights, const float* x, const flo
       ws->dscore[rows * dim + k] = g_minus * v[k];
     }
   }
-  if (grads != nullptr) NcsnMlpBackward(weights, ws->dscore.data(), &ws->act, grads);
+  if (!grads.empty()) tape->Backward(ws->dscore.data(), grads);
   return loss;
 }
 

@@ -1,5 +1,6 @@
-// Training objectives for the NCSN MLP, each over a block of rows: the loss SUMMED over the rows
-// (callers divide by the batch size) and, when grads is not null, its gradient ADDED to *grads.
+// Training objectives for any trainable network (train/trainable.h), each over a block of rows
+// through a tape of the network: the loss SUMMED over the rows (callers divide by the batch size)
+// and, when grads is not empty, its gradient ADDED to grads (one vector per Parameters() entry).
 // The random draws (noise level, z, v) are inputs, so the objectives are deterministic functions.
 //
 // Denoising score matching with λ(σ) = σ² (DESIGN.md §3), per row r with x̃ = x + σ_r z:
@@ -18,24 +19,27 @@
 #include <cstddef>
 #include <vector>
 
-#include "train/mlp_grad.h"
+#include "train/adam.h"
+#include "train/trainable.h"
 
 namespace sw {
 
 // Scratch reused between calls (one per thread / chunk).
 struct ObjectiveWorkspace {
-  NcsnMlpActivations act;
   std::vector<float> x, sigma, score, dscore;
 };
 
+// `tape` is one of the trained network's, whose rows have `dim` values. Both objectives run its
+// Forward once (DSM on `rows` rows, FD-SSM on 2·rows) and, when grads is not empty, its Backward.
+
 // DSM: x, z: rows × dim; sigma: rows (each > 0). Returns Σ_r ℓ_r.
-double DsmLossAndGrad(const NcsnMlpWeights& weights, const float* x, const float* sigma,
-                      const float* z, size_t rows, NcsnMlpGrads* grads, ObjectiveWorkspace* ws);
+double DsmLossAndGrad(TrainTape* tape, size_t dim, const float* x, const float* sigma,
+                      const float* z, size_t rows, const TensorList& grads, ObjectiveWorkspace* ws);
 
 // FD-SSM: x, z, v: rows × dim; sigma: rows (each > 0); fd_eps > 0 (ε relative to σ). Returns Σ_r
 // ℓ_r.
-double FdSsmLossAndGrad(const NcsnMlpWeights& weights, const float* x, const float* sigma,
+double FdSsmLossAndGrad(TrainTape* tape, size_t dim, const float* x, const float* sigma,
                         const float* z, const float* v, size_t rows, float fd_eps,
-                        NcsnMlpGrads* grads, ObjectiveWorkspace* ws);
+                        const TensorList& grads, ObjectiveWorkspace* ws);
 
 }  // namespace sw

@@ -41,7 +41,8 @@ class TrainableNetwork {
   // it), and their names in the model file. Fixed tensors (e.g. Fourier frequencies) are not here.
   virtual TensorList Parameters() = 0;
   virtual std::vector<std::string> ParameterNames() const = 0;
-  // Rows of a batch per chunk: the trainer's unit of work per thread and of its gradient-sum order.
+  // Rows of a batch per chunk (>= 1): the trainer's unit of work per thread and of its
+  // gradient-sum order. A tape's Forward gets at most twice this many rows (FD-SSM stacks x̃ ± εv).
   virtual size_t TrainChunkRows() const = 0;
 
   virtual std::unique_ptr<TrainableNetwork> Clone() const = 0;
@@ -52,6 +53,7 @@ class TrainableNetwork {
 
 // The trainable network of a model file, by its "architecture" metadata. INVALID_MODEL when the
 // file is not a valid model of an architecture the trainer knows. *out unchanged on error.
-Status TrainableFromSafetensors(const SafetensorsFile& file, std::unique_ptr<TrainableNetwork>* out);
+Status TrainableFromSafetensors(const SafetensorsFile& file,
+                                std::unique_ptr<TrainableNetwork>* out);
 
 }  // namespace sw

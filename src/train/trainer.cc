@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
 #include "core/philox.h"
@@ -19,17 +20,6 @@ namespace {
 
 constexpr char kCheckpointFormat[] = "score-wasm-checkpoint";
 
-// The layer tensors (weight, bias per layer) of weights, EMA weights or gradients, in the order
-// Adam and the gradient sum see them.
-template <typename Layers>
-TensorList LayerTensors(Layers* layers) {
-  TensorList list;
-  for (size_t i = 0; i < layers->weights.size(); ++i) {
-    list.push_back(&layers->weights[i]);
-    list.push_back(&layers->biases[i]);
-  }
-  return list;
-}
 constexpr size_t kMaxBatch = size_t{1} << 20;
 constexpr size_t kMaxThreads = 256;
 // Elements per task of the gradient sum (see ForEachChunk).
@@ -105,6 +95,27 @@ SafetensorsFile SubFile(const SafetensorsFile& file, const std::string& prefix) 
   return sub;
 }
 
+// Pointers to each of `tensors`, in order.
+TensorList ListOf(std::vector<std::vector<float>>* tensors) {
+  TensorList list;
+  for (std::vector<float>& t : *tensors) list.push_back(&t);
+  return list;
+}
+
+// Reads and parses the checkpoint at `path`, checking that it is one.
+Status ReadCheckpoint(const std::string& path, SafetensorsFile* out) {
+  std::vector<uint8_t> bytes;
+  SW_RETURN_IF_ERROR(ReadFileBytes(path, &bytes));
+  SafetensorsFile file;
+  SW_RETURN_IF_ERROR(ReadSafetensors(bytes.data(), bytes.size(), &file));
+  const auto format = file.metadata.find(kMetadataFormatKey);
+  if (format == file.metadata.end() || format->second != kCheckpointFormat) {
+    return BadCheckpoint("the metadata \"format\" is not \"score-wasm-checkpoint\"");
+  }
+  *out = std::move(file);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ValidateTrainOptions(const TrainOptions& o) {
@@ -156,42 +167,50 @@ static Status CheckData(const std::vector<float>& data, size_t dim) {
   return Status::Ok();
 }
 
-Status Trainer::Create(NcsnMlpWeights initial, std::vector<float> data, const TrainOptions& options,
-                       std::unique_ptr<Trainer>* out) {
-  const Status valid = ValidateNcsnMlpWeights(initial);
-  if (!valid.ok()) return InvalidArgument(valid.message());
+Status Trainer::Create(std::unique_ptr<TrainableNetwork> initial, std::vector<float> data,
+                       const TrainOptions& options, std::unique_ptr<Trainer>* out) {
+  if (initial == nullptr) return InvalidArgument("trainer: no network to train");
   SW_RETURN_IF_ERROR(ValidateTrainOptions(options));
-  SW_RETURN_IF_ERROR(CheckData(data, initial.config.dim));
-  const size_t dim = initial.config.dim;
+  const size_t dim = initial->dim();
+  SW_RETURN_IF_ERROR(CheckData(data, dim));
   std::unique_ptr<Trainer> trainer(new Trainer(std::move(data), dim, options.threads));
-  NcsnMlpWeights ema = initial;
+  std::unique_ptr<TrainableNetwork> ema = initial->Clone();
   trainer->Reset(std::move(initial), std::move(ema), options);
   *out = std::move(trainer);
   return Status::Ok();
 }
 
-void Trainer::Reset(NcsnMlpWeights weights, NcsnMlpWeights ema, const TrainOptions& options) {
+void Trainer::Reset(std::unique_ptr<TrainableNetwork> network,
+                    std::unique_ptr<TrainableNetwork> ema, const TrainOptions& options) {
   options_ = options;
   options_.threads = threads_;
-  weights_ = std::move(weights);
+  network_ = std::move(network);
   ema_ = std::move(ema);
+  chunk_rows_ = network_->TrainChunkRows();
   std::vector<size_t> sizes;
-  for (const std::vector<float>* t : LayerTensors(&weights_)) sizes.push_back(t->size());
+  grads_.clear();
+  for (const std::vector<float>* t : network_->Parameters()) {
+    sizes.push_back(t->size());
+    grads_.emplace_back(t->size(), 0.0f);
+  }
   AdamOptions adam;
   adam.lr = options_.lr;
   adam_ = std::make_unique<Adam>(adam, sizes);
   step_ = 0;
   chunks_.clear();
-  chunks_.resize((options_.batch_size + kChunkRows - 1) / kChunkRows);
-  for (Chunk& c : chunks_) ZeroNcsnMlpGrads(weights_, &c.grads);
-  ZeroNcsnMlpGrads(weights_, &grads_);
+  chunks_.resize((options_.batch_size + chunk_rows_ - 1) / chunk_rows_);
+  for (Chunk& c : chunks_) {
+    c.tape = network_->NewTape();
+    c.grads = grads_;
+    c.grad_list = ListOf(&c.grads);
+  }
 }
 
 void Trainer::RunChunk(size_t chunk) {
   Chunk& c = chunks_[chunk];
-  const size_t begin = chunk * kChunkRows;
-  const size_t rows = std::min(options_.batch_size, begin + kChunkRows) - begin;
-  const std::vector<float>& sigmas = weights_.config.sigmas;
+  const size_t begin = chunk * chunk_rows_;
+  const size_t rows = std::min(options_.batch_size, begin + chunk_rows_) - begin;
+  const std::vector<float>& sigmas = network_->sigmas();
   const bool ssm = options_.objective == TrainObjective::kSsm;
   c.x.resize(rows * dim_);
   c.sigma.resize(rows);
@@ -214,11 +233,12 @@ void Trainer::RunChunk(size_t chunk) {
                  dim_);
     }
   }
-  ZeroNcsnMlpGrads(weights_, &c.grads);
+  for (std::vector<float>& g : c.grads) std::fill(g.begin(), g.end(), 0.0f);
   c.loss =
-      ssm ? FdSsmLossAndGrad(weights_, c.x.data(), c.sigma.data(), c.z.data(), c.v.data(), rows,
-                             static_cast<float>(options_.ssm_fd_eps), &c.grads, &c.ws)
-          : DsmLossAndGrad(weights_, c.x.data(), c.sigma.data(), c.z.data(), rows, &c.grads, &c.ws);
+      ssm ? FdSsmLossAndGrad(c.tape.get(), dim_, c.x.data(), c.sigma.data(), c.z.data(), c.v.data(),
+                             rows, static_cast<float>(options_.ssm_fd_eps), c.grad_list, &c.ws)
+          : DsmLossAndGrad(c.tape.get(), dim_, c.x.data(), c.sigma.data(), c.z.data(), rows,
+                           c.grad_list, &c.ws);
 }
 
 Status Trainer::Step(int64_t k) {
@@ -227,14 +247,12 @@ Status Trainer::Step(int64_t k) {
     return InvalidArgument("trainer: at most 2^32 - 1 steps");
   }
   double loss_sum = 0.0;
-  const TensorList params = LayerTensors(&weights_);
-  const TensorList grads = LayerTensors(&grads_);
+  const TensorList params = network_->Parameters();
+  const TensorList grads = ListOf(&grads_);
   const ConstTensorList const_grads(grads.begin(), grads.end());
   const ConstTensorList const_params(params.begin(), params.end());
-  const TensorList ema = LayerTensors(&ema_);
+  const TensorList ema = ema_->Parameters();
   const float inv_batch = 1.0f / static_cast<float>(options_.batch_size);
-  std::vector<TensorList> chunk_grads;
-  for (Chunk& c : chunks_) chunk_grads.push_back(LayerTensors(&c.grads));
   for (int64_t s = 0; s < k; ++s) {
     if (pool_ != nullptr && chunks_.size() > 1) {
       pool_->ParallelFor(chunks_.size(), [this](size_t c) { RunChunk(c); });
@@ -249,8 +267,8 @@ Status Trainer::Step(int64_t k) {
                    [&](size_t begin, size_t end) {
                      float* g = grads[t]->data();
                      std::fill(g + begin, g + end, 0.0f);
-                     for (size_t c = 0; c < chunk_grads.size(); ++c) {
-                       const float* cg = (*chunk_grads[c][t]).data();
+                     for (const Chunk& c : chunks_) {
+                       const float* cg = c.grads[t].data();
                        for (size_t i = begin; i < end; ++i) g[i] += cg[i];
                      }
                      for (size_t i = begin; i < end; ++i) g[i] *= inv_batch;
@@ -277,8 +295,8 @@ Status Trainer::Step(int64_t k) {
 
 Status Trainer::SaveCheckpoint(const std::string& path) const {
   SafetensorsFile file, params, ema;
-  SW_RETURN_IF_ERROR(NcsnMlpWeightsToSafetensors(weights_, &params));
-  SW_RETURN_IF_ERROR(NcsnMlpWeightsToSafetensors(ema_, &ema));
+  SW_RETURN_IF_ERROR(network_->ToSafetensors(&params));
+  SW_RETURN_IF_ERROR(ema_->ToSafetensors(&ema));
   file.metadata = params.metadata;
   file.metadata[kMetadataFormatKey] = kCheckpointFormat;
   file.metadata["train_options"] = OptionsToJson(options_);
@@ -288,22 +306,28 @@ Status Trainer::SaveCheckpoint(const std::string& path) const {
   data["dim"] = dim_;
   data["fingerprint"] = Fingerprint(data_);
   file.metadata["data"] = data.dump();
+  // The moments have their parameters' shapes, which only the model file knows.
+  const std::vector<std::string> names = network_->ParameterNames();
+  std::vector<std::vector<int64_t>> shapes;
+  for (const std::string& name : names) {
+    const Tensor* t = params.Find(name);
+    if (t == nullptr) {
+      return Status(StatusCode::kInternal,
+                    "checkpoint: parameter " + QuoteForMessage(name) + " is not in the model file");
+    }
+    shapes.push_back(t->shape);
+  }
   for (Tensor& t : params.tensors) {
     file.tensors.push_back({"params." + t.name, t.shape, std::move(t.data)});
   }
   for (Tensor& t : ema.tensors) {
     file.tensors.push_back({"ema." + t.name, t.shape, std::move(t.data)});
   }
-  for (size_t i = 0; i < weights_.weights.size(); ++i) {
-    const int64_t out = static_cast<int64_t>(weights_.biases[i].size());
-    const int64_t in = static_cast<int64_t>(weights_.weights[i].size()) / out;
-    const std::string layer = "layers." + std::to_string(i);
-    const auto& m = adam_->first_moment();
-    const auto& v = adam_->second_moment();
-    file.tensors.push_back({"adam_m." + layer + ".weight", {in, out}, m[2 * i]});
-    file.tensors.push_back({"adam_m." + layer + ".bias", {out}, m[2 * i + 1]});
-    file.tensors.push_back({"adam_v." + layer + ".weight", {in, out}, v[2 * i]});
-    file.tensors.push_back({"adam_v." + layer + ".bias", {out}, v[2 * i + 1]});
+  for (auto [prefix, moments] : {std::pair{"adam_m.", &adam_->first_moment()},
+                                 std::pair{"adam_v.", &adam_->second_moment()}}) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      file.tensors.push_back({prefix + names[i], shapes[i], (*moments)[i]});
+    }
   }
   std::vector<uint8_t> bytes;
   SW_RETURN_IF_ERROR(WriteSafetensors(file, /*store_f16=*/false, &bytes));
@@ -311,27 +335,35 @@ Status Trainer::SaveCheckpoint(const std::string& path) const {
 }
 
 Status Trainer::LoadCheckpoint(const std::string& path) {
-  std::vector<uint8_t> bytes;
-  SW_RETURN_IF_ERROR(ReadFileBytes(path, &bytes));
   SafetensorsFile file;
-  SW_RETURN_IF_ERROR(ReadSafetensors(bytes.data(), bytes.size(), &file));
+  SW_RETURN_IF_ERROR(ReadCheckpoint(path, &file));
+  return LoadCheckpointFile(file);
+}
+
+Status Trainer::LoadCheckpointFile(const SafetensorsFile& file) {
   const auto meta = [&](const char* key) -> const std::string* {
     auto it = file.metadata.find(key);
     return it == file.metadata.end() ? nullptr : &it->second;
   };
-  const std::string* format = meta(kMetadataFormatKey);
-  if (format == nullptr || *format != kCheckpointFormat) {
-    return BadCheckpoint("the metadata \"format\" is not \"score-wasm-checkpoint\"");
+  std::unique_ptr<TrainableNetwork> network, ema;
+  SW_RETURN_IF_ERROR(TrainableFromSafetensors(SubFile(file, "params."), &network));
+  SW_RETURN_IF_ERROR(TrainableFromSafetensors(SubFile(file, "ema."), &ema));
+  // Both come from the same metadata, so they share architecture and config; the EMA only
+  // averages the parameters, so every other tensor must be the network's.
+  SafetensorsFile network_file, ema_file;
+  SW_RETURN_IF_ERROR(network->ToSafetensors(&network_file));
+  SW_RETURN_IF_ERROR(ema->ToSafetensors(&ema_file));
+  const std::vector<std::string> names = network->ParameterNames();
+  const std::set<std::string> trained(names.begin(), names.end());
+  for (const Tensor& t : network_file.tensors) {
+    const Tensor* e = ema_file.Find(t.name);
+    if (e == nullptr || e->shape != t.shape || (trained.count(t.name) == 0 && e->data != t.data)) {
+      return BadCheckpoint("the EMA network's " + QuoteForMessage(t.name) +
+                           " does not match the network's (only trained tensors may differ)");
+    }
   }
-  NcsnMlpWeights weights, ema;
-  SW_RETURN_IF_ERROR(NcsnMlpWeightsFromSafetensors(SubFile(file, "params."), &weights));
-  SW_RETURN_IF_ERROR(NcsnMlpWeightsFromSafetensors(SubFile(file, "ema."), &ema));
-  if (NcsnMlpConfigToJson(ema.config) != NcsnMlpConfigToJson(weights.config) ||
-      ema.freqs != weights.freqs) {
-    return BadCheckpoint("the EMA weights do not match the weights' config");
-  }
-  if (weights.config.dim != dim_) {
-    return InvalidArgument("checkpoint: the model has dim " + std::to_string(weights.config.dim) +
+  if (network->dim() != dim_) {
+    return InvalidArgument("checkpoint: the model has dim " + std::to_string(network->dim()) +
                            " but the data has dim " + std::to_string(dim_));
   }
   TrainOptions options;
@@ -357,22 +389,20 @@ Status Trainer::LoadCheckpoint(const std::string& path) {
                            (data_text ? QuoteForMessage(*data_text) : std::string("nothing")) +
                            ", given " + data.dump() + ")");
   }
-  // Adam moments: one per trainable tensor, the parameters' shapes.
+  // Adam moments: one per parameter, with its shape.
   std::vector<std::vector<float>> m, v;
-  for (size_t i = 0; i < weights.weights.size(); ++i) {
-    for (const char* part : {".weight", ".bias"}) {
-      const std::vector<float>& param = part[1] == 'w' ? weights.weights[i] : weights.biases[i];
-      for (auto [prefix, list] : {std::pair{"adam_m.", &m}, std::pair{"adam_v.", &v}}) {
-        const std::string name = prefix + ("layers." + std::to_string(i)) + part;
-        const Tensor* t = file.Find(name);
-        if (t == nullptr || t->data.size() != param.size()) {
-          return BadCheckpoint("tensor " + QuoteForMessage(name) + " is missing or mis-sized");
-        }
-        list->push_back(t->data);
+  for (const std::string& name : names) {
+    const Tensor* param = network_file.Find(name);
+    for (auto [prefix, list] : {std::pair{"adam_m.", &m}, std::pair{"adam_v.", &v}}) {
+      const Tensor* t = file.Find(prefix + name);
+      if (param == nullptr || t == nullptr || t->shape != param->shape) {
+        return BadCheckpoint("tensor " + QuoteForMessage(prefix + name) +
+                             " is missing or mis-shaped");
       }
+      list->push_back(t->data);
     }
   }
-  Reset(std::move(weights), std::move(ema), options);
+  Reset(std::move(network), std::move(ema), options);
   adam_->first_moment() = std::move(m);
   adam_->second_moment() = std::move(v);
   adam_->set_step(step);
@@ -385,18 +415,15 @@ Status Trainer::FromCheckpoint(const std::string& path, std::vector<float> data,
   if (threads < 1 || threads > kMaxThreads) {
     return InvalidArgument("trainer: threads must be 1 to " + std::to_string(kMaxThreads));
   }
-  // The dim is only known from the file: read its config first.
-  std::vector<uint8_t> bytes;
-  SW_RETURN_IF_ERROR(ReadFileBytes(path, &bytes));
   SafetensorsFile file;
-  SW_RETURN_IF_ERROR(ReadSafetensors(bytes.data(), bytes.size(), &file));
-  auto config_text = file.metadata.find(kMetadataConfigKey);
-  if (config_text == file.metadata.end()) return BadCheckpoint("no \"config\" metadata");
-  NcsnMlpConfig config;
-  SW_RETURN_IF_ERROR(ParseNcsnMlpConfig(config_text->second, &config));
-  SW_RETURN_IF_ERROR(CheckData(data, config.dim));
-  std::unique_ptr<Trainer> trainer(new Trainer(std::move(data), config.dim, threads));
-  SW_RETURN_IF_ERROR(trainer->LoadCheckpoint(path));
+  SW_RETURN_IF_ERROR(ReadCheckpoint(path, &file));
+  // The dim is only known from the file: rebuild its network first.
+  std::unique_ptr<TrainableNetwork> network;
+  SW_RETURN_IF_ERROR(TrainableFromSafetensors(SubFile(file, "params."), &network));
+  const size_t dim = network->dim();
+  SW_RETURN_IF_ERROR(CheckData(data, dim));
+  std::unique_ptr<Trainer> trainer(new Trainer(std::move(data), dim, threads));
+  SW_RETURN_IF_ERROR(trainer->LoadCheckpointFile(file));
   *out = std::move(trainer);
   return Status::Ok();
 }

@@ -1,13 +1,13 @@
-// The training loop for the NCSN MLP: weights, Adam state, EMA and the step counter over an
-// in-memory dataset, advanced a given number of steps at a time (so a CLI can print progress and
-// checkpoint in between), with resumable checkpoints.
+// The training loop for any trainable network (train/trainable.h): the network, Adam state, EMA
+// and the step counter over an in-memory dataset, advanced a given number of steps at a time (so a
+// CLI can print progress and checkpoint in between), with resumable checkpoints.
 //
 // Determinism: at step t, batch slot b takes its example index and noise level from Philox block
 // (seed, kTrainBatch, counter {b, t}) and its z (and v for SSM) from FillNormal(seed, kTrainNoise /
-// kTrainDirection, sample b, step t). The batch is cut into fixed chunks of kChunkRows slots; each
-// chunk's loss and gradient are computed alone (on any thread) and summed in chunk order. So the
-// trained weights are bit-identical for any thread count, and train(n + m) equals train(n),
-// SaveCheckpoint, FromCheckpoint, train(m).
+// kTrainDirection, sample b, step t). The batch is cut into fixed chunks of the network's
+// TrainChunkRows() slots; each chunk's loss and gradient are computed alone (on any thread, with
+// the chunk's own tape) and summed in chunk order. So the trained weights are bit-identical for
+// any thread count, and train(n + m) equals train(n), SaveCheckpoint, FromCheckpoint, train(m).
 #pragma once
 
 #include <cstddef>
@@ -18,10 +18,10 @@
 
 #include "core/status.h"
 #include "core/thread_pool.h"
-#include "models/ncsn_mlp.h"
+#include "io/safetensors.h"
 #include "train/adam.h"
-#include "train/mlp_grad.h"
 #include "train/objectives.h"
+#include "train/trainable.h"
 
 namespace sw {
 
@@ -44,13 +44,11 @@ Status ValidateTrainOptions(const TrainOptions& options);
 
 class Trainer {
  public:
-  // Slots of a batch per chunk: the unit of work per thread and of the gradient sum order.
-  static constexpr size_t kChunkRows = 32;
-
-  // Trains `initial` (valid weights; the noise levels are initial.config.sigmas) on `data`
-  // (N × dim values, N >= 1, all finite). INVALID_ARGUMENT on bad data or options.
-  static Status Create(NcsnMlpWeights initial, std::vector<float> data, const TrainOptions& options,
-                       std::unique_ptr<Trainer>* out);
+  // Trains `initial` (the noise levels are initial->sigmas(); the EMA starts as its copy) on
+  // `data` (N × initial->dim() values, N >= 1, all finite). INVALID_ARGUMENT on a null network,
+  // bad data or bad options.
+  static Status Create(std::unique_ptr<TrainableNetwork> initial, std::vector<float> data,
+                       const TrainOptions& options, std::unique_ptr<Trainer>* out);
   // A trainer in the state saved by SaveCheckpoint, on the same data (checked by a fingerprint)
   // and with `threads` threads. INVALID_MODEL for a bad file, INVALID_ARGUMENT for other data.
   static Status FromCheckpoint(const std::string& path, std::vector<float> data, size_t threads,
@@ -67,22 +65,27 @@ class Trainer {
   double last_loss() const { return last_loss_; }
   double last_grad_norm() const { return last_grad_norm_; }
 
-  // Writes a .safetensors checkpoint: tensors "params.*", "ema.*" (the model file's names),
-  // "adam_m.*", "adam_v.*" (layers only) and metadata format "score-wasm-checkpoint",
-  // architecture, config, "train_options" (JSON), "step", "data" (rows, dim, fingerprint).
+  // Writes a .safetensors checkpoint: tensors "params.<name>", "ema.<name>" (every tensor of the
+  // model files, fixed ones included), "adam_m.<name>", "adam_v.<name>" (one per parameter, with
+  // its shape) and metadata format "score-wasm-checkpoint", architecture, config,
+  // "train_options" (JSON), "step", "data" (rows, dim, fingerprint).
   Status SaveCheckpoint(const std::string& path) const;
-  // Replaces weights, EMA, Adam state, step and options (keeping this trainer's threads) with
-  // the checkpoint's; the data must be the same. On error the trainer is unchanged.
+  // Replaces network, EMA, Adam state, step and options (keeping this trainer's threads) with the
+  // checkpoint's, whatever its architecture; the data must be the same. On error the trainer is
+  // unchanged.
   Status LoadCheckpoint(const std::string& path);
 
-  const NcsnMlpWeights& weights() const { return weights_; }
-  // The exponential moving average of the weights: what ships.
-  const NcsnMlpWeights& EmaWeights() const { return ema_; }
+  const TrainableNetwork& Network() const { return *network_; }
+  // The exponential moving average of the network's parameters: what ships.
+  const TrainableNetwork& EmaNetwork() const { return *ema_; }
   const TrainOptions& options() const { return options_; }
 
  private:
   Trainer(std::vector<float> data, size_t dim, size_t threads);
-  void Reset(NcsnMlpWeights weights, NcsnMlpWeights ema, const TrainOptions& options);
+  // LoadCheckpoint on a parsed checkpoint file.
+  Status LoadCheckpointFile(const SafetensorsFile& file);
+  void Reset(std::unique_ptr<TrainableNetwork> network, std::unique_ptr<TrainableNetwork> ema,
+             const TrainOptions& options);
   void RunChunk(size_t chunk);
 
   std::vector<float> data_;
@@ -91,20 +94,24 @@ class Trainer {
   size_t threads_ = 1;
 
   TrainOptions options_;
-  NcsnMlpWeights weights_, ema_;
+  std::unique_ptr<TrainableNetwork> network_, ema_;
+  size_t chunk_rows_ = 0;  // network_->TrainChunkRows()
   std::unique_ptr<Adam> adam_;
   int64_t step_ = 0;
   double loss_, last_loss_, last_grad_norm_;
 
-  // Per chunk: scratch, gradient of the chunk's summed loss, and that loss.
+  // Per chunk: a tape of network_, scratch, gradient of the chunk's summed loss (one tensor per
+  // parameter, and the list of them the objectives fill), and that loss.
   struct Chunk {
+    std::unique_ptr<TrainTape> tape;
     ObjectiveWorkspace ws;
     std::vector<float> x, sigma, z, v;
-    NcsnMlpGrads grads;
+    std::vector<std::vector<float>> grads;
+    TensorList grad_list;
     double loss = 0.0;
   };
   std::vector<Chunk> chunks_;
-  NcsnMlpGrads grads_;
+  std::vector<std::vector<float>> grads_;  // the batch's mean gradient
 };
 
 }  // namespace sw

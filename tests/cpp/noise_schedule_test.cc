@@ -229,6 +229,19 @@ TEST(NoiseSchedule, ChoiceInHighDimensionUsesTechniqueTwo) {
   EXPECT_LE(c.gamma, gamma);
 }
 
+TEST(NoiseSchedule, FixedLevelsKeepTechniquesOneAndFour) {
+  const size_t dim = 64;
+  const std::vector<float> x = Normals(300, dim, 5);
+  NoiseScheduleChoice free, fixed;
+  ASSERT_TRUE(ChooseNoiseSchedule(x, dim, 0.01f, 6, &free).ok());
+  ASSERT_TRUE(ChooseNoiseSchedule(x, dim, 0.01f, 6, &fixed, 2.0, 7).ok());
+  EXPECT_GT(free.levels, 7);
+  EXPECT_EQ(fixed.levels, 7);
+  EXPECT_EQ(fixed.sigma_max, free.sigma_max);
+  EXPECT_NEAR(fixed.gamma, std::pow(fixed.sigma_max / 0.01, 1.0 / 6), 1e-4 * fixed.gamma);
+  EXPECT_NEAR(fixed.step_size, 2.0 * ChooseStepSize(fixed.gamma, 0.01, 6), 1e-3 * fixed.step_size);
+}
+
 TEST(NoiseSchedule, RejectsBadInput) {
   const std::vector<float> x = {0, 0, 1, 1, 2, 0};
   NoiseScheduleChoice c;
@@ -242,6 +255,8 @@ TEST(NoiseSchedule, RejectsBadInput) {
   EXPECT_EQ(ChooseNoiseSchedule(x, 2, 0.01f, 0, &c).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ChooseNoiseSchedule(x, 2, 0.01f, 10, &c, 1.0).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ChooseNoiseSchedule(x, 2, 0.01f, 10, nullptr).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ChooseNoiseSchedule(x, 2, 0.01f, 10, &c, 2.0, 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ChooseNoiseSchedule(x, 2, 0.01f, 10, &c, 2.0, -3).code(), StatusCode::kInvalidArgument);
   std::vector<float> bad = x;
   bad[3] = INFINITY;
   EXPECT_EQ(ChooseNoiseSchedule(bad, 2, 0.01f, 10, &c).code(), StatusCode::kInvalidArgument);

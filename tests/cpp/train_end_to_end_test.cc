@@ -10,6 +10,8 @@
 #include "core/philox.h"
 #include "models/gaussian_mixture.h"
 #include "samplers/sampler.h"
+#include "train/mlp_grad.h"
+#include "train/trainable.h"
 #include "train/trainer.h"
 
 namespace sw {
@@ -39,12 +41,14 @@ std::vector<float> Sample(const Mixture& m, size_t n, float sigma, uint64_t seed
 }
 
 // E_{x ~ p_σ} σ² ||s_θ(x, σ) − ∇log p_σ(x)||², averaged over the trained levels.
-double WeightedScoreError(const NcsnMlpWeights& weights, const GaussianMixture& exact,
+double WeightedScoreError(const TrainableNetwork& network, const GaussianMixture& exact,
                           const Mixture& m) {
+  SafetensorsFile file;
+  EXPECT_TRUE(network.ToSafetensors(&file).ok());
   std::unique_ptr<NcsnMlp> model;
-  EXPECT_TRUE(NcsnMlp::Create(weights, &model).ok());
+  EXPECT_TRUE(NcsnMlp::FromSafetensors(file, &model).ok());
   double total = 0.0;
-  const std::vector<float>& sigmas = weights.config.sigmas;
+  const std::vector<float>& sigmas = network.sigmas();
   for (size_t i = 0; i < sigmas.size(); ++i) {
     const size_t n = 1000;
     const std::vector<float> x = Sample(m, n, sigmas[i], 1000 + i);
@@ -93,8 +97,10 @@ TEST(TrainEndToEndTest, DsmLearnsTheMixtureScore) {
   config.hidden = {64, 64};
   config.sigma_embedding_freqs = 8;
   ASSERT_TRUE(GeometricSigmas(3.0f, 0.1f, 6, &config.sigmas).ok());
-  NcsnMlpWeights initial;
-  ASSERT_TRUE(InitNcsnMlpWeights(config, 7, &initial).ok());
+  NcsnMlpWeights weights;
+  ASSERT_TRUE(InitNcsnMlpWeights(config, 7, &weights).ok());
+  std::unique_ptr<TrainableNetwork> initial;
+  ASSERT_TRUE(MakeTrainableNcsnMlp(weights, &initial).ok());
 
   TrainOptions options;
   options.objective = TrainObjective::kDsm;
@@ -105,16 +111,16 @@ TEST(TrainEndToEndTest, DsmLearnsTheMixtureScore) {
   options.seed = 3;
   options.threads = 2;
   std::unique_ptr<Trainer> trainer;
-  ASSERT_TRUE(Trainer::Create(initial, Sample(m, 4000, 0.0f, 5), options, &trainer).ok());
+  ASSERT_TRUE(Trainer::Create(initial->Clone(), Sample(m, 4000, 0.0f, 5), options, &trainer).ok());
 
-  const double initial_error = WeightedScoreError(initial, *exact, m);
+  const double initial_error = WeightedScoreError(*initial, *exact, m);
   ASSERT_TRUE(trainer->Step(10).ok());
   const double early_loss = trainer->loss();
   ASSERT_TRUE(trainer->Step(kSteps - 60).ok());
   ASSERT_TRUE(trainer->Step(50).ok());
   const double late_loss = trainer->loss();
-  const double trained_error = WeightedScoreError(trainer->weights(), *exact, m);
-  const double ema_error = WeightedScoreError(trainer->EmaWeights(), *exact, m);
+  const double trained_error = WeightedScoreError(trainer->Network(), *exact, m);
+  const double ema_error = WeightedScoreError(trainer->EmaNetwork(), *exact, m);
   const double floor = ExactScoreDsmLoss(*exact, m, config.sigmas);
   std::printf(
       "score error sigma^2 ||s - s*||^2: initial %.4f, trained %.4f, ema %.4f; "

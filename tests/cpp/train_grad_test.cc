@@ -1,14 +1,19 @@
-// Backprop through the NCSN MLP and the DSM / FD-SSM objectives against central finite
-// differences of an independent double-precision reference network, every weight and bias checked.
+// Backprop through the NCSN MLP and the DSM / FD-SSM objectives (through the MLP's trainable
+// network and tape) against central finite differences of an independent double-precision
+// reference network, every weight and bias checked; and the MLP as a TrainableNetwork.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "core/philox.h"
 #include "models/ncsn_mlp.h"
 #include "train/mlp_grad.h"
 #include "train/objectives.h"
+#include "train/trainable.h"
 
 namespace sw {
 namespace {
@@ -62,22 +67,42 @@ std::vector<std::vector<double>*> RefParams(RefNet* net) {
   return list;
 }
 
-std::vector<const std::vector<float>*> GradList(const NcsnMlpGrads& g) {
-  std::vector<const std::vector<float>*> list;
-  for (size_t l = 0; l < g.weights.size(); ++l) {
-    list.push_back(&g.weights[l]);
-    list.push_back(&g.biases[l]);
+// Zero gradients in the order of the trainable MLP's Parameters(): layer 0's weight, its bias,
+// layer 1's weight, ...
+std::vector<std::vector<float>> ZeroGrads(const NcsnMlpWeights& w) {
+  std::vector<std::vector<float>> grads;
+  for (size_t l = 0; l < w.weights.size(); ++l) {
+    grads.emplace_back(w.weights[l].size(), 0.0f);
+    grads.emplace_back(w.biases[l].size(), 0.0f);
   }
+  return grads;
+}
+
+TensorList ListOf(std::vector<std::vector<float>>* tensors) {
+  TensorList list;
+  for (std::vector<float>& t : *tensors) list.push_back(&t);
   return list;
 }
 
+// The MLP as the trainer sees it and a tape of it (the tape reads the network, so both are kept).
+struct Trainable {
+  explicit Trainable(const NcsnMlpWeights& w) {
+    EXPECT_TRUE(MakeTrainableNcsnMlp(w, &net).ok());
+    tape = net->NewTape();
+  }
+  std::unique_ptr<TrainableNetwork> net;
+  std::unique_ptr<TrainTape> tape;
+};
+
 // Checks the float analytic gradient against central differences of the double `loss`.
 template <typename LossFn>
-void ExpectGradMatchesFiniteDifferences(const NcsnMlpWeights& weights, const NcsnMlpGrads& grads,
-                                        LossFn loss, double h, double rel_tol, double abs_tol) {
+void ExpectGradMatchesFiniteDifferences(const NcsnMlpWeights& weights,
+                                        const std::vector<std::vector<float>>& grads, LossFn loss,
+                                        double h, double rel_tol, double abs_tol) {
   RefNet net = ToRef(weights);
   const std::vector<std::vector<double>*> params = RefParams(&net);
-  const std::vector<const std::vector<float>*> analytic = GradList(grads);
+  std::vector<const std::vector<float>*> analytic;
+  for (const std::vector<float>& g : grads) analytic.push_back(&g);
   ASSERT_EQ(params.size(), analytic.size());
   double max_grad = 0.0;
   size_t checked = 0;
@@ -161,10 +186,9 @@ TEST(MlpGradTest, BackwardMatchesFiniteDifferences) {
     const std::vector<float> g = Normal(3, kRows * 3);
     std::vector<float> score(kRows * 3);
     NcsnMlpActivations act;
-    NcsnMlpGrads grads;
-    ZeroNcsnMlpGrads(w, &grads);
+    std::vector<std::vector<float>> grads = ZeroGrads(w);
     NcsnMlpForwardTrain(w, x.data(), kRowSigma, kRows, &act, score.data());
-    NcsnMlpBackward(w, g.data(), &act, &grads);
+    NcsnMlpBackward(w, g.data(), &act, ListOf(&grads));
     const auto loss = [&](const RefNet& net) {
       double total = 0.0;
       for (size_t r = 0; r < kRows; ++r) {
@@ -184,19 +208,15 @@ TEST(MlpGradTest, BackwardAccumulatesAndNoEmbedding) {
   const std::vector<float> x = Normal(4, kRows * 2), g = Normal(5, kRows * 2);
   std::vector<float> score(kRows * 2);
   NcsnMlpActivations act;
-  NcsnMlpGrads once, twice;
-  ZeroNcsnMlpGrads(w, &once);
-  ZeroNcsnMlpGrads(w, &twice);
+  std::vector<std::vector<float>> once = ZeroGrads(w), twice = ZeroGrads(w);
   NcsnMlpForwardTrain(w, x.data(), kRowSigma, kRows, &act, score.data());
-  NcsnMlpBackward(w, g.data(), &act, &once);
+  NcsnMlpBackward(w, g.data(), &act, ListOf(&once));
   NcsnMlpForwardTrain(w, x.data(), kRowSigma, kRows, &act, score.data());
-  NcsnMlpBackward(w, g.data(), &act, &twice);
+  NcsnMlpBackward(w, g.data(), &act, ListOf(&twice));
   NcsnMlpForwardTrain(w, x.data(), kRowSigma, kRows, &act, score.data());
-  NcsnMlpBackward(w, g.data(), &act, &twice);
-  for (size_t l = 0; l < w.weights.size(); ++l) {
-    for (size_t k = 0; k < once.weights[l].size(); ++k) {
-      EXPECT_FLOAT_EQ(twice.weights[l][k], 2 * once.weights[l][k]);
-    }
+  NcsnMlpBackward(w, g.data(), &act, ListOf(&twice));
+  for (size_t t = 0; t < once.size(); ++t) {
+    for (size_t k = 0; k < once[t].size(); ++k) EXPECT_FLOAT_EQ(twice[t][k], 2 * once[t][k]);
   }
   const auto loss = [&](const RefNet& net) {
     double total = 0.0;
@@ -232,14 +252,16 @@ double RefDsm(const RefNet& net, const std::vector<float>& x, const std::vector<
 TEST(ObjectiveTest, DsmLossAndGradientMatchReference) {
   const NcsnMlpWeights w = TestWeights(3, {6, 5}, 2, 21);
   const std::vector<float> x = Normal(6, kRows * 3), z = Normal(7, kRows * 3);
-  NcsnMlpGrads grads;
-  ZeroNcsnMlpGrads(w, &grads);
+  std::vector<std::vector<float>> grads = ZeroGrads(w);
+  Trainable t(w);
   ObjectiveWorkspace ws;
-  const double loss = DsmLossAndGrad(w, x.data(), kRowSigma, z.data(), kRows, &grads, &ws);
+  const double loss =
+      DsmLossAndGrad(t.tape.get(), 3, x.data(), kRowSigma, z.data(), kRows, ListOf(&grads), &ws);
   const double ref = RefDsm(ToRef(w), x, z, kRows);
   EXPECT_NEAR(loss, ref, 1e-5 * ref);
   EXPECT_GT(loss, 0.0);
-  EXPECT_DOUBLE_EQ(DsmLossAndGrad(w, x.data(), kRowSigma, z.data(), kRows, nullptr, &ws), loss);
+  EXPECT_DOUBLE_EQ(DsmLossAndGrad(t.tape.get(), 3, x.data(), kRowSigma, z.data(), kRows, {}, &ws),
+                   loss);
   ExpectGradMatchesFiniteDifferences(
       w, grads, [&](const RefNet& net) { return RefDsm(net, x, z, kRows); }, 1e-5, 2e-4, 2e-4);
 }
@@ -275,11 +297,11 @@ TEST(ObjectiveTest, FdSsmGradientMatchesFiniteDifferences) {
   const std::vector<float> x = Normal(8, kRows * 3), z = Normal(9, kRows * 3),
                            v = Normal(10, kRows * 3);
   const float fd_eps = 0.1f;
-  NcsnMlpGrads grads;
-  ZeroNcsnMlpGrads(w, &grads);
+  std::vector<std::vector<float>> grads = ZeroGrads(w);
+  Trainable t(w);
   ObjectiveWorkspace ws;
-  const double loss =
-      FdSsmLossAndGrad(w, x.data(), kRowSigma, z.data(), v.data(), kRows, fd_eps, &grads, &ws);
+  const double loss = FdSsmLossAndGrad(t.tape.get(), 3, x.data(), kRowSigma, z.data(), v.data(),
+                                       kRows, fd_eps, ListOf(&grads), &ws);
   const double ref = RefFdSsm(ToRef(w), x, z, v, kRows, fd_eps);
   EXPECT_NEAR(loss, ref, 1e-3 * (1 + std::abs(ref)));
   ExpectGradMatchesFiniteDifferences(
@@ -310,11 +332,12 @@ TEST(ObjectiveTest, FdSsmMatchesExactSsmForLinearScore) {
   for (size_t r = 0; r < n; ++r) std::copy(x0.begin(), x0.end(), x.begin() + r * dim);
   std::vector<float> v(n * dim);
   FillNormal(5, RandomStream::kTrainDirection, 0, 0, v.data(), v.size());
+  Trainable t(w);
   ObjectiveWorkspace ws;
   double sum = 0.0, sum2 = 0.0;
   for (size_t r = 0; r < n; ++r) {
-    const double l = FdSsmLossAndGrad(w, x.data() + r * dim, &sig[r], z.data() + r * dim,
-                                      v.data() + r * dim, 1, 0.01f, nullptr, &ws);
+    const double l = FdSsmLossAndGrad(t.tape.get(), dim, x.data() + r * dim, &sig[r],
+                                      z.data() + r * dim, v.data() + r * dim, 1, 0.01f, {}, &ws);
     // Per-v exactness.
     const float* vr = v.data() + r * dim;
     double vjv = 0.0, vs = 0.0;
@@ -356,13 +379,89 @@ TEST(ObjectiveTest, FdSsmApproachesExactSlicedObjective) {
     vs += v[d] * s[d];
   }
   const double exact = sigma * sigma * (vjv + 0.5 * vs * vs);
+  Trainable t(w);
   ObjectiveWorkspace ws;
   const double coarse =
-      FdSsmLossAndGrad(w, x.data(), &sigma, z.data(), v.data(), 1, 0.1f, nullptr, &ws);
+      FdSsmLossAndGrad(t.tape.get(), dim, x.data(), &sigma, z.data(), v.data(), 1, 0.1f, {}, &ws);
   const double fine =
-      FdSsmLossAndGrad(w, x.data(), &sigma, z.data(), v.data(), 1, 0.01f, nullptr, &ws);
+      FdSsmLossAndGrad(t.tape.get(), dim, x.data(), &sigma, z.data(), v.data(), 1, 0.01f, {}, &ws);
   EXPECT_NEAR(fine, exact, 2e-3 * (1 + std::abs(exact)));
   EXPECT_LT(std::abs(fine - exact), std::abs(coarse - exact) + 1e-4);
+}
+
+bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// Parameters() are the layers' tensors, named and shaped as in the model file, without the fixed
+// σ-embedding frequencies.
+TEST(TrainableNcsnMlpTest, ParametersAreTheModelFileLayers) {
+  const NcsnMlpWeights w = TestWeights(3, {6, 5}, 2, 61);
+  Trainable t(w);
+  EXPECT_EQ(t.net->dim(), 3u);
+  EXPECT_EQ(t.net->sigmas(), w.config.sigmas);
+  EXPECT_EQ(t.net->TrainChunkRows(), 32u);
+  const std::vector<std::string> names = t.net->ParameterNames();
+  EXPECT_EQ(names, (std::vector<std::string>{"layers.0.weight", "layers.0.bias", "layers.1.weight",
+                                             "layers.1.bias", "layers.2.weight", "layers.2.bias"}));
+  const TensorList params = t.net->Parameters();
+  ASSERT_EQ(params.size(), names.size());
+  SafetensorsFile file;
+  ASSERT_TRUE(t.net->ToSafetensors(&file).ok());
+  EXPECT_EQ(file.tensors.size(), names.size() + 1);
+  EXPECT_NE(file.Find("sigma_embed.freqs"), nullptr);
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_TRUE(SameBits(*params[i], i % 2 ? w.biases[i / 2] : w.weights[i / 2])) << names[i];
+    const Tensor* tensor = file.Find(names[i]);
+    ASSERT_NE(tensor, nullptr) << names[i];
+    EXPECT_TRUE(SameBits(tensor->data, *params[i])) << names[i];
+  }
+
+  NcsnMlpWeights broken = w;
+  broken.weights[1].pop_back();
+  std::unique_ptr<TrainableNetwork> refused;
+  EXPECT_EQ(MakeTrainableNcsnMlp(broken, &refused).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.get(), nullptr);
+}
+
+// A tape gives NcsnMlpForwardTrain's and NcsnMlpBackward's bits for its network's current weights
+// (it follows updates of Parameters()); a clone keeps its own copy.
+TEST(TrainableNcsnMlpTest, TapeFollowsItsNetworkAndClonesAreIndependent) {
+  NcsnMlpWeights w = TestWeights(3, {6, 5}, 2, 71);
+  Trainable t(w);
+  const std::unique_ptr<TrainableNetwork> clone = t.net->Clone();
+  const std::unique_ptr<TrainTape> clone_tape = clone->NewTape();
+  const std::vector<float> x = Normal(14, kRows * 3), g = Normal(15, kRows * 3);
+  for (int update = 0; update < 2; ++update) {
+    SCOPED_TRACE(update);
+    std::vector<float> want(kRows * 3), got(kRows * 3);
+    NcsnMlpActivations act;
+    std::vector<std::vector<float>> want_grads = ZeroGrads(w), got_grads = ZeroGrads(w);
+    NcsnMlpForwardTrain(w, x.data(), kRowSigma, kRows, &act, want.data());
+    NcsnMlpBackward(w, g.data(), &act, ListOf(&want_grads));
+    t.tape->Forward(x.data(), kRowSigma, kRows, got.data());
+    t.tape->Backward(g.data(), ListOf(&got_grads));
+    EXPECT_TRUE(SameBits(got, want));
+    for (size_t i = 0; i < want_grads.size(); ++i) {
+      EXPECT_TRUE(SameBits(got_grads[i], want_grads[i])) << i;
+    }
+    // Change every parameter, in the network and in the reference copy.
+    const TensorList params = t.net->Parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      for (float& v : *params[i]) v += 0.125f;
+    }
+    for (size_t l = 0; l < w.weights.size(); ++l) {
+      for (float& v : w.weights[l]) v += 0.125f;
+      for (float& v : w.biases[l]) v += 0.125f;
+    }
+  }
+  // The clone still has the original weights.
+  const NcsnMlpWeights original = TestWeights(3, {6, 5}, 2, 71);
+  std::vector<float> want(kRows * 3), got(kRows * 3);
+  NcsnMlpActivations act;
+  NcsnMlpForwardTrain(original, x.data(), kRowSigma, kRows, &act, want.data());
+  clone_tape->Forward(x.data(), kRowSigma, kRows, got.data());
+  EXPECT_TRUE(SameBits(got, want));
 }
 
 }  // namespace

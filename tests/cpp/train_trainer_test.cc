@@ -1,20 +1,25 @@
 // The Trainer: bit-identical results for any thread count, resumable checkpoints (n + m steps ==
-// n steps, checkpoint, resume, m steps), and its refusals of bad input.
+// n steps, checkpoint, resume, m steps), and its refusals of bad input and hostile checkpoints;
+// TrainableFromSafetensors, through which checkpoints rebuild their networks.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/philox.h"
+#include "models/model_file.h"
+#include "train/mlp_grad.h"
+#include "train/trainable.h"
 #include "train/trainer.h"
 
 namespace sw {
 namespace {
 
-NcsnMlpWeights SmallNet(uint64_t seed) {
+NcsnMlpWeights SmallWeights(uint64_t seed) {
   NcsnMlpConfig config;
   config.dim = 2;
   config.hidden = {16, 16};
@@ -25,6 +30,12 @@ NcsnMlpWeights SmallNet(uint64_t seed) {
   return w;
 }
 
+std::unique_ptr<TrainableNetwork> SmallNet(uint64_t seed) {
+  std::unique_ptr<TrainableNetwork> net;
+  EXPECT_TRUE(MakeTrainableNcsnMlp(SmallWeights(seed), &net).ok());
+  return net;
+}
+
 std::vector<float> Data(size_t n) {
   std::vector<float> data(n * 2);
   FillNormal(99, RandomStream::kLangevinNoise, 0, 0, data.data(), data.size());
@@ -32,16 +43,19 @@ std::vector<float> Data(size_t n) {
   return data;
 }
 
-bool SameBits(const NcsnMlpWeights& a, const NcsnMlpWeights& b) {
-  if (a.weights.size() != b.weights.size()) return false;
-  for (size_t l = 0; l < a.weights.size(); ++l) {
-    if (a.weights[l].size() != b.weights[l].size() || a.biases[l].size() != b.biases[l].size() ||
-        std::memcmp(a.weights[l].data(), b.weights[l].data(), a.weights[l].size() * 4) != 0 ||
-        std::memcmp(a.biases[l].data(), b.biases[l].data(), a.biases[l].size() * 4) != 0) {
+// Whether the model files of a and b hold the same tensors, bit for bit (fixed ones included).
+bool SameBits(const TrainableNetwork& a, const TrainableNetwork& b) {
+  SafetensorsFile fa, fb;
+  if (!a.ToSafetensors(&fa).ok() || !b.ToSafetensors(&fb).ok()) return false;
+  if (fa.metadata != fb.metadata || fa.tensors.size() != fb.tensors.size()) return false;
+  for (size_t i = 0; i < fa.tensors.size(); ++i) {
+    const Tensor &ta = fa.tensors[i], &tb = fb.tensors[i];
+    if (ta.name != tb.name || ta.shape != tb.shape || ta.data.size() != tb.data.size() ||
+        std::memcmp(ta.data.data(), tb.data.data(), ta.data.size() * sizeof(float)) != 0) {
       return false;
     }
   }
-  return a.freqs == b.freqs;
+  return true;
 }
 
 TrainOptions Options(TrainObjective objective, size_t threads) {
@@ -70,11 +84,11 @@ TEST(TrainerTest, BitIdenticalForAnyThreadCount) {
     EXPECT_TRUE(std::isfinite(one->loss()));
     EXPECT_EQ(one->last_loss(), two->last_loss());
     EXPECT_EQ(one->last_loss(), three->last_loss());
-    EXPECT_TRUE(SameBits(one->weights(), two->weights()));
-    EXPECT_TRUE(SameBits(one->weights(), three->weights()));
-    EXPECT_TRUE(SameBits(one->EmaWeights(), two->EmaWeights()));
-    EXPECT_FALSE(SameBits(one->weights(), SmallNet(1)));  // it trained
-    EXPECT_FALSE(SameBits(one->weights(), one->EmaWeights()));
+    EXPECT_TRUE(SameBits(one->Network(), two->Network()));
+    EXPECT_TRUE(SameBits(one->Network(), three->Network()));
+    EXPECT_TRUE(SameBits(one->EmaNetwork(), two->EmaNetwork()));
+    EXPECT_FALSE(SameBits(one->Network(), *SmallNet(1)));  // it trained
+    EXPECT_FALSE(SameBits(one->Network(), one->EmaNetwork()));
   }
 }
 
@@ -96,13 +110,13 @@ TEST(TrainerTest, ResumeFromCheckpointIsBitIdentical) {
     EXPECT_EQ(resumed->options().threads, 3u);
     EXPECT_EQ(resumed->options().lr, 3e-3);
     EXPECT_EQ(resumed->options().objective, objective);
-    EXPECT_TRUE(SameBits(resumed->weights(), first->weights()));
-    EXPECT_TRUE(SameBits(resumed->EmaWeights(), first->EmaWeights()));
+    EXPECT_TRUE(SameBits(resumed->Network(), first->Network()));
+    EXPECT_TRUE(SameBits(resumed->EmaNetwork(), first->EmaNetwork()));
     ASSERT_TRUE(resumed->Step(20).ok());
     ASSERT_TRUE(first->Step(20).ok());
-    EXPECT_TRUE(SameBits(resumed->weights(), straight->weights()));
-    EXPECT_TRUE(SameBits(resumed->EmaWeights(), straight->EmaWeights()));
-    EXPECT_TRUE(SameBits(first->weights(), straight->weights()));
+    EXPECT_TRUE(SameBits(resumed->Network(), straight->Network()));
+    EXPECT_TRUE(SameBits(resumed->EmaNetwork(), straight->EmaNetwork()));
+    EXPECT_TRUE(SameBits(first->Network(), straight->Network()));
     EXPECT_EQ(resumed->last_loss(), straight->last_loss());
 
     // LoadCheckpoint into an existing trainer replaces its state.
@@ -110,7 +124,7 @@ TEST(TrainerTest, ResumeFromCheckpointIsBitIdentical) {
     ASSERT_TRUE(Trainer::Create(SmallNet(5), Data(200), Options(objective, 1), &other).ok());
     ASSERT_TRUE(other->LoadCheckpoint(path).ok());
     ASSERT_TRUE(other->Step(20).ok());
-    EXPECT_TRUE(SameBits(other->weights(), straight->weights()));
+    EXPECT_TRUE(SameBits(other->Network(), straight->Network()));
 
     // Other data is refused, and the trainer keeps its state.
     std::unique_ptr<Trainer> wrong;
@@ -131,7 +145,7 @@ TEST(TrainerTest, CheckpointEmaIsALoadableModel) {
       Trainer::Create(SmallNet(3), Data(100), Options(TrainObjective::kDsm, 1), &trainer).ok());
   ASSERT_TRUE(trainer->Step(3).ok());
   SafetensorsFile file;
-  ASSERT_TRUE(NcsnMlpWeightsToSafetensors(trainer->EmaWeights(), &file).ok());
+  ASSERT_TRUE(trainer->EmaNetwork().ToSafetensors(&file).ok());
   std::unique_ptr<NcsnMlp> model;
   EXPECT_TRUE(NcsnMlp::FromSafetensors(file, &model).ok());
   // A model file is not a checkpoint.
@@ -158,9 +172,11 @@ TEST(TrainerTest, RefusesBadInput) {
     bad(&b);
     EXPECT_EQ(Trainer::Create(SmallNet(1), Data(10), b, &t).code(), StatusCode::kInvalidArgument);
   }
-  NcsnMlpWeights broken = SmallNet(1);
+  EXPECT_EQ(Trainer::Create(nullptr, Data(10), o, &t).code(), StatusCode::kInvalidArgument);
+  NcsnMlpWeights broken = SmallWeights(1);
   broken.biases[0].pop_back();
-  EXPECT_EQ(Trainer::Create(broken, Data(10), o, &t).code(), StatusCode::kInvalidArgument);
+  std::unique_ptr<TrainableNetwork> refused;
+  EXPECT_EQ(MakeTrainableNcsnMlp(broken, &refused).code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE(Trainer::Create(SmallNet(1), Data(10), o, &t).ok());
   EXPECT_EQ(t->Step(-1).code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(std::isnan(t->loss()));
@@ -172,7 +188,109 @@ TEST(TrainerTest, RefusesBadInput) {
   Status s;
   for (int i = 0; i < 50 && s.ok(); ++i) s = t->Step(1);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(ValidateNcsnMlpWeights(t->weights()).ok());
+  SafetensorsFile file;  // writing it validates the weights, finiteness included
+  EXPECT_TRUE(t->Network().ToSafetensors(&file).ok());
+  NcsnMlpWeights weights;
+  EXPECT_TRUE(NcsnMlpWeightsFromSafetensors(file, &weights).ok());
+}
+
+Tensor* FindTensor(SafetensorsFile* file, const std::string& name) {
+  for (Tensor& t : file->tensors) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+void EraseTensor(SafetensorsFile* file, const std::string& name) {
+  for (size_t i = 0; i < file->tensors.size(); ++i) {
+    if (file->tensors[i].name == name) file->tensors.erase(file->tensors.begin() + i);
+  }
+}
+
+// Checkpoints that are not what SaveCheckpoint writes are refused with INVALID_MODEL, by
+// LoadCheckpoint (the trainer keeps its state) and by FromCheckpoint.
+TEST(TrainerTest, RefusesHostileCheckpoints) {
+  const std::string path = ::testing::TempDir() + "/train_hostile.safetensors";
+  const std::string edited_path = ::testing::TempDir() + "/train_hostile_edited.safetensors";
+  std::unique_ptr<Trainer> trainer;
+  ASSERT_TRUE(
+      Trainer::Create(SmallNet(4), Data(100), Options(TrainObjective::kDsm, 1), &trainer).ok());
+  ASSERT_TRUE(trainer->Step(2).ok());
+  ASSERT_TRUE(trainer->SaveCheckpoint(path).ok());
+  ASSERT_TRUE(trainer->Step(1).ok());
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(ReadFileBytes(path, &bytes).ok());
+  SafetensorsFile saved;
+  ASSERT_TRUE(ReadSafetensors(bytes.data(), bytes.size(), &saved).ok());
+  const std::vector<std::function<void(SafetensorsFile*)>> edits = {
+      [](SafetensorsFile* f) { f->metadata[kMetadataArchitectureKey] = "ncsn-transformer"; },
+      [](SafetensorsFile* f) { f->metadata.erase(kMetadataArchitectureKey); },
+      [](SafetensorsFile* f) { f->metadata.erase(kMetadataConfigKey); },
+      [](SafetensorsFile* f) { f->metadata[kMetadataFormatKey] = kModelFileFormat; },
+      // The EMA's fixed σ-embedding frequencies are not the network's.
+      [](SafetensorsFile* f) { FindTensor(f, "ema.sigma_embed.freqs")->data[0] += 1.0f; },
+      [](SafetensorsFile* f) { EraseTensor(f, "params.layers.0.bias"); },
+      [](SafetensorsFile* f) { EraseTensor(f, "ema.layers.2.weight"); },
+      [](SafetensorsFile* f) { EraseTensor(f, "adam_m.layers.2.bias"); },
+      // The right number of values in the wrong shape.
+      [](SafetensorsFile* f) {
+        Tensor* t = FindTensor(f, "adam_v.layers.1.weight");
+        t->shape = {static_cast<int64_t>(t->data.size())};
+      },
+      [](SafetensorsFile* f) { f->metadata["step"] = "-3"; },
+      [](SafetensorsFile* f) { f->metadata["train_options"] = "{}"; },
+  };
+  for (size_t i = 0; i < edits.size(); ++i) {
+    SCOPED_TRACE(i);
+    SafetensorsFile edited = saved;
+    edits[i](&edited);
+    std::vector<uint8_t> edited_bytes;
+    ASSERT_TRUE(WriteSafetensors(edited, false, &edited_bytes).ok());
+    ASSERT_TRUE(WriteFileBytes(edited_path, edited_bytes).ok());
+    const Status loaded = trainer->LoadCheckpoint(edited_path);
+    EXPECT_EQ(loaded.code(), StatusCode::kInvalidModel) << loaded.ToString();
+    EXPECT_EQ(trainer->step(), 3);
+    std::unique_ptr<Trainer> fresh;
+    const Status created = Trainer::FromCheckpoint(edited_path, Data(100), 1, &fresh);
+    EXPECT_EQ(created.code(), StatusCode::kInvalidModel) << created.ToString();
+    EXPECT_EQ(fresh.get(), nullptr);
+  }
+  ASSERT_TRUE(trainer->LoadCheckpoint(path).ok());
+  EXPECT_EQ(trainer->step(), 2);
+}
+
+TEST(TrainableTest, FromSafetensorsRebuildsTheMlp) {
+  const std::unique_ptr<TrainableNetwork> net = SmallNet(6);
+  SafetensorsFile file;
+  ASSERT_TRUE(net->ToSafetensors(&file).ok());
+  std::unique_ptr<TrainableNetwork> rebuilt;
+  const Status status = TrainableFromSafetensors(file, &rebuilt);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_TRUE(SameBits(*rebuilt, *net));
+  EXPECT_EQ(rebuilt->ParameterNames(), net->ParameterNames());
+  EXPECT_EQ(rebuilt->TrainChunkRows(), net->TrainChunkRows());
+}
+
+TEST(TrainableTest, FromSafetensorsRejectsUnknownArchitectures) {
+  SafetensorsFile file;
+  ASSERT_TRUE(SmallNet(7)->ToSafetensors(&file).ok());
+  std::unique_ptr<TrainableNetwork> out;
+  SafetensorsFile unknown = file;
+  unknown.metadata[kMetadataArchitectureKey] = "ncsn-transformer";
+  const Status status = TrainableFromSafetensors(unknown, &out);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidModel);
+  EXPECT_NE(status.message().find("\"ncsn-transformer\""), std::string::npos) << status.ToString();
+
+  SafetensorsFile no_architecture = file;
+  no_architecture.metadata.erase(kMetadataArchitectureKey);
+  EXPECT_EQ(TrainableFromSafetensors(no_architecture, &out).code(), StatusCode::kInvalidModel);
+  SafetensorsFile not_a_model = file;
+  not_a_model.metadata[kMetadataFormatKey] = "score-wasm-checkpoint";
+  EXPECT_EQ(TrainableFromSafetensors(not_a_model, &out).code(), StatusCode::kInvalidModel);
+  SafetensorsFile missing_tensor = file;
+  missing_tensor.tensors.pop_back();
+  EXPECT_EQ(TrainableFromSafetensors(missing_tensor, &out).code(), StatusCode::kInvalidModel);
+  EXPECT_EQ(out.get(), nullptr);
 }
 
 }  // namespace

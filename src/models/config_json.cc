@@ -1,0 +1,183 @@
+// Shared config JSON reading (see config_json.h).
+#include "models/config_json.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace sw {
+namespace config_json {
+
+Status Bad(const char* arch, const std::string& message) {
+  return InvalidModel(std::string(arch) + " config: " + message);
+}
+
+std::string Excerpt(const Json& value) { return ShortenForMessage(value.dump(), 64); }
+
+Status ParseObject(const char* arch, const std::string& text,
+                   std::initializer_list<const char*> known,
+                   std::initializer_list<const char*> required, Json* out) {
+  // nlohmann stops at a NUL byte as if the text ended there; valid JSON text never holds one.
+  if (text.find('\0') != std::string::npos) {
+    return Bad(arch, "the \"config\" metadata contains a NUL character; expected JSON text");
+  }
+  std::vector<std::set<std::string>> keys;
+  bool duplicate = false;
+  const auto callback = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      keys.emplace_back();
+    } else if (event == Json::parse_event_t::object_end) {
+      if (!keys.empty()) keys.pop_back();
+    } else if (event == Json::parse_event_t::key && !keys.empty()) {
+      const auto* key = parsed.get_ptr<const Json::string_t*>();
+      if (key != nullptr && !keys.back().insert(*key).second) duplicate = true;
+    }
+    return true;
+  };
+  Json root = Json::parse(text, callback, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return Bad(arch, "the \"config\" metadata is not valid JSON");
+  if (duplicate) return Bad(arch, "the \"config\" JSON repeats a key");
+  if (!root.is_object()) {
+    return Bad(arch, std::string("the \"config\" metadata is a JSON ") + root.type_name() +
+                         "; expected an object");
+  }
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return it.key() == k; })) {
+      std::string list;
+      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      return Bad(arch, "unknown key " + QuoteForMessage(it.key()) + " (known: " + list + ")");
+    }
+  }
+  for (const char* key : required) {
+    if (root.find(key) == root.end()) {
+      return Bad(arch, std::string("missing required key \"") + key + "\"");
+    }
+  }
+  *out = std::move(root);
+  return Status::Ok();
+}
+
+Status ReadInteger(const char* arch, const Json& value, const std::string& what, uint64_t lo,
+                   uint64_t hi, uint64_t* out) {
+  const auto* v = value.get_ptr<const Json::number_unsigned_t*>();
+  if (v == nullptr || *v < lo || *v > hi) {
+    return Bad(arch, what + " = " + Excerpt(value) + "; expected an integer in [" +
+                         std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  *out = *v;
+  return Status::Ok();
+}
+
+Status ReadSigmas(const char* arch, const Json& value, std::vector<float>* out) {
+  if (!value.is_array() || value.empty()) {
+    return Bad(arch, "sigmas = " + Excerpt(value) + "; expected a non-empty array of numbers");
+  }
+  std::vector<float> sigmas;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (!value[i].is_number()) {
+      return Bad(arch, "sigmas[" + std::to_string(i) + "] = " + Excerpt(value[i]) +
+                           "; expected a number");
+    }
+    sigmas.push_back(static_cast<float>(value[i].get<double>()));
+  }
+  *out = std::move(sigmas);
+  return Status::Ok();
+}
+
+Status ValidateSigmas(const char* arch, const std::vector<float>& sigmas) {
+  if (sigmas.empty()) return Bad(arch, "sigmas is empty; expected the trained noise levels");
+  for (size_t i = 0; i < sigmas.size(); ++i) {
+    const float s = sigmas[i];
+    if (!std::isfinite(s) || s < kMinModelSigma) {
+      return Bad(arch, "sigmas[" + std::to_string(i) + "] = " + std::to_string(s) +
+                           "; every sigma must be finite and >= 1e-6");
+    }
+    if (i > 0 && !(s < sigmas[i - 1])) {
+      return Bad(arch, "sigmas must be strictly decreasing (largest noise first), but sigmas[" +
+                           std::to_string(i) + "] = " + std::to_string(s) + " >= sigmas[" +
+                           std::to_string(i - 1) + "] = " + std::to_string(sigmas[i - 1]));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) {
+  if (!value.is_object()) {
+    const std::string type = value.type_name();
+    return Bad(arch, "\"sampling\" is " + std::string(type[0] == 'a' ? "an " : "a ") + type +
+                         "; expected an object");
+  }
+  SamplingDefaults sampling;
+  if (auto it = value.find("sampler"); it != value.end()) {
+    const auto* s = it->get_ptr<const Json::string_t*>();
+    if (s == nullptr || s->empty()) {
+      return Bad(arch, "sampling.sampler = " + Excerpt(*it) + "; expected a sampler name string");
+    }
+    sampling.sampler = *s;
+  }
+  if (auto it = value.find("steps_per_level"); it != value.end()) {
+    uint64_t steps;
+    SW_RETURN_IF_ERROR(ReadInteger(arch, *it, "sampling.steps_per_level", 1, 1u << 30, &steps));
+    sampling.steps_per_level = static_cast<int64_t>(steps);
+  }
+  if (auto it = value.find("step_size"); it != value.end()) {
+    if (!it->is_number() || !(it->get<double>() > 0) || !std::isfinite(it->get<double>())) {
+      return Bad(arch, "sampling.step_size = " + Excerpt(*it) + "; expected a finite number > 0");
+    }
+    sampling.step_size = it->get<double>();
+  }
+  if (auto it = value.find("denoise"); it != value.end()) {
+    if (!it->is_boolean()) {
+      return Bad(arch, "sampling.denoise = " + Excerpt(*it) + "; expected true or false");
+    }
+    sampling.denoise = it->get<bool>();
+  }
+  *out = std::move(sampling);
+  return Status::Ok();
+}
+
+Status ValidateSampling(const char* arch, const SamplingDefaults& s) {
+  if (s.sampler.empty()) return Bad(arch, "sampling.sampler is empty");
+  if (s.steps_per_level < 1) return Bad(arch, "sampling.steps_per_level must be >= 1");
+  if (!std::isfinite(s.step_size) || !(s.step_size > 0)) {
+    return Bad(arch, "sampling.step_size must be finite and > 0");
+  }
+  return Status::Ok();
+}
+
+nlohmann::ordered_json SamplingToJson(const SamplingDefaults& s) {
+  return {{"sampler", s.sampler},
+          {"steps_per_level", s.steps_per_level},
+          {"step_size", s.step_size},
+          {"denoise", s.denoise}};
+}
+
+Status ReadSigmasAndSampling(const std::string& text, std::vector<float>* sigmas,
+                             bool* has_sampling, SamplingDefaults* sampling) {
+  const Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!root.is_object()) return Bad("model", "the \"config\" metadata is not a JSON object");
+  const auto s = root.find("sigmas");
+  if (s == root.end()) return Bad("model", "missing required key \"sigmas\"");
+  std::vector<float> levels;
+  SW_RETURN_IF_ERROR(ReadSigmas("model", *s, &levels));
+  SW_RETURN_IF_ERROR(ValidateSigmas("model", levels));
+  SamplingDefaults defaults;
+  const auto it = root.find("sampling");
+  if (it != root.end()) SW_RETURN_IF_ERROR(ReadSampling("model", *it, &defaults));
+  *sigmas = std::move(levels);
+  *has_sampling = it != root.end();
+  *sampling = std::move(defaults);
+  return Status::Ok();
+}
+
+Status WithSampling(const std::string& text, const SamplingDefaults& sampling, std::string* out) {
+  nlohmann::ordered_json root =
+      nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!root.is_object()) return Bad("model", "the \"config\" metadata is not a JSON object");
+  root["sampling"] = SamplingToJson(sampling);
+  *out = root.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return Status::Ok();
+}
+
+}  // namespace config_json
+}  // namespace sw

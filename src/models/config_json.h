@@ -1,0 +1,70 @@
+// The parts of a model file's "config" JSON that every architecture shares, and the strict JSON
+// reading they all use: the trained noise levels ("sigmas") and the sampler defaults ("sampling").
+// Errors are INVALID_MODEL, prefixed "<architecture> config: ".
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace sw {
+
+// Sampler defaults a model file may carry (the trainer knows what works for its model).
+struct SamplingDefaults {
+  std::string sampler = "annealed-langevin";
+  int64_t steps_per_level = 100;  // > 0
+  double step_size = 2e-5;        // > 0
+  bool denoise = true;
+};
+
+// The smallest σ accepted for inference and as a trained level: log σ and 1/σ stay well inside
+// f32 range.
+inline constexpr float kMinModelSigma = 1e-6f;
+
+namespace config_json {
+
+using Json = nlohmann::json;
+
+// INVALID_MODEL "<arch> config: <message>".
+Status Bad(const char* arch, const std::string& message);
+
+// A JSON value as text for an error message, cut short when long (hostile input may hold arrays of
+// millions of entries).
+std::string Excerpt(const Json& value);
+
+// Parses `text` as a JSON object without throwing, refusing NUL bytes, syntax errors, repeated keys
+// (nlohmann would silently keep one), keys outside `known` and missing `required` keys.
+Status ParseObject(const char* arch, const std::string& text,
+                   std::initializer_list<const char*> known,
+                   std::initializer_list<const char*> required, Json* out);
+
+// A JSON integer (2.0 and "2" are refused) in [lo, hi].
+Status ReadInteger(const char* arch, const Json& value, const std::string& what, uint64_t lo,
+                   uint64_t hi, uint64_t* out);
+
+// "sigmas": a non-empty array of numbers (ValidateSigmas checks their values).
+Status ReadSigmas(const char* arch, const Json& value, std::vector<float>* out);
+// Finite, >= kMinModelSigma and strictly decreasing (largest noise first).
+Status ValidateSigmas(const char* arch, const std::vector<float>& sigmas);
+
+// "sampling": an object with optional sampler, steps_per_level, step_size, denoise; other keys are
+// kept for the sampler layer and ignored here.
+Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out);
+Status ValidateSampling(const char* arch, const SamplingDefaults& sampling);
+nlohmann::ordered_json SamplingToJson(const SamplingDefaults& sampling);
+
+// Reads only "sigmas" and "sampling" of any architecture's config (other keys are ignored; the
+// architecture's own parser has checked them). *has_sampling says whether "sampling" is there.
+Status ReadSigmasAndSampling(const std::string& text, std::vector<float>* sigmas,
+                             bool* has_sampling, SamplingDefaults* sampling);
+
+// `text` (a model's config JSON object) with its "sampling" set to `sampling`, other keys kept in
+// their order. INVALID_MODEL when text is not a JSON object.
+Status WithSampling(const std::string& text, const SamplingDefaults& sampling, std::string* out);
+
+}  // namespace config_json
+}  // namespace sw

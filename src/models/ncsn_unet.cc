@@ -1,0 +1,492 @@
+// The noise-conditional U-Net: config (de)serialisation, the tensor list and its layout,
+// validation, initialisation and the forward pass (image layers over the dense kernel).
+#include "models/ncsn_unet.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+
+#include "core/philox.h"
+#include "kernels/dense.h"
+#include "kernels/elementwise.h"
+#include "layers/image_ops.h"
+#include "models/model_file.h"
+#include "models/ncsn_mlp.h"
+
+namespace sw {
+namespace {
+
+using Json = nlohmann::json;
+constexpr char kArch[] = "ncsn-unet";
+constexpr char kFreqsName[] = "sigma_embed.freqs";
+// Far above a browser-sized network, far below any size_t overflow in the products below.
+constexpr uint64_t kMaxSide = 4096, kMaxChannels = 4096, kMaxLevels = 8, kMaxFreqs = 4096;
+
+Status BadConfig(const std::string& message) { return config_json::Bad(kArch, message); }
+
+enum class Init { kNormal, kZeros, kOnes };
+
+// Walks the architecture once, producing the tensor list (names, shapes, initialisation) and the
+// layout that indexes it, so the two can never disagree.
+struct Description {
+  std::vector<TensorSpec> specs;
+  std::vector<Init> init;
+  NcsnUnetLayout layout;
+
+  size_t Add(const std::string& name, std::vector<int64_t> shape, Init kind) {
+    specs.push_back({name, std::move(shape)});
+    init.push_back(kind);
+    return specs.size() - 1;
+  }
+  // A weight (in × out) and its bias; returns the weight's index.
+  size_t AddLinear(const std::string& name, size_t in, size_t out) {
+    const size_t index = Add(name + ".weight", {int64_t(in), int64_t(out)}, Init::kNormal);
+    Add(name + ".bias", {int64_t(out)}, Init::kZeros);
+    return index;
+  }
+  size_t AddNorm(const std::string& name, size_t c) {
+    const size_t index = Add(name + ".weight", {int64_t(c)}, Init::kOnes);
+    Add(name + ".bias", {int64_t(c)}, Init::kZeros);
+    return index;
+  }
+  NcsnUnetBlockLayout AddBlock(const std::string& name, size_t cin, size_t cout, size_t h,
+                               size_t w, size_t e) {
+    NcsnUnetBlockLayout b;
+    b.cin = cin, b.cout = cout, b.h = h, b.w = w;
+    b.norm1 = AddNorm(name + ".norm1", cin);
+    b.conv1 = AddLinear(name + ".conv1", 9 * cin, cout);
+    b.emb = AddLinear(name + ".emb", e, cout);
+    b.norm2 = AddNorm(name + ".norm2", cout);
+    b.conv2 = AddLinear(name + ".conv2", 9 * cout, cout);
+    b.has_skip = cin != cout;
+    if (b.has_skip) b.skip = AddLinear(name + ".skip", cin, cout);
+    return b;
+  }
+};
+
+Description Describe(const NcsnUnetConfig& c) {
+  Description d;
+  const size_t levels = c.channels.size(), e = c.embedding_dim;
+  d.layout.embed = d.AddLinear("embed", 2 * c.sigma_embedding_freqs, e);
+  d.layout.conv_in = d.AddLinear("conv_in", 9 * c.image_channels, c.channels[0]);
+  size_t cin = c.channels[0];
+  for (size_t l = 0; l < levels; ++l) {
+    d.layout.down.push_back(d.AddBlock("down." + std::to_string(l), cin, c.channels[l],
+                                       c.height >> l, c.width >> l, e));
+    cin = c.channels[l];
+  }
+  d.layout.up.resize(levels - 1);
+  d.layout.proj.resize(levels - 1);
+  for (size_t l = levels - 1; l-- > 0;) {
+    const std::string name = "up." + std::to_string(l);
+    d.layout.proj[l] = d.AddLinear(name + ".proj", c.channels[l + 1], c.channels[l]);
+    d.layout.up[l] =
+        d.AddBlock(name, c.channels[l], c.channels[l], c.height >> l, c.width >> l, e);
+  }
+  d.layout.norm_out = d.AddNorm("norm_out", c.channels[0]);
+  d.layout.conv_out = d.AddLinear("conv_out", 9 * c.channels[0], c.image_channels);
+  return d;
+}
+
+Status AsInvalidArgument(const Status& status) {
+  return status.ok() ? status : InvalidArgument(status.message());
+}
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string text;
+  for (int64_t d : shape) text += (text.empty() ? "" : ", ") + std::to_string(d);
+  return "[" + text + "]";
+}
+
+}  // namespace
+
+Status ValidateNcsnUnetConfig(const NcsnUnetConfig& c) {
+  if (c.height < 1 || c.height > kMaxSide || c.width < 1 || c.width > kMaxSide) {
+    return BadConfig("data_shape: height and width must be 1 to " + std::to_string(kMaxSide));
+  }
+  if (c.image_channels < 1 || c.image_channels > kMaxChannels) {
+    return BadConfig("data_shape: the channel count must be 1 to " + std::to_string(kMaxChannels));
+  }
+  if (c.channels.empty() || c.channels.size() > kMaxLevels) {
+    return BadConfig("channels must list 1 to " + std::to_string(kMaxLevels) +
+                     " channel counts (one per resolution level)");
+  }
+  if (c.groups < 1 || c.groups > kMaxChannels) {
+    return BadConfig("groups must be 1 to " + std::to_string(kMaxChannels));
+  }
+  for (size_t l = 0; l < c.channels.size(); ++l) {
+    if (c.channels[l] < 1 || c.channels[l] > kMaxChannels || c.channels[l] % c.groups != 0) {
+      return BadConfig("channels[" + std::to_string(l) + "] = " + std::to_string(c.channels[l]) +
+                       "; expected 1 to " + std::to_string(kMaxChannels) +
+                       " and a multiple of groups = " + std::to_string(c.groups));
+    }
+  }
+  const size_t scale = size_t{1} << (c.channels.size() - 1);
+  if (c.height % scale != 0 || c.width % scale != 0) {
+    return BadConfig("data_shape " + std::to_string(c.height) + " x " + std::to_string(c.width) +
+                     " cannot be halved " + std::to_string(c.channels.size() - 1) +
+                     " times (one per level below the first)");
+  }
+  if (c.sigma_embedding_freqs < 1 || c.sigma_embedding_freqs > kMaxFreqs) {
+    return BadConfig("sigma_embedding_freqs must be 1 to " + std::to_string(kMaxFreqs));
+  }
+  if (c.embedding_dim < 1 || c.embedding_dim > kMaxChannels) {
+    return BadConfig("embedding_dim must be 1 to " + std::to_string(kMaxChannels));
+  }
+  SW_RETURN_IF_ERROR(config_json::ValidateSigmas(kArch, c.sigmas));
+  if (c.has_sampling) SW_RETURN_IF_ERROR(config_json::ValidateSampling(kArch, c.sampling));
+  return Status::Ok();
+}
+
+std::vector<TensorSpec> NcsnUnetTensorSpecs(const NcsnUnetConfig& config) {
+  return Describe(config).specs;
+}
+
+NcsnUnetLayout MakeNcsnUnetLayout(const NcsnUnetConfig& config) {
+  return Describe(config).layout;
+}
+
+Status ValidateNcsnUnetWeights(const NcsnUnetWeights& weights) {
+  SW_RETURN_IF_ERROR(ValidateNcsnUnetConfig(weights.config));
+  const auto finite = [](const std::vector<float>& v) {
+    return std::all_of(v.begin(), v.end(), [](float f) { return std::isfinite(f); });
+  };
+  if (weights.freqs.size() != weights.config.sigma_embedding_freqs || !finite(weights.freqs)) {
+    return InvalidModel(std::string("ncsn-unet: ") + kFreqsName +
+                        " must hold sigma_embedding_freqs finite values");
+  }
+  const std::vector<TensorSpec> specs = NcsnUnetTensorSpecs(weights.config);
+  if (weights.tensors.size() != specs.size()) {
+    return InvalidModel("ncsn-unet: " + std::to_string(weights.tensors.size()) +
+                        " tensors; the config implies " + std::to_string(specs.size()));
+  }
+  for (size_t i = 0; i < specs.size(); ++i) {
+    size_t size = 1;
+    for (int64_t d : specs[i].shape) size *= static_cast<size_t>(d);
+    if (weights.tensors[i].size() != size) {
+      return InvalidModel("ncsn-unet: tensor " + QuoteForMessage(specs[i].name) + " has " +
+                          std::to_string(weights.tensors[i].size()) + " values; expected " +
+                          ShapeText(specs[i].shape));
+    }
+    if (!finite(weights.tensors[i])) {
+      return InvalidModel("ncsn-unet: tensor " + QuoteForMessage(specs[i].name) +
+                          " holds a non-finite value");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ParseNcsnUnetConfig(const std::string& text, NcsnUnetConfig* out) {
+  try {  // the parse does not throw; this only guards native builds against a surprise
+    Json root;
+    SW_RETURN_IF_ERROR(config_json::ParseObject(
+        kArch, text,
+        {"data_shape", "channels", "groups", "sigma_embedding_freqs", "embedding_dim", "sigmas",
+         "sampling"},
+        {"data_shape", "channels", "groups", "sigma_embedding_freqs", "embedding_dim", "sigmas"},
+        &root));
+    const auto field = [&](const char* key) -> const Json& { return *root.find(key); };
+    const auto read_list = [&](const char* key, size_t min_len, size_t max_len,
+                               std::vector<size_t>* list) -> Status {
+      const Json& v = field(key);
+      if (!v.is_array() || v.size() < min_len || v.size() > max_len) {
+        return BadConfig(std::string(key) + " = " + config_json::Excerpt(v) + "; expected " +
+                         std::to_string(min_len) + " to " + std::to_string(max_len) +
+                         " integers");
+      }
+      for (size_t i = 0; i < v.size(); ++i) {
+        uint64_t n;
+        SW_RETURN_IF_ERROR(config_json::ReadInteger(
+            kArch, v[i], std::string(key) + "[" + std::to_string(i) + "]", 1, kMaxSide, &n));
+        list->push_back(static_cast<size_t>(n));
+      }
+      return Status::Ok();
+    };
+    NcsnUnetConfig c;
+    std::vector<size_t> shape;
+    SW_RETURN_IF_ERROR(read_list("data_shape", 3, 3, &shape));
+    c.height = shape[0], c.width = shape[1], c.image_channels = shape[2];
+    SW_RETURN_IF_ERROR(read_list("channels", 1, kMaxLevels, &c.channels));
+    uint64_t n;
+    SW_RETURN_IF_ERROR(config_json::ReadInteger(kArch, field("groups"), "groups", 1, kMaxChannels, &n));
+    c.groups = static_cast<size_t>(n);
+    SW_RETURN_IF_ERROR(config_json::ReadInteger(kArch, field("sigma_embedding_freqs"),
+                                                "sigma_embedding_freqs", 1, kMaxFreqs, &n));
+    c.sigma_embedding_freqs = static_cast<size_t>(n);
+    SW_RETURN_IF_ERROR(config_json::ReadInteger(kArch, field("embedding_dim"), "embedding_dim", 1,
+                                                kMaxChannels, &n));
+    c.embedding_dim = static_cast<size_t>(n);
+    SW_RETURN_IF_ERROR(config_json::ReadSigmas(kArch, field("sigmas"), &c.sigmas));
+    if (auto it = root.find("sampling"); it != root.end()) {
+      SW_RETURN_IF_ERROR(config_json::ReadSampling(kArch, *it, &c.sampling));
+      c.has_sampling = true;
+    }
+    SW_RETURN_IF_ERROR(ValidateNcsnUnetConfig(c));
+    *out = std::move(c);
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return BadConfig(std::string("unexpected error: ") + e.what());
+  }
+}
+
+std::string NcsnUnetConfigToJson(const NcsnUnetConfig& c) {
+  nlohmann::ordered_json j;
+  j["data_shape"] = {c.height, c.width, c.image_channels};
+  j["channels"] = c.channels;
+  j["groups"] = c.groups;
+  j["sigma_embedding_freqs"] = c.sigma_embedding_freqs;
+  j["embedding_dim"] = c.embedding_dim;
+  // As doubles: the shortest text that reads back as the same double, hence the same float.
+  j["sigmas"] = std::vector<double>(c.sigmas.begin(), c.sigmas.end());
+  if (c.has_sampling) j["sampling"] = config_json::SamplingToJson(c.sampling);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+Status NcsnUnetWeightsFromSafetensors(const SafetensorsFile& file, NcsnUnetWeights* out) {
+  const auto arch = file.metadata.find(kMetadataArchitectureKey);
+  if (arch == file.metadata.end() || arch->second != kNcsnUnetArchitecture) {
+    return InvalidModel(std::string("ncsn-unet: the metadata \"architecture\" is ") +
+                        (arch == file.metadata.end() ? "missing" : QuoteForMessage(arch->second)) +
+                        "; expected \"ncsn-unet\"");
+  }
+  const auto config_text = file.metadata.find(kMetadataConfigKey);
+  if (config_text == file.metadata.end()) {
+    return InvalidModel("ncsn-unet: the metadata has no \"config\" (a JSON object string)");
+  }
+  NcsnUnetWeights weights;
+  SW_RETURN_IF_ERROR(ParseNcsnUnetConfig(config_text->second, &weights.config));
+  std::vector<TensorSpec> specs = NcsnUnetTensorSpecs(weights.config);
+  specs.insert(specs.begin(), {kFreqsName, {int64_t(weights.config.sigma_embedding_freqs)}});
+  std::set<std::string> expected;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    expected.insert(specs[i].name);
+    const Tensor* t = file.Find(specs[i].name);
+    if (t == nullptr) {
+      return InvalidModel("ncsn-unet: tensor " + QuoteForMessage(specs[i].name) +
+                          " is missing (the config implies it)");
+    }
+    if (t->shape != specs[i].shape) {
+      return InvalidModel("ncsn-unet: tensor " + QuoteForMessage(specs[i].name) + " has shape " +
+                          ShapeText(t->shape) + "; the config implies " +
+                          ShapeText(specs[i].shape));
+    }
+    if (i == 0) {
+      weights.freqs = t->data;
+    } else {
+      weights.tensors.push_back(t->data);
+    }
+  }
+  for (const Tensor& t : file.tensors) {
+    if (expected.count(t.name) == 0) {
+      return InvalidModel("ncsn-unet: unexpected tensor " + QuoteForMessage(t.name) +
+                          " (not part of the architecture the config describes)");
+    }
+  }
+  SW_RETURN_IF_ERROR(ValidateNcsnUnetWeights(weights));
+  *out = std::move(weights);
+  return Status::Ok();
+}
+
+Status NcsnUnetWeightsToSafetensors(const NcsnUnetWeights& weights, SafetensorsFile* out) {
+  SW_RETURN_IF_ERROR(AsInvalidArgument(ValidateNcsnUnetWeights(weights)));
+  SafetensorsFile file;
+  file.metadata[kMetadataFormatKey] = kModelFileFormat;
+  file.metadata[kMetadataArchitectureKey] = kNcsnUnetArchitecture;
+  file.metadata[kMetadataConfigKey] = NcsnUnetConfigToJson(weights.config);
+  file.tensors.push_back({kFreqsName, {int64_t(weights.freqs.size())}, weights.freqs});
+  const std::vector<TensorSpec> specs = NcsnUnetTensorSpecs(weights.config);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    file.tensors.push_back({specs[i].name, specs[i].shape, weights.tensors[i]});
+  }
+  *out = std::move(file);
+  return Status::Ok();
+}
+
+Status InitNcsnUnetWeights(const NcsnUnetConfig& config, uint64_t seed, NcsnUnetWeights* out) {
+  SW_RETURN_IF_ERROR(AsInvalidArgument(ValidateNcsnUnetConfig(config)));
+  const Description d = Describe(config);
+  NcsnUnetWeights w;
+  w.config = config;
+  w.freqs.resize(config.sigma_embedding_freqs);
+  FillNormal(seed, RandomStream::kInit, 0, 0, w.freqs.data(), w.freqs.size());
+  for (size_t i = 0; i < d.specs.size(); ++i) {
+    size_t size = 1;
+    for (int64_t dim : d.specs[i].shape) size *= static_cast<size_t>(dim);
+    std::vector<float> t(size, d.init[i] == Init::kOnes ? 1.0f : 0.0f);
+    if (d.init[i] == Init::kNormal) {
+      // Each tensor draws from its own Philox sample index.
+      FillNormal(seed, RandomStream::kInit, 1 + i, 0, t.data(), t.size());
+      const float scale = static_cast<float>(1.0 / std::sqrt(double(d.specs[i].shape[0])));
+      for (float& v : t) v *= scale;
+    }
+    w.tensors.push_back(std::move(t));
+  }
+  *out = std::move(w);
+  return Status::Ok();
+}
+
+namespace {
+
+// One residual block (see the header) over act's buffers; `in` has b.cin channels.
+void BlockForward(const NcsnUnetWeights& wt, const NcsnUnetBlockLayout& b, const float* in,
+                  size_t rows, size_t groups, NcsnUnetActivations* act,
+                  NcsnUnetBlockActivations* a) {
+  const auto& t = wt.tensors;
+  const ImageDims din{rows, b.h, b.w, b.cin}, dout{rows, b.h, b.w, b.cout};
+  const size_t e = wt.config.embedding_dim;
+  a->norm1.resize(din.size());
+  a->act1.resize(din.size());
+  a->mean1.resize(rows * groups);
+  a->rstd1.resize(rows * groups);
+  GroupNorm(in, din, groups, t[b.norm1].data(), t[b.norm1 + 1].data(), a->norm1.data(),
+            a->mean1.data(), a->rstd1.data());
+  f32_silu(a->norm1.data(), a->act1.data(), din.size());
+  a->pre2.resize(dout.size());
+  Conv3x3(a->act1.data(), din, t[b.conv1].data(), t[b.conv1 + 1].data(), b.cout, act->cols.data(),
+          a->pre2.data());
+  act->block_bias.resize(rows * b.cout);
+  f32_dense(act->embed.data(), t[b.emb].data(), t[b.emb + 1].data(), act->block_bias.data(), rows,
+            e, b.cout, Activation::kNone);
+  AddChannelBias(a->pre2.data(), dout, act->block_bias.data(), a->pre2.data());
+  a->norm2.resize(dout.size());
+  a->act2.resize(dout.size());
+  a->mean2.resize(rows * groups);
+  a->rstd2.resize(rows * groups);
+  GroupNorm(a->pre2.data(), dout, groups, t[b.norm2].data(), t[b.norm2 + 1].data(),
+            a->norm2.data(), a->mean2.data(), a->rstd2.data());
+  f32_silu(a->norm2.data(), a->act2.data(), dout.size());
+  a->out.resize(dout.size());
+  Conv3x3(a->act2.data(), dout, t[b.conv2].data(), t[b.conv2 + 1].data(), b.cout,
+          act->cols.data(), a->out.data());
+  const float* skip = in;
+  if (b.has_skip) {
+    act->skip.resize(dout.size());
+    f32_dense(in, t[b.skip].data(), t[b.skip + 1].data(), act->skip.data(), din.pixels(), b.cin,
+              b.cout, Activation::kNone);
+    skip = act->skip.data();
+  }
+  for (size_t i = 0; i < dout.size(); ++i) a->out[i] += skip[i];
+}
+
+}  // namespace
+
+void NcsnUnetForward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout, const float* x,
+                     const float* sigma, size_t rows, NcsnUnetActivations* act, float* score) {
+  const NcsnUnetConfig& c = wt.config;
+  const auto& t = wt.tensors;
+  const size_t levels = c.channels.size(), f2 = 2 * c.sigma_embedding_freqs;
+  const size_t e = c.embedding_dim;
+  act->rows = rows;
+  act->sigma.assign(sigma, sigma + rows);
+  // The largest im2col buffer: 9 × (channels in) per pixel over every 3×3 convolution.
+  size_t cols = 9 * c.image_channels * c.height * c.width;
+  for (size_t l = 0; l < levels; ++l) {
+    const size_t cmax = std::max(c.channels[l], l > 0 ? c.channels[l - 1] : c.channels[0]);
+    cols = std::max(cols, 9 * cmax * (c.height >> l) * (c.width >> l));
+  }
+  act->cols.resize(rows * cols);
+
+  act->embed_in.resize(rows * f2);
+  for (size_t r = 0; r < rows; ++r) NcsnSigmaEmbedding(wt.freqs, sigma[r], &act->embed_in[r * f2]);
+  act->embed_pre.resize(rows * e);
+  act->embed.resize(rows * e);
+  f32_dense(act->embed_in.data(), t[layout.embed].data(), t[layout.embed + 1].data(),
+            act->embed_pre.data(), rows, f2, e, Activation::kNone);
+  f32_silu(act->embed_pre.data(), act->embed.data(), rows * e);
+
+  const ImageDims dx{rows, c.height, c.width, c.image_channels};
+  act->x.assign(x, x + dx.size());
+  act->h_in.resize(rows * c.height * c.width * c.channels[0]);
+  Conv3x3(act->x.data(), dx, t[layout.conv_in].data(), t[layout.conv_in + 1].data(),
+          c.channels[0], act->cols.data(), act->h_in.data());
+
+  act->down.resize(levels);
+  act->up.resize(levels - 1);
+  act->pooled.resize(levels - 1);
+  act->proj.resize(levels - 1);
+  act->merged.resize(levels - 1);
+  const float* h = act->h_in.data();
+  for (size_t l = 0; l < levels; ++l) {
+    const NcsnUnetBlockLayout& b = layout.down[l];
+    BlockForward(wt, b, h, rows, c.groups, act, &act->down[l]);
+    h = act->down[l].out.data();
+    if (l + 1 < levels) {
+      act->pooled[l].resize(rows * (b.h / 2) * (b.w / 2) * b.cout);
+      AvgPool2(h, ImageDims{rows, b.h, b.w, b.cout}, act->pooled[l].data());
+      h = act->pooled[l].data();
+    }
+  }
+  for (size_t l = levels - 1; l-- > 0;) {
+    const NcsnUnetBlockLayout& b = layout.up[l];  // resolution of level l, c_l channels
+    const ImageDims low{rows, b.h / 2, b.w / 2, b.cout};
+    act->proj[l].resize(low.size());
+    f32_dense(h, t[layout.proj[l]].data(), t[layout.proj[l] + 1].data(), act->proj[l].data(),
+              low.pixels(), c.channels[l + 1], b.cout, Activation::kNone);
+    std::vector<float>& merged = act->merged[l];
+    merged.resize(rows * b.h * b.w * b.cout);
+    Upsample2(act->proj[l].data(), low, merged.data());
+    const std::vector<float>& skip = act->down[l].out;
+    for (size_t i = 0; i < merged.size(); ++i) merged[i] += skip[i];
+    BlockForward(wt, b, merged.data(), rows, c.groups, act, &act->up[l]);
+    h = act->up[l].out.data();
+  }
+  const ImageDims d0{rows, c.height, c.width, c.channels[0]};
+  act->norm_out.resize(d0.size());
+  act->act_out.resize(d0.size());
+  act->mean_out.resize(rows * c.groups);
+  act->rstd_out.resize(rows * c.groups);
+  GroupNorm(h, d0, c.groups, t[layout.norm_out].data(), t[layout.norm_out + 1].data(),
+            act->norm_out.data(), act->mean_out.data(), act->rstd_out.data());
+  f32_silu(act->norm_out.data(), act->act_out.data(), d0.size());
+  Conv3x3(act->act_out.data(), d0, t[layout.conv_out].data(), t[layout.conv_out + 1].data(),
+          c.image_channels, act->cols.data(), score);
+  const size_t dim = c.dim();
+  for (size_t r = 0; r < rows; ++r) f32_scale(score + r * dim, 1.0f / sigma[r], score + r * dim, dim);
+}
+
+double NcsnUnetFlopsPerImage(const NcsnUnetConfig& c) {
+  const NcsnUnetLayout layout = MakeNcsnUnetLayout(c);
+  const double hw = double(c.height) * c.width;
+  const auto block = [](const NcsnUnetBlockLayout& b) {
+    const double p = double(b.h) * b.w;
+    return 2 * p * (9.0 * b.cin * b.cout + 9.0 * b.cout * b.cout + (b.has_skip ? b.cin * b.cout : 0));
+  };
+  double flops = 2 * hw * 9.0 * c.image_channels * c.channels[0] * 2;  // conv_in and conv_out
+  for (const auto& b : layout.down) flops += block(b);
+  for (size_t l = 0; l < layout.up.size(); ++l) {
+    const NcsnUnetBlockLayout& b = layout.up[l];
+    flops += block(b) + 2 * (double(b.h) * b.w / 4) * c.channels[l + 1] * b.cout;
+  }
+  return flops;
+}
+
+NcsnUnet::NcsnUnet(NcsnUnetWeights weights)
+    : weights_(std::move(weights)), layout_(MakeNcsnUnetLayout(weights_.config)) {}
+
+Status NcsnUnet::Create(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out) {
+  SW_RETURN_IF_ERROR(ValidateNcsnUnetWeights(weights));
+  out->reset(new NcsnUnet(std::move(weights)));
+  return Status::Ok();
+}
+
+Status NcsnUnet::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<NcsnUnet>* out) {
+  NcsnUnetWeights weights;
+  SW_RETURN_IF_ERROR(NcsnUnetWeightsFromSafetensors(file, &weights));
+  return Create(std::move(weights), out);
+}
+
+void NcsnUnet::ScoreRows(const float* x, size_t n, float sigma, float* out) const {
+  // Per-thread activations: sized once per thread, reused by every later call.
+  thread_local NcsnUnetActivations act;
+  const size_t dim = weights_.config.dim();
+  const float sigmas[kTileRows] = {sigma, sigma, sigma, sigma};
+  for (size_t start = 0; start < n; start += kTileRows) {
+    const size_t rows = std::min(kTileRows, n - start);
+    NcsnUnetForward(weights_, layout_, x + start * dim, sigmas, rows, &act, out + start * dim);
+  }
+}
+
+}  // namespace sw

@@ -1,0 +1,154 @@
+// The noise-conditional U-Net score network for small images (e.g. 28×28 digits), conditioned as
+// in NCSNv2 (output divided by σ) with a σ embedding added in every residual block:
+//
+//   e      = SiLU([sin(2π f_j log σ), cos(2π f_j log σ)]_j · W_e + b_e)          (E values)
+//   h      = conv_in(x)                                                   (3×3, C → c_0)
+//   down l = 0..L-1:  h = Block_l(h) at resolution H/2^l (channels c_{l-1} → c_l; c_{-1} = c_0);
+//                     skip_l = h;  h = AvgPool2(h) unless l = L-1
+//   up l = L-2..0:    h = Upsample2(proj_l(h)) + skip_l;  h = UpBlock_l(h)   (proj: 1×1, c_{l+1} → c_l)
+//   s      = conv_out(SiLU(GroupNorm(h))) / σ                             (3×3, c_0 → C)
+//   Block(h): a = conv1(SiLU(GroupNorm1(h))) + (e · W_b + b_b);  b = conv2(SiLU(GroupNorm2(a)));
+//             out = b + h (or + skip(h), a 1×1 convolution, when the channel count changes)
+// GroupNorm normalises each image on its own, so a sample's score never depends on its batch.
+//
+// Images are stored pixel-major with channels last (H × W × C, row-major), i.e. "data_shape":
+// [H, W, C]; for one channel that is the usual row-major image. Convolution weights are
+// (9 · in) × out with rows in (ky, kx, in-channel) order (PyTorch's [out, in, 3, 3] permuted to
+// [3, 3, in, out]); 1×1 and dense weights are in × out, as in the MLP.
+//
+// Tensors (F32 or F16): "sigma_embed.freqs" [F] (fixed, not trained), "embed.weight" [2F, E],
+// "embed.bias" [E], "conv_in.*", for each down level "down.{l}.{norm1,conv1,emb,norm2,conv2,skip}.*",
+// for each up level "up.{l}.proj.*" and "up.{l}.{norm1,...}.*", "norm_out.*", "conv_out.*" (the
+// list and shapes are NcsnUnetTensorSpecs). Metadata: "format": "score-wasm", "architecture":
+// "ncsn-unet", "config":
+//   {"data_shape": [28, 28, 1], "channels": [16, 32, 64], "groups": 4,
+//    "sigma_embedding_freqs": 16, "embedding_dim": 64, "sigmas": [...], "sampling": {...}}
+// H and W must be divisible by 2^(L-1) and every c_l by groups.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "io/safetensors.h"
+#include "models/config_json.h"
+#include "models/score_model.h"
+
+namespace sw {
+
+inline constexpr char kNcsnUnetArchitecture[] = "ncsn-unet";
+
+struct NcsnUnetConfig {
+  size_t height = 0, width = 0, image_channels = 0;  // "data_shape": [H, W, C]
+  std::vector<size_t> channels;                      // c_l per resolution level, L >= 1
+  size_t groups = 1;                                 // GroupNorm groups, divides every c_l
+  size_t sigma_embedding_freqs = 0;                  // F >= 1
+  size_t embedding_dim = 0;                          // E >= 1
+  std::vector<float> sigmas;                         // trained σ, strictly decreasing
+  bool has_sampling = false;
+  SamplingDefaults sampling;
+
+  size_t dim() const { return height * width * image_channels; }
+};
+
+// A tensor's name and shape in the model file.
+struct TensorSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+};
+
+// Where each layer's tensors sit in NcsnUnetWeights::tensors (indices), and its sizes.
+struct NcsnUnetBlockLayout {
+  size_t cin = 0, cout = 0, h = 0, w = 0;
+  size_t norm1 = 0, conv1 = 0, emb = 0, norm2 = 0, conv2 = 0;  // index of the weight; bias next
+  bool has_skip = false;
+  size_t skip = 0;
+};
+struct NcsnUnetLayout {
+  size_t embed = 0, conv_in = 0, norm_out = 0, conv_out = 0;  // weight index; bias at + 1
+  std::vector<NcsnUnetBlockLayout> down;                       // L blocks
+  std::vector<NcsnUnetBlockLayout> up;                         // L - 1 blocks, by level l
+  std::vector<size_t> proj;                                    // L - 1 weight indices, by level l
+};
+
+struct NcsnUnetWeights {
+  NcsnUnetConfig config;
+  std::vector<float> freqs;           // F fixed Fourier frequencies
+  std::vector<std::vector<float>> tensors;  // the trainable tensors, in NcsnUnetTensorSpecs order
+};
+
+// Checks sizes, divisibility and the sampling/sigma values; INVALID_MODEL.
+Status ValidateNcsnUnetConfig(const NcsnUnetConfig& config);
+// The trainable tensors' names and shapes for a valid config, in storage order, and their layout.
+std::vector<TensorSpec> NcsnUnetTensorSpecs(const NcsnUnetConfig& config);
+NcsnUnetLayout MakeNcsnUnetLayout(const NcsnUnetConfig& config);
+// The config, and every tensor's size and finiteness (INVALID_MODEL).
+Status ValidateNcsnUnetWeights(const NcsnUnetWeights& weights);
+
+Status ParseNcsnUnetConfig(const std::string& json, NcsnUnetConfig* out);
+std::string NcsnUnetConfigToJson(const NcsnUnetConfig& config);
+// Exactly the expected tensors with their shapes (INVALID_MODEL otherwise); *out unchanged on error.
+Status NcsnUnetWeightsFromSafetensors(const SafetensorsFile& file, NcsnUnetWeights* out);
+// INVALID_ARGUMENT when the weights are inconsistent.
+Status NcsnUnetWeightsToSafetensors(const NcsnUnetWeights& weights, SafetensorsFile* out);
+
+// Fresh weights, a pure function of the seed: convolution and dense weights N(0, 1/fan_in), biases
+// 0, GroupNorm scales 1 and shifts 0, Fourier frequencies N(0, 1).
+Status InitNcsnUnetWeights(const NcsnUnetConfig& config, uint64_t seed, NcsnUnetWeights* out);
+
+// Every intermediate of one forward pass over `rows` images (kept for the backward pass; inference
+// reuses the buffers). Names follow the header comment.
+struct NcsnUnetBlockActivations {
+  std::vector<float> norm1, mean1, rstd1, act1;  // GroupNorm1 output, its statistics, SiLU of it
+  std::vector<float> pre2;                       // conv1 + embedding projection
+  std::vector<float> norm2, mean2, rstd2, act2;
+  std::vector<float> out;
+};
+struct NcsnUnetActivations {
+  size_t rows = 0;
+  std::vector<float> sigma;                 // rows
+  std::vector<float> embed_in, embed_pre, embed;  // rows × 2F, rows × E (before / after SiLU)
+  std::vector<float> x;                     // the input images
+  std::vector<float> h_in;                  // conv_in output
+  std::vector<NcsnUnetBlockActivations> down, up;
+  std::vector<std::vector<float>> pooled;   // by level l < L-1: AvgPool2(down[l].out)
+  std::vector<std::vector<float>> proj;     // by level l < L-1: proj_l at level l+1's resolution
+  std::vector<std::vector<float>> merged;   // by level l < L-1: Upsample2(proj) + skip_l
+  std::vector<float> norm_out, mean_out, rstd_out, act_out;
+  std::vector<float> cols, block_bias, skip;  // scratch
+};
+
+// score[rows × dim] = s_θ(x_r, σ_r), each row with its own σ_r > 0, keeping every intermediate in
+// *act. Weights must be valid; `layout` is MakeNcsnUnetLayout(weights.config).
+void NcsnUnetForward(const NcsnUnetWeights& weights, const NcsnUnetLayout& layout, const float* x,
+                     const float* sigma, size_t rows, NcsnUnetActivations* act, float* score);
+
+// The forward pass's cost in floating-point operations per image (multiply-adds count 2).
+double NcsnUnetFlopsPerImage(const NcsnUnetConfig& config);
+
+class NcsnUnet : public ScoreModel {
+ public:
+  static Status Create(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out);
+  static Status FromSafetensors(const SafetensorsFile& file, std::unique_ptr<NcsnUnet>* out);
+
+  size_t dim() const override { return weights_.config.dim(); }
+  float min_sigma() const override { return kMinModelSigma; }
+  // Tiles of kTileRows images, with per-thread scratch (thread_local), so concurrent calls on
+  // disjoint rows are safe.
+  void ScoreRows(const float* x, size_t n, float sigma, float* out) const override;
+
+  const NcsnUnetConfig& config() const { return weights_.config; }
+  const NcsnUnetWeights& weights() const { return weights_; }
+
+  static constexpr size_t kTileRows = 4;
+
+ private:
+  explicit NcsnUnet(NcsnUnetWeights weights);
+  NcsnUnetWeights weights_;
+  NcsnUnetLayout layout_;
+};
+
+}  // namespace sw
