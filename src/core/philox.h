@@ -42,7 +42,10 @@ enum class RandomStream : uint32_t {
   kTrainDirection = 5,
   // data/toy2d: point i of a generated 2-D set; train/noise_schedule: the distance subsample.
   kToy2d = 16,
-  kScheduleSubsample = 17
+  kScheduleSubsample = 17,
+  // eval/classifier: the batch order of each epoch and the initial weights of the measuring net.
+  kClassifierBatch = 18,
+  kClassifierInit = 19
 };
 
 // Fills out[0..n) with standard normal draws for (seed, stream, sample, step); the k-th value

@@ -1,6 +1,7 @@
-// score-train: trains a noise-conditional score MLP on a generated 2-D data set and writes the
-// model file the package loads (EMA weights, the noise schedule chosen from the data as NCSNv2
+// score-train: trains a noise-conditional score network (the MLP on a generated 2-D data set, the
+// U-Net on MNIST digits or Fashion-MNIST) and writes the model file the package loads (EMA weights, the noise schedule chosen from the data as NCSNv2
 // advises, and sampling defaults), with a progress line, resumable checkpoints and a loss log.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -11,12 +12,18 @@
 #include <string>
 #include <vector>
 
+#include "data/image_datasets.h"
 #include "data/toy2d.h"
 #include "io/safetensors.h"
+#include "models/model_file.h"
 #include "models/ncsn_mlp.h"
+#include "models/ncsn_unet.h"
 #include "samplers/sampler.h"
+#include "train/mlp_grad.h"
 #include "train/noise_schedule.h"
+#include "train/trainable.h"
 #include "train/trainer.h"
+#include "train/unet_grad.h"
 #include "tools/cli.h"
 
 namespace {
@@ -32,19 +39,66 @@ std::vector<size_t> ParseWidths(const std::string& text) {
 
 bool FileExists(const std::string& path) { return std::ifstream(path).good(); }
 
+// The network a fresh run starts from: the MLP for 2-D data, the U-Net for images (height × width
+// grey images); widths are --hidden or --channels.
+Status InitialNetwork(const cxxopts::ParseResult& args, size_t height, size_t width,
+                      std::vector<float> sigmas, const sw::SamplingDefaults& sampling,
+                      std::unique_ptr<sw::TrainableNetwork>* out) {
+  const uint64_t seed = args["seed"].as<uint64_t>();
+  std::vector<size_t> widths;
+  const char* option = height > 0 ? "channels" : "hidden";
+  try {
+    widths = ParseWidths(args[option].as<std::string>());
+  } catch (const std::exception&) {
+    return sw::InvalidArgument(std::string("--") + option + " must be comma-separated integers");
+  }
+  if (height == 0) {
+    sw::NcsnMlpConfig config;
+    config.dim = 2;
+    config.data_shape = {2};
+    config.hidden = widths;
+    config.sigma_embedding_freqs = args["freqs"].as<size_t>();
+    config.sigmas = std::move(sigmas);
+    config.has_sampling = true;
+    config.sampling = sampling;
+    sw::NcsnMlpWeights weights;
+    SW_RETURN_IF_ERROR(sw::InitNcsnMlpWeights(config, seed, &weights));
+    return sw::MakeTrainableNcsnMlp(std::move(weights), out);
+  }
+  sw::NcsnUnetConfig config;
+  config.height = height;
+  config.width = width;
+  config.image_channels = 1;
+  config.channels = widths;
+  config.groups = args["groups"].as<size_t>();
+  config.sigma_embedding_freqs = args["freqs"].as<size_t>();
+  config.embedding_dim = args["embedding-dim"].as<size_t>();
+  config.sigmas = std::move(sigmas);
+  config.has_sampling = true;
+  config.sampling = sampling;
+  sw::NcsnUnetWeights weights;
+  SW_RETURN_IF_ERROR(sw::InitNcsnUnetWeights(config, seed, &weights));
+  std::fprintf(stderr, "U-Net: %.1f MFLOP per evaluation\n",
+               sw::NcsnUnetFlopsPerImage(config) / 1e6);
+  return sw::MakeTrainableNcsnUnet(std::move(weights), out);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   cxxopts::Options cli(
       "score-train",
-      "Trains a noise-conditional score MLP (denoising or sliced score matching) on a "
-      "2-D data set and writes a .safetensors model file.");
+      "Trains a noise-conditional score network (denoising or sliced score matching): an MLP "
+      "on a 2-D data set or a U-Net on 28x28 images, and writes a .safetensors model file.");
   // clang-format off
   cli.add_options()
-    ("data", "data set: moons, swiss-roll, rings, checkerboard, two-modes", cxxopts::value<std::string>())
+    ("data", "data set: moons, swiss-roll, rings, checkerboard, two-modes (2-D, MLP); mnist, fashion-mnist (images, U-Net)", cxxopts::value<std::string>())
     ("out", "model file to write (EMA weights)", cxxopts::value<std::string>())
-    ("examples", "training examples to generate", cxxopts::value<size_t>()->default_value("100000"))
-    ("hidden", "hidden layer widths", cxxopts::value<std::string>()->default_value("128,128,128"))
+    ("examples", "2-D: training examples to generate", cxxopts::value<size_t>()->default_value("100000"))
+    ("hidden", "MLP: hidden layer widths", cxxopts::value<std::string>()->default_value("128,128,128"))
+    ("channels", "U-Net: channels per resolution level", cxxopts::value<std::string>()->default_value("16,32,64"))
+    ("groups", "U-Net: GroupNorm groups", cxxopts::value<size_t>()->default_value("4"))
+    ("embedding-dim", "U-Net: width of the sigma embedding", cxxopts::value<size_t>()->default_value("64"))
     ("freqs", "Fourier frequencies of the log-sigma embedding", cxxopts::value<size_t>()->default_value("16"))
     ("objective", "dsm (denoising) or ssm (sliced, finite differences)", cxxopts::value<std::string>()->default_value("dsm"))
     ("steps", "optimisation steps", cxxopts::value<int64_t>()->default_value("20000"))
@@ -53,6 +107,7 @@ int main(int argc, char** argv) {
     ("clip", "gradient clipping (global norm; 0 = none)", cxxopts::value<double>()->default_value("1"))
     ("ema", "EMA decay of the shipped weights", cxxopts::value<double>()->default_value("0.999"))
     ("sigma-min", "smallest noise level", cxxopts::value<float>()->default_value("0.01"))
+    ("levels", "noise levels (0 = NCSNv2 technique 2; images need fewer for speed)", cxxopts::value<int>()->default_value("0"))
     ("steps-per-level", "sampling default: Langevin steps per level", cxxopts::value<int>()->default_value("100"))
     ("seed", "seed of data, initial weights, batches and noise", cxxopts::value<uint64_t>()->default_value("0"))
     ("threads", "threads (never changes the result)", cxxopts::value<size_t>()->default_value("2"))
@@ -71,36 +126,40 @@ int main(int argc, char** argv) {
   const std::string name = args["data"].as<std::string>();
   const uint64_t seed = args["seed"].as<uint64_t>();
 
+  // Images: the training split of a data set; 2-D: points generated from the seed.
   std::vector<float> data;
-  if (Status s = sw::MakeToy2d(name, args["examples"].as<size_t>(), seed, &data); !s.ok())
+  size_t dim = 2, height = 0, width = 0;
+  const std::vector<std::string> image_sets = sw::ImageDatasetNames();
+  if (std::find(image_sets.begin(), image_sets.end(), name) != image_sets.end()) {
+    sw::ImageDataset set;
+    if (Status s = sw::LoadImageDataset(name, sw::DatasetSplit::kTrain, &set); !s.ok())
+      return sw::cli::Fail("score-train", s);
+    height = set.height;
+    width = set.width;
+    dim = height * width;
+    data = std::move(set.pixels);
+  } else if (Status s = sw::MakeToy2d(name, args["examples"].as<size_t>(), seed, &data); !s.ok()) {
     return sw::cli::Fail("score-train", s);
+  }
 
   sw::NoiseScheduleChoice schedule;
-  if (Status s = sw::ChooseNoiseSchedule(data, 2, args["sigma-min"].as<float>(),
-                                         args["steps-per-level"].as<int>(), &schedule);
+  if (Status s = sw::ChooseNoiseSchedule(data, dim, args["sigma-min"].as<float>(),
+                                         args["steps-per-level"].as<int>(), &schedule,
+                                         /*max_gamma=*/2.0, args["levels"].as<int>());
       !s.ok()) {
     return sw::cli::Fail("score-train", s);
   }
-  sw::NcsnMlpConfig config;
-  config.dim = 2;
-  config.data_shape = {2};
-  try {
-    config.hidden = ParseWidths(args["hidden"].as<std::string>());
-  } catch (const std::exception&) {
-    std::fprintf(stderr, "score-train: --hidden must be comma-separated widths, e.g. 128,128\n");
-    return 2;
-  }
-  config.sigma_embedding_freqs = args["freqs"].as<size_t>();
+  std::vector<float> sigmas;
   if (Status s = sw::GeometricSigmas(schedule.sigma_max, schedule.sigma_min, schedule.levels,
-                                     &config.sigmas);
+                                     &sigmas);
       !s.ok()) {
     return sw::cli::Fail("score-train", s);
   }
-  config.has_sampling = true;
-  config.sampling.sampler = "annealed-langevin";
-  config.sampling.steps_per_level = schedule.steps_per_level;
-  config.sampling.step_size = schedule.step_size;
-  config.sampling.denoise = true;
+  sw::SamplingDefaults sampling;
+  sampling.sampler = "annealed-langevin";
+  sampling.steps_per_level = schedule.steps_per_level;
+  sampling.step_size = schedule.step_size;
+  sampling.denoise = true;
 
   sw::TrainOptions options;
   const std::string objective = args["objective"].as<std::string>();
@@ -128,15 +187,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "resuming from %s at step %lld\n", checkpoint.c_str(),
                  static_cast<long long>(trainer->step()));
   } else {
-    sw::NcsnMlpWeights initial;
-    if (Status s = sw::InitNcsnMlpWeights(config, seed, &initial); !s.ok())
+    std::unique_ptr<sw::TrainableNetwork> initial;
+    if (Status s = InitialNetwork(args, height, width, sigmas, sampling, &initial); !s.ok())
       return sw::cli::Fail("score-train", s);
     if (Status s = sw::Trainer::Create(std::move(initial), data, options, &trainer); !s.ok())
       return sw::cli::Fail("score-train", s);
   }
   std::fprintf(stderr,
                "%s: %zu examples, sigma %.4g -> %.4g over %d levels, step size %.3g, %zu threads\n",
-               name.c_str(), data.size() / 2, schedule.sigma_max, schedule.sigma_min,
+               name.c_str(), data.size() / dim, schedule.sigma_max, schedule.sigma_min,
                schedule.levels, schedule.step_size, options.threads);
 
   std::ofstream log;
@@ -169,7 +228,12 @@ int main(int argc, char** argv) {
 
   sw::SafetensorsFile file;
   std::vector<uint8_t> bytes;
-  if (Status s = sw::NcsnMlpWeightsToSafetensors(trainer->EmaWeights(), &file); !s.ok())
+  if (Status s = trainer->EmaNetwork().ToSafetensors(&file); !s.ok())
+    return sw::cli::Fail("score-train", s);
+  // The sampling defaults are advice about the trained network, not training state: the file gets
+  // this command's, also when the run resumed from a checkpoint written with other ones.
+  std::string& config_text = file.metadata[sw::kMetadataConfigKey];
+  if (Status s = sw::config_json::WithSampling(config_text, sampling, &config_text); !s.ok())
     return sw::cli::Fail("score-train", s);
   if (Status s = sw::WriteSafetensors(file, args.count("f16") > 0, &bytes); !s.ok())
     return sw::cli::Fail("score-train", s);
