@@ -1,6 +1,6 @@
 // score_bench: runs the registered benchmarks (see bench.h and README.md) after measuring the
 // machine's SIMD peak in the same process, so every figure can be read as a ratio.
-//   score_bench [--quick] [filter]
+//   score_bench [--quick] [--model=PATH] [filter]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -78,10 +78,13 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       ctx.quick = true;
+    } else if (std::strncmp(argv[i], "--model=", 8) == 0) {
+      ctx.model = argv[i] + 8;
     } else if (std::strcmp(argv[i], "--help") == 0 || argv[i][0] == '-') {
       std::printf(
-          "usage: score_bench [--quick] [filter]\n  runs benchmarks whose name contains "
-          "filter; --quick: short warm-up, few repetitions\nbenchmarks:\n");
+          "usage: score_bench [--quick] [--model=PATH] [filter]\n  runs benchmarks whose name "
+          "contains filter; --quick: short warm-up, few repetitions; --model: the model file of "
+          "the benchmarks that load one\nbenchmarks:\n");
       for (const auto& entry : sw::bench::Registry()) std::printf("  %s\n", entry.first.c_str());
       return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
     } else {

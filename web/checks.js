@@ -23,6 +23,14 @@ export function positiveInteger(value, name) {
   return value;
 }
 
+/** Returns `value` if it is an integer in [0, 2^31 − 1]; throws INVALID_ARGUMENT otherwise. */
+export function nonNegativeInteger(value, name) {
+  if (!Number.isInteger(value) || value < 0 || value > INT32_MAX) {
+    throw invalidArgument(`${name} must be a non-negative integer (at most ${INT32_MAX}), got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** Returns `value` if it is a finite number; throws INVALID_ARGUMENT otherwise. */
 export function finiteNumber(value, name) {
   if (typeof value !== 'number' || !Number.isFinite(value)) {

@@ -100,8 +100,12 @@ export interface GaussianMixtureSpec {
  */
 export function gaussianMixture(spec: GaussianMixtureSpec): Promise<ScoreModel>;
 
-/** The names of the pretrained models shipped in the package, each loadable with loadModel(name). */
-export type PretrainedModelName = 'moons' | 'swiss-roll' | 'rings' | 'checkerboard';
+/**
+ * The names of the pretrained models shipped in the package, each loadable with loadModel(name):
+ * four 2-D toy distributions (ncsn-mlp, dim 2) and two of 28 × 28 grey images (ncsn-unet, dim 784,
+ * `dataShape` [28, 28, 1], values in [0, 1]; draw them with {@link imageGrid}).
+ */
+export type PretrainedModelName = 'moons' | 'swiss-roll' | 'rings' | 'checkerboard' | 'mnist' | 'fashion-mnist';
 export const pretrainedModels: readonly PretrainedModelName[];
 
 /**
@@ -132,14 +136,25 @@ export interface GeometricSigmas {
   levels: number;
 }
 
-/** The parsed `"config"` of a model file (architecture-specific; ncsn-mlp shown). */
+/** The parsed `"config"` of a model file (architecture-specific; ncsn-mlp and ncsn-unet keys shown). */
 export interface ModelConfig {
+  /** ncsn-mlp: values per sample. */
   dim?: number;
+  /** ncsn-mlp: hidden layer widths. */
   hidden?: number[];
   sigma_embedding_freqs?: number;
+  /** ncsn-unet: channels per resolution level (e.g. [16, 32, 64]). */
+  channels?: number[];
+  /** ncsn-unet: GroupNorm groups. */
+  groups?: number;
+  /** ncsn-unet: width of the σ embedding added in every residual block. */
+  embedding_dim?: number;
   /** The trained noise levels, largest first: the default `sigmas` of sample(). */
   sigmas?: number[];
-  /** The shape of one sample (e.g. [1, 28, 28]); its product is dim. */
+  /**
+   * The shape of one sample; its product is dim. Images are `[height, width, channels]` with the
+   * values stored row-major, channels last (ncsn-unet; e.g. [28, 28, 1]); 2-D points are [2].
+   */
   data_shape?: number[];
   /**
    * Sampler defaults the trainer recommends; keys left out mean `sampler: 'annealed-langevin'`,
@@ -268,6 +283,12 @@ export interface ScoreModel {
   readonly architecture: string;
   /** The model file's parsed, frozen config (`{}` for the mixture). */
   readonly config: Readonly<ModelConfig>;
+  /**
+   * The shape of one sample, its product `dim`: the config's `data_shape`, or `[dim]` when the file
+   * has none (the mixture). An image model's is `[height, width, channels]` (three entries; e.g.
+   * [28, 28, 1]), its samples row-major with channels last: pass them to {@link imageGrid}.
+   */
+  readonly dataShape: readonly number[];
 
   /**
    * Draws n samples. Options left out come from the model file's config (`sigmas`, `sampling`).
@@ -289,6 +310,48 @@ export interface ScoreModel {
   dispose(): void;
   [Symbol.dispose](): void;
 }
+
+/** Options of {@link imageGrid}. */
+export interface ImageGridOptions {
+  /** Rows of pixels per image (`dataShape[0]`). */
+  height: number;
+  /** Pixels per row of an image (`dataShape[1]`). */
+  width: number;
+  /** Values per pixel (`dataShape[2]`): 1 (grey, the default) or 3 (RGB). */
+  channels?: number;
+  /** Draw the first n images (default: every image in samples). */
+  n?: number;
+  /** Tiles per row of the grid (default ⌈√n⌉). */
+  columns?: number;
+  /** Each image pixel becomes a scale × scale block (a positive integer; default 1). */
+  scale?: number;
+  /** Transparent pixels between neighbouring tiles (default 0). */
+  gap?: number;
+}
+
+/** An RGBA picture: `data` holds width × height × 4 bytes, row-major (what `ImageData` takes). */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+/**
+ * Lays out images (an image model's samples) as one RGBA grid: image i at row ⌊i / columns⌋,
+ * column i mod columns, each pixel a scale × scale block, tiles `gap` pixels apart. Values are
+ * clamped to [0, 1] (NaN counts as 0) and mapped to 0 … 255, rounded; tiles are opaque, gaps and
+ * the empty cells of a partial last row transparent. Draw it with
+ * `ctx.putImageData(new ImageData(grid.data, grid.width, grid.height), 0, 0)`.
+ * Throws INVALID_ARGUMENT when an option is wrong or samples does not hold whole images.
+ * @param samples n × height × width × channels values (row-major, channels last), as sample() returns
+ *
+ * ```js
+ * const model = await loadModel('mnist');
+ * const [height, width, channels] = model.dataShape;
+ * const grid = imageGrid(await model.sample({ n: 16 }), { height, width, channels, columns: 4, scale: 4 });
+ * ```
+ */
+export function imageGrid(samples: Float32Array | Float64Array | readonly number[], options: ImageGridOptions): RgbaImage;
 
 /** The class of every model (not constructed directly: use gaussianMixture() or loadModel()). */
 export const ScoreModel: {

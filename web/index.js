@@ -10,6 +10,7 @@ export { pretrainedModels } from './model-source.js';
 export { ScoreWasmError, ScoreModel };
 export { init, backendInfo, shutdown } from './backend.js';
 export { geometricSigmas } from './sample-options.js';
+export { imageGrid } from './image-grid.js';
 
 /**
  * The exact mixture p(x) = Σ_k w_k N(x; μ_k, s_k² I): its score is known in closed form at every σ.

@@ -3,7 +3,8 @@ import { invalidArgument, ScoreWasmError } from './errors.js';
 import { describe } from './checks.js';
 
 /** The pretrained models shipped in the package, loadable by name (web/models/NAME.safetensors). */
-export const pretrainedModels = Object.freeze(['moons', 'swiss-roll', 'rings', 'checkerboard']);
+export const pretrainedModels = Object.freeze(['moons', 'swiss-roll', 'rings', 'checkerboard', 'mnist',
+  'fashion-mnist']);
 
 /**
  * Returns a fresh copy of the model bytes (it is transferred to the worker, so never the caller's).

@@ -20,6 +20,7 @@ export class ScoreModel {
     this.minSigma = minSigma;
     this.architecture = architecture;
     this.config = deepFreeze(config);
+    this.dataShape = Object.freeze(dataShape(config, dim));
     Object.freeze(this);
   }
 
@@ -63,6 +64,15 @@ export class ScoreModel {
   #checkAlive() {
     if (this.#disposed) throw new ScoreWasmError('DISPOSED', 'the model was disposed');
   }
+}
+
+// The shape of one sample: the config's "data_shape" ([H, W, C] for images) when it describes dim
+// values, else [dim] (the mixture, files without one).
+function dataShape(config, dim) {
+  const shape = config?.data_shape;
+  const valid = Array.isArray(shape) && shape.length > 0 && shape.every((d) => Number.isInteger(d) && d > 0) &&
+    shape.reduce((a, b) => a * b, 1) === dim;
+  return valid ? [...shape] : [dim];
 }
 
 function deepFreeze(value) {

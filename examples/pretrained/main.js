@@ -1,9 +1,11 @@
 // The pretrained-models demo: particles of annealed Langevin dynamics moving from noise onto the
-// data as one of the shipped score networks samples with its stored settings. Imports the
-// package's own files, as shipped.
-import { backendInfo, loadModel, pretrainedModels } from '../../web/index.js';
+// data as one of the shipped score networks samples with its stored settings, or, for an image
+// model, a grid of images sharpening out of noise. Imports the package's own files, as shipped.
+import { backendInfo, imageGrid, loadModel, pretrainedModels } from '../../web/index.js';
 
 const PROGRESS_EVERY = 10;  // steps between snapshots of the particles (about 110 frames a run)
+const IMAGE_PROGRESS_EVERY = 1;  // image models take about 100 slow steps: show every one
+const GRID_GAP = 4;  // canvas pixels between the images of the grid
 // What each model's canvas shows: the square of half-width h around (cx, cy), and the data's outline.
 const VIEWS = {
   'moons': { cx: 0.5, cy: 0.25, h: 1.8, outline: moons },
@@ -17,11 +19,17 @@ const canvas = $('#particles');
 const ctx = canvas.getContext('2d');
 const models = new Map();  // name → Promise<ScoreModel>
 let controller = null;
+// How the canvas shows samples: null while the model loads, { kind: 'points' } for 2-D models,
+// { kind: 'images', shape: [height, width, channels], columns } for image models (square grids).
+let layout = null;
 
 // What the page shows, also read by the browser test.
-const demo = { backend: null, state: 'loading', model: pretrainedModels[0], fraction: 0, step: 0, totalSteps: 0,
-  sigma: null, framesDrawn: 0, samples: null, elapsedMs: null, samplesPerSecond: null, error: null };
+const demo = { backend: null, state: 'loading', model: pretrainedModels[0], kind: null, fraction: 0, step: 0,
+  totalSteps: 0, sigma: null, framesDrawn: 0, samples: null, elapsedMs: null, samplesPerSecond: null, error: null };
 window.demo = demo;
+
+// An image model's samples are [height, width, channels] arrays; 2-D points have the shape [2].
+const isImageModel = (m) => m.dataShape.length === 3;
 
 function setState(state, text = state) {
   demo.state = state;
@@ -45,6 +53,11 @@ function model(name) {
 }
 
 // ---- drawing -------------------------------------------------------------------------------------
+
+// What the canvas shows for the model `m` (the grid's size from the Images choice).
+function layoutFor(m) {
+  return isImageModel(m) ? { kind: 'images', shape: m.dataShape, columns: Number($('#grid').value) } : { kind: 'points' };
+}
 
 function toCanvas(x, y) {
   const { cx, cy, h } = VIEWS[demo.model];
@@ -89,6 +102,11 @@ function checkerboard() {
 
 function draw(samples) {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (layout?.kind === 'images') drawImages(samples);
+  else if (layout?.kind === 'points') drawPoints(samples);
+}
+
+function drawPoints(samples) {
   ctx.strokeStyle = '#c3cad3';
   ctx.fillStyle = '#eef0f3';
   ctx.lineWidth = 1.5;
@@ -99,6 +117,27 @@ function draw(samples) {
     const [px, py] = toCanvas(samples[i], samples[i + 1]);
     ctx.fillRect(px - 1, py - 1, 2, 2);
   }
+}
+
+// The first columns² images as a grid, each upscaled by the largest whole factor that fits, centred;
+// grey placeholders before there are samples.
+function drawImages(samples) {
+  const { shape: [height, width, channels], columns } = layout;
+  const fit = (size, pixels) => Math.floor((size - (columns - 1) * GRID_GAP) / (columns * pixels));
+  const scale = Math.max(1, Math.min(fit(canvas.width, width), fit(canvas.height, height)));
+  const [tileWidth, tileHeight] = [width * scale, height * scale];
+  const left = Math.floor((canvas.width - columns * tileWidth - (columns - 1) * GRID_GAP) / 2);
+  const top = Math.floor((canvas.height - columns * tileHeight - (columns - 1) * GRID_GAP) / 2);
+  if (!samples) {
+    ctx.fillStyle = '#eef0f3';
+    for (let i = 0; i < columns * columns; ++i) {
+      ctx.fillRect(left + (i % columns) * (tileWidth + GRID_GAP), top + Math.floor(i / columns) * (tileHeight + GRID_GAP),
+        tileWidth, tileHeight);
+    }
+    return;
+  }
+  const grid = imageGrid(samples, { height, width, channels, columns, scale, gap: GRID_GAP });
+  ctx.putImageData(new ImageData(grid.data, grid.width, grid.height), left, top);
 }
 
 // One progress report: the particles, the progress bar, the noise level.
@@ -144,30 +183,35 @@ function playBack(frames, finished, signal, config) {
 async function sample() {
   controller = new AbortController();
   const { signal } = controller;
-  const n = Math.max(1, Math.min(100000, Math.round(Number($('#n').value)) || 3000));
-  Object.assign(demo, { n, fraction: 0, step: 0, sigma: null, framesDrawn: 0, samples: null, elapsedMs: null,
+  Object.assign(demo, { fraction: 0, step: 0, sigma: null, framesDrawn: 0, samples: null, elapsedMs: null,
     samplesPerSecond: null, error: null });
   setControls(true);
-  setState('running', `sampling ${n} particles…`);
+  setState('running', 'sampling…');
   $('#timing').textContent = '';
   $('#progress').value = 0;
   try {
     const m = await model(demo.model);
     signal.throwIfAborted();
+    layout = layoutFor(m);
+    const images = layout.kind === 'images';
+    const n = images ? layout.columns ** 2 : Math.max(1, Math.min(100000, Math.round(Number($('#n').value)) || 3000));
+    demo.n = n;
+    setState('running', `sampling ${n} ${images ? 'images' : 'particles'}…`);
+    draw(null);
     const frames = [];
     let finished = false;
     const playback = playBack(frames, () => finished, signal, m.config);
     const seed = Math.floor(Math.random() * 2 ** 32);
     const start = performance.now();
-    const x = await m.sample({ n, seed, signal, progressEvery: PROGRESS_EVERY, progressSamples: true,
-      onProgress: (p) => frames.push(p) }).finally(() => { finished = true; });
+    const x = await m.sample({ n, seed, signal, progressEvery: images ? IMAGE_PROGRESS_EVERY : PROGRESS_EVERY,
+      progressSamples: true, onProgress: (p) => frames.push(p) }).finally(() => { finished = true; });
     const elapsed = performance.now() - start;
     await playback;
     signal.throwIfAborted();
     draw(x);
     Object.assign(demo, { samples: Array.from(x), elapsedMs: elapsed, samplesPerSecond: n / (elapsed / 1000) });
-    $('#timing').textContent = `${(elapsed / 1000).toFixed(2)} s, ${Math.round(demo.samplesPerSecond)} samples/s` +
-      ` (seed ${seed})`;
+    const rate = demo.samplesPerSecond >= 100 ? Math.round(demo.samplesPerSecond) : short(demo.samplesPerSecond);
+    $('#timing').textContent = `${(elapsed / 1000).toFixed(2)} s, ${rate} samples/s (seed ${seed})`;
     setState('done', `done: ${n} samples`);
   } catch (error) {
     if (signal.aborted) setState('cancelled');
@@ -182,11 +226,14 @@ function setControls(running) {
   $('#sample').disabled = running;
   $('#model').disabled = running;
   $('#n').disabled = running;
+  $('#grid').disabled = running;
   $('#cancel').disabled = !running;
 }
 
 async function select(name) {
   demo.model = name;
+  demo.kind = null;
+  layout = null;
   draw(null);
   $('#progress').value = 0;
   for (const id of ['#sigma', '#step', '#timing', '#settings']) $(id).textContent = '';
@@ -195,7 +242,15 @@ async function select(name) {
     setState('ready', 'ready: press Sample');
   }
   try {
-    showSettings((await model(name)).config);
+    const m = await model(name);
+    if (demo.model !== name) return;  // another model was chosen meanwhile
+    layout = layoutFor(m);
+    demo.kind = layout.kind;
+    // The sample count: particles for 2-D models, a grid size for image models.
+    $('#n-points').hidden = layout.kind !== 'points';
+    $('#n-images').hidden = layout.kind !== 'images';
+    draw(null);
+    showSettings(m.config);
   } catch (error) {
     fail(error);
   }
@@ -203,6 +258,11 @@ async function select(name) {
 
 for (const name of pretrainedModels) $('#model').append(new Option(name, name));
 $('#model').addEventListener('change', (event) => select(event.target.value));
+$('#grid').addEventListener('change', () => {
+  if (layout?.kind !== 'images' || controller) return;
+  layout = { ...layout, columns: Number($('#grid').value) };
+  draw(null);
+});
 $('#sample').addEventListener('click', sample);
 $('#cancel').addEventListener('click', () => controller?.abort());
 

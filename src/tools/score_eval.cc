@@ -89,8 +89,16 @@ int EvaluateImages(const std::string& name, const std::vector<float>& samples, s
       train_features;
   predict(samples.data(), n, &probs, &sample_features);
   predict(test.pixels.data(), test.count, &test_probs, &test_features);
+  // The floor's training images are spread over the whole split (the npm digits come sorted by
+  // class, so the first n would be one digit).
   const size_t floor_n = std::min(n, train.count);
-  predict(train.pixels.data(), floor_n, &train_probs, &train_features);
+  std::vector<float> spread(floor_n * dim);
+  for (size_t i = 0; i < floor_n; ++i) {
+    const size_t row = i * train.count / floor_n;
+    std::copy(train.pixels.begin() + row * dim, train.pixels.begin() + (row + 1) * dim,
+              spread.begin() + i * dim);
+  }
+  predict(spread.data(), floor_n, &train_probs, &train_features);
   sw::ClassStats stats;
   if (sw::Status s = sw::ComputeClassStats(probs.data(), n, sw::kImageClassCount, &stats); !s.ok())
     return sw::cli::Fail("score-eval", s);

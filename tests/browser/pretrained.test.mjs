@@ -1,6 +1,7 @@
 // The pretrained-models demo in Debian's Chromium: sampling 'moons' puts the particles on the two
-// half circles, switching to 'rings' samples the ring of modes, Cancel stops a run cleanly and the
-// next Sample succeeds, and nothing is logged as an error.
+// half circles, switching to 'rings' samples the ring of modes, 'mnist' draws a grid of images on
+// the canvas, Cancel stops a run cleanly and the next Sample succeeds, and nothing is logged as an
+// error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -33,6 +34,40 @@ async function sample(page, model, n) {
   return state;
 }
 
+// Picks an image model and a grid of columns × columns, presses Sample and waits for the run to end;
+// returns the demo's state and what the canvas shows.
+async function sampleImages(page, model, columns) {
+  await page.selectOption('#model', model);
+  await page.selectOption('#grid', String(columns));  // waits until the model is known to be an image model
+  await page.click('#sample');
+  await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.demo.state), null,
+    { timeout: 120000 });
+  const state = await demoState(page);
+  assert.equal(state.state, 'done', state.error);
+  assert.equal(state.model, model);
+  assert.equal(state.kind, 'images');
+  assert.equal(state.samples.length, columns ** 2 * 784);
+  assert.ok(state.samples.every(Number.isFinite));
+  assert.equal(state.fraction, 1);
+  assert.equal(state.step, state.totalSteps);
+  assert.ok(state.framesDrawn >= 50, `${state.framesDrawn} frames drawn`);
+  assert.ok(state.samplesPerSecond > 0 && state.elapsedMs > 0);
+  assert.match(await page.textContent('#timing'), /\d s, [\d.]+ samples\/s/);
+  // The canvas's pixels: opaque ones are the images' (the grid's gaps and margins stay transparent).
+  const canvas = await page.$eval('#particles', (c) => {
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let opaque = 0;
+    let lit = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] !== 255) continue;
+      opaque += 1;
+      if (data[i] > 127) lit += 1;
+    }
+    return { opaque, lit, pixels: c.width * c.height };
+  });
+  return { state, canvas };
+}
+
 const points = (samples) => Array.from({ length: samples.length / 2 }, (_, i) => [samples[2 * i], samples[2 * i + 1]]);
 
 // Distance of (x, y) to the half circle of radius 1 around (cx, cy) on the side `side` (+1 upper, −1 lower).
@@ -51,7 +86,8 @@ test('moons, then rings, then Cancel and Sample again: samples on the data, no e
     assert.equal(ready.backend.flavour, 'simd-threads');
     assert.match(await page.textContent('#backend'), /simd-threads/);
     assert.deepEqual(await page.$$eval('#model option', (options) => options.map((o) => o.value)),
-      ['moons', 'swiss-roll', 'rings', 'checkerboard']);
+      ['moons', 'swiss-roll', 'rings', 'checkerboard', 'mnist', 'fashion-mnist']);
+    assert.equal(await page.isHidden('#grid'), true);
 
     const moons = await sample(page, 'moons', 500);
     assert.ok(Math.abs(moons.sigma - 0.01) < 1e-8, `σ ${moons.sigma}`);
@@ -72,6 +108,13 @@ test('moons, then rings, then Cancel and Sample again: samples on the data, no e
     }
     assert.ok(nearMode >= 0.9 * 500, `${nearMode} of 500 points within 3 std of a mode`);
     assert.ok(modes.every((count) => count >= 20), `points per mode: ${modes}`);
+
+    // 16 digits, 4 × 4: every image pixel drawn (upscaled), some of them bright.
+    const { canvas } = await sampleImages(page, 'mnist', 4);
+    assert.ok(canvas.opaque >= 16 * 784 * 4, `${canvas.opaque} opaque canvas pixels`);
+    assert.ok(canvas.lit >= 0.01 * canvas.opaque, `${canvas.lit} of ${canvas.opaque} image pixels bright`);
+    assert.equal(await page.isHidden('#n'), true);
+    await page.screenshot({ path: path.join(OUTPUT, 'pretrained-demo-mnist.png'), fullPage: true });
 
     // Cancel once the particles start moving: the run ends as 'cancelled', without an error.
     await page.selectOption('#model', 'moons');

@@ -1,5 +1,5 @@
-// Native and WebAssembly builds of the same core must agree: scores within 1e-5 relative, samples
-// statistically indistinguishable. The native test run writes its results to a file under the
+// Native and WebAssembly builds of the same core must agree: scores within 1e-5 relative (also of
+// the shipped image models), samples statistically indistinguishable. The native test run writes its results to a file under the
 // build tree; the WASM run of the same test (tests/run-all.sh runs it after the native one) reads
 // and compares them. Without the native file the WASM test is skipped, saying why.
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include "core/philox.h"
 #include "core/thread_pool.h"
 #include "io/safetensors.h"
+#include "models/model_file.h"
 #include "models/gaussian_mixture.h"
 #include "models/ncsn_mlp.h"
 #include "samplers/sampler.h"
@@ -24,7 +25,46 @@ const char kParityFile[] = SCORE_PARITY_DIR "/native_results.bin";
 
 struct Results {
   std::vector<float> mixture_scores, mlp_scores, samples;
+  std::vector<float> unet_scores, unet_samples;  // the shipped image models, one after the other
 };
+
+// The shipped U-Nets: scores of fixed images at three noise levels, and a few seeded samples.
+constexpr const char* kImageModels[] = {"mnist", "fashion-mnist"};
+constexpr size_t kImageSamples = 24;
+
+void ComputeImageModels(Results* r) {
+  for (const char* name : kImageModels) {
+    LoadedModel loaded;
+    const Status load =
+        LoadScoreModelFile(std::string(SCORE_MODELS_DIR) + "/" + name + ".safetensors", &loaded);
+    ASSERT_TRUE(load.ok()) << load.ToString();
+    const size_t n = 6, dim = loaded.model->dim();
+    std::vector<float> x(n * dim), s(n * dim);
+    FillUniform(2, RandomStream::kInit, 0, 0.0f, 1.0f, x.data(), x.size());
+    for (float sigma : {0.01f, 0.3f, 5.0f}) {
+      loaded.model->ScoreRows(x.data(), n, sigma, s.data());
+      r->unet_scores.insert(r->unet_scores.end(), s.begin(), s.end());
+    }
+    SamplerOptions o;
+    ASSERT_TRUE(RecommendedSamplerOptions(loaded, &o).ok());
+    o.seed = 13;
+    ThreadPool pool(2);
+    std::vector<float> samples;
+    ASSERT_TRUE(Sample(*loaded.model, kImageSamples, o, &pool, 0, &samples).ok());
+    r->unet_samples.insert(r->unet_samples.end(), samples.begin(), samples.end());
+  }
+}
+
+// Each sample's mean pixel value: the per-image brightness the two builds' samples are compared by.
+std::vector<double> MeanPixels(const std::vector<float>& samples, size_t images) {
+  const size_t dim = samples.size() / images;
+  std::vector<double> means(images, 0.0);
+  for (size_t i = 0; i < images; ++i) {
+    for (size_t k = 0; k < dim; ++k) means[i] += samples[i * dim + k];
+    means[i] /= double(dim);
+  }
+  return means;
+}
 
 // Everything both builds compute: fixed inputs, a mixture, a seeded random MLP, one sampling run.
 Results Compute() {
@@ -64,6 +104,7 @@ Results Compute() {
   o.seed = 11;
   ThreadPool pool(2);
   EXPECT_TRUE(Sample(*gmm, 4000, o, &pool, 0, &r.samples).ok());
+  ComputeImageModels(&r);
   return r;
 }
 
@@ -71,7 +112,9 @@ bool WriteResults(const Results& r) {
   SafetensorsFile f;
   f.tensors = {{"mixture_scores", {int64_t(r.mixture_scores.size())}, r.mixture_scores},
                {"mlp_scores", {int64_t(r.mlp_scores.size())}, r.mlp_scores},
-               {"samples", {int64_t(r.samples.size())}, r.samples}};
+               {"samples", {int64_t(r.samples.size())}, r.samples},
+               {"unet_scores", {int64_t(r.unet_scores.size())}, r.unet_scores},
+               {"unet_samples", {int64_t(r.unet_samples.size())}, r.unet_samples}};
   std::vector<uint8_t> bytes;
   return WriteSafetensors(f, false, &bytes).ok() && WriteFileBytes(kParityFile, bytes).ok();
 }
@@ -105,6 +148,29 @@ TEST(NativeWasmParity, ScoresAgreeAndSamplesAreStatisticallyIndistinguishable) {
               MaxRelativeDifference(here.mlp_scores, native.Find("mlp_scores")->data));
   EXPECT_LT(MaxRelativeDifference(here.mixture_scores, native.Find("mixture_scores")->data), 1e-5);
   EXPECT_LT(MaxRelativeDifference(here.mlp_scores, native.Find("mlp_scores")->data), 1e-5);
+  ASSERT_NE(native.Find("unet_scores"), nullptr);
+  const double unet = MaxRelativeDifference(here.unet_scores, native.Find("unet_scores")->data);
+  std::printf("max relative difference native vs WASM: shipped U-Nets %.2g\n", unet);
+  EXPECT_LT(unet, 1e-5);
+  // Image samples of the same quality: per model, the mean brightness of the samples agrees
+  // within 5 standard errors of the difference of two 24-sample means.
+  const std::vector<float>& native_images = native.Find("unet_samples")->data;
+  ASSERT_EQ(native_images.size(), here.unet_samples.size());
+  const size_t images = kImageSamples * (sizeof(kImageModels) / sizeof(kImageModels[0]));
+  const std::vector<double> a = MeanPixels(here.unet_samples, images),
+                            b = MeanPixels(native_images, images);
+  for (size_t m = 0; m * kImageSamples < images; ++m) {
+    double mean_a = 0, mean_b = 0, var = 0;
+    for (size_t i = m * kImageSamples; i < (m + 1) * kImageSamples; ++i) {
+      mean_a += a[i] / kImageSamples;
+      mean_b += b[i] / kImageSamples;
+    }
+    for (size_t i = m * kImageSamples; i < (m + 1) * kImageSamples; ++i) {
+      var += ((a[i] - mean_a) * (a[i] - mean_a) + (b[i] - mean_b) * (b[i] - mean_b)) /
+             (2 * kImageSamples - 2);
+    }
+    EXPECT_NEAR(mean_a, mean_b, 5 * std::sqrt(2 * var / kImageSamples)) << kImageModels[m];
+  }
   // Samples: the same distribution (exact draws differ with libm and FMA). Compare the small
   // mode's share and each coordinate's mean: two independent estimates, 5 standard errors.
   const std::vector<float>& other = native.Find("samples")->data;

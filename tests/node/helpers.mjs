@@ -103,9 +103,14 @@ export function writeSafetensors(tensors, metadata) {
   return out;
 }
 
-/** A small random ncsn-mlp (see src/models/ncsn_mlp.h): its config, weights and file bytes. */
-export function tinyNcsnMlp({ dim = 2, hidden = [16, 16], freqs = 4, sigmas = [4, 2, 1, 0.5], sampling } = {}) {
-  const config = { dim, hidden, sigma_embedding_freqs: freqs, sigmas, data_shape: [dim] };
+/**
+ * A small random ncsn-mlp (see src/models/ncsn_mlp.h): its config, weights and file bytes.
+ * `dataShape: null` leaves "data_shape" out of the config.
+ */
+export function tinyNcsnMlp({ dim = 2, hidden = [16, 16], freqs = 4, sigmas = [4, 2, 1, 0.5], sampling,
+  dataShape = [dim] } = {}) {
+  const config = { dim, hidden, sigma_embedding_freqs: freqs, sigmas };
+  if (dataShape) config.data_shape = dataShape;
   if (sampling) config.sampling = sampling;
   const widths = [dim + 2 * freqs, ...hidden, dim];
   const tensors = { 'sigma_embed.freqs': { shape: [freqs], data: pseudoRandom(1, freqs, 1) } };

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadModel, shutdown } from 'score-wasm';
+import { gaussianMixture, loadModel, shutdown } from 'score-wasm';
 import { ncsnMlpScore, tinyNcsnMlp } from './helpers.mjs';
 
 const sampling = { sampler: 'annealed-langevin', steps_per_level: 10, step_size: 0.01, denoise: true };
@@ -44,6 +44,7 @@ for (const [how, source] of [
     assert.equal(m.architecture, 'ncsn-mlp');
     assert.equal(m.dim, 2);
     assert.deepEqual(m.config, net.config);
+    assert.deepEqual(m.dataShape, [2]);
     assert.ok(m.minSigma > 0);
     m.dispose();
   });
@@ -78,5 +79,17 @@ test('a model\'s config is read-only', async () => {
   const m = await loadModel(net.bytes);
   assert.throws(() => { m.config.sigmas[0] = 1; }, TypeError);
   assert.throws(() => { m.dim = 3; }, TypeError);
+  assert.throws(() => { m.dataShape[0] = 3; }, TypeError);
   m.dispose();
+});
+
+test('dataShape is the config\'s data_shape, or [dim] without one', async () => {
+  for (const [dataShape, expected] of [[[2, 3], [2, 3]], [[6], [6]], [null, [6]]]) {
+    const m = await loadModel(tinyNcsnMlp({ dim: 6, dataShape }).bytes);
+    assert.deepEqual(m.dataShape, expected, `data_shape ${JSON.stringify(dataShape)}`);
+    m.dispose();
+  }
+  const gmm = await gaussianMixture({ weights: [1], means: [[0, 0, 0]], stds: [1] });
+  assert.deepEqual(gmm.dataShape, [3]);
+  gmm.dispose();
 });

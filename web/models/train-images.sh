@@ -15,7 +15,7 @@ names=("$@")
 for n in "${names[@]}"; do
   start=$(date +%s)
   build/native/score-train --data "$n" --channels 16,32,64 --groups 4 --embedding-dim 64 \
-    --freqs 16 --levels 12 --steps-per-level 16 --sigma-min 0.01 --steps 10000 --batch 64 \
+    --freqs 16 --levels 12 --steps-per-level 30 --sigma-min 0.01 --steps 10000 --batch 64 \
     --lr 0.001 --ema 0.999 --seed 0 --threads "${THREADS:-2}" --f16 \
     --out "build/models/$n.safetensors" --checkpoint "build/models/$n.ckpt" \
     --checkpoint-every 500 --log "build/models/$n-loss.csv" 2>&1 | tr '\r' '\n' | grep -v '^step '
