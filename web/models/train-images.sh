@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Trains the shipped image models (the U-Net on MNIST digits and on Fashion-MNIST) with the exact
 # commands recorded in web/models/README.md (evaluate them with score-eval, as it says there).
-# Native build, 2 threads; about 35 minutes per model on a 2-core machine. Training resumes from its checkpoint in
-# build/models/ when one exists (delete it for a fresh run; the result is the same bits either way).
+# Native build, 2 threads; about 35 minutes per model on a 2-core machine. Training resumes from its
+# checkpoint in build/models/ when one exists (delete it for a fresh run; same bits either way).
 #   bash web/models/train-images.sh [names...]     (default: mnist fashion-mnist)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
