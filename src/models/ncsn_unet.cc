@@ -482,7 +482,8 @@ void NcsnUnet::ScoreRows(const float* x, size_t n, float sigma, float* out) cons
   // Per-thread activations: sized once per thread, reused by every later call.
   thread_local NcsnUnetActivations act;
   const size_t dim = weights_.config.dim();
-  const float sigmas[kTileRows] = {sigma, sigma, sigma, sigma};
+  float sigmas[kTileRows];
+  std::fill(sigmas, sigmas + kTileRows, sigma);
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
     NcsnUnetForward(weights_, layout_, x + start * dim, sigmas, rows, &act, out + start * dim);
