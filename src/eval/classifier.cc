@@ -14,6 +14,7 @@
 #include "core/thread_pool.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
+#include "train/image_ops_grad.h"
 #include "train/adam.h"
 
 namespace sw {
@@ -30,11 +31,6 @@ constexpr size_t kMaxThreads = 256;
 constexpr size_t kMaxBatch = size_t{1} << 20;
 constexpr double kPi = 3.14159265358979323846;
 
-// SiLU'(z) = sig(z) (1 + z (1 - sig(z))); exp overflow for very negative z gives sig = 0 and 0.
-inline float SiluDerivative(float z) {
-  const float sig = 1.0f / (1.0f + std::exp(-z));
-  return sig * (1.0f + z * (1.0f - sig));
-}
 
 // log Σ_k exp(logits[k]) in double, shifted by the maximum so that no exp overflows.
 double LogSumExp(const float* logits) {
@@ -195,7 +191,7 @@ double ClassifierLossAndGrad(const ClassifierWeights& weights, const float* x,
     dinput.noalias() = delta * w.transpose();
     const float* pre = tape->pre[i - 1].data();
     float* dn = tape->delta_next.data();
-    for (size_t k = 0; k < rows * lin; ++k) dn[k] *= SiluDerivative(pre[k]);
+    SiluBackward(pre, dn, dn, rows * lin);
     std::swap(tape->delta, tape->delta_next);
   }
   return loss;

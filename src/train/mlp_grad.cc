@@ -12,6 +12,7 @@
 
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
+#include "train/image_ops_grad.h"
 
 namespace sw {
 namespace {
@@ -19,12 +20,6 @@ namespace {
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MatrixMap = Eigen::Map<RowMatrix>;
 using ConstMatrixMap = Eigen::Map<const RowMatrix>;
-
-// SiLU'(z) = sig(z) (1 + z (1 - sig(z))); exp overflow for very negative z gives sig = 0 and 0.
-inline float SiluDerivative(float z) {
-  const float sig = 1.0f / (1.0f + std::exp(-z));
-  return sig * (1.0f + z * (1.0f - sig));
-}
 
 }  // namespace
 
@@ -97,7 +92,7 @@ void NcsnMlpBackward(const NcsnMlpWeights& weights, const float* dscore, NcsnMlp
     dinput.noalias() = delta * w.transpose();
     const float* pre = act->pre[i - 1].data();
     float* dn = act->delta_next.data();
-    for (size_t k = 0; k < rows * in; ++k) dn[k] *= SiluDerivative(pre[k]);
+    SiluBackward(pre, dn, dn, rows * in);
     std::swap(act->delta, act->delta_next);
   }
 }
