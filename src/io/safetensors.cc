@@ -542,6 +542,12 @@ const Tensor* SafetensorsFile::Find(const std::string& name) const {
   return nullptr;
 }
 
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string text;
+  for (int64_t d : shape) text += (text.empty() ? "" : ", ") + std::to_string(d);
+  return "[" + text + "]";
+}
+
 Status ReadSafetensors(const uint8_t* bytes, size_t size, SafetensorsFile* out) {
   // The calls above are the non-throwing ones; the catch is a last line of defence natively (in
   // WASM builds without exception support a throw would abort, which is why none is relied on).

@@ -19,6 +19,9 @@ struct Tensor {
   std::vector<float> data;  // converted to f32 on read (files may store F32 or F16)
 };
 
+// A shape as error messages print it: "[784, 256]".
+std::string ShapeText(const std::vector<int64_t>& shape);
+
 struct SafetensorsFile {
   std::map<std::string, std::string> metadata;
   std::vector<Tensor> tensors;  // in the order of their data offsets

@@ -238,11 +238,8 @@ Status NcsnMlpWeightsFromSafetensors(const SafetensorsFile& file, NcsnMlpWeights
                           " is missing (the config implies " + std::to_string(layers) + " layers)");
     }
     if (t->shape != shape) {
-      std::string want, got;
-      for (int64_t d : shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
-      for (int64_t d : t->shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
-      return InvalidModel("ncsn-mlp: tensor " + QuoteForMessage(name) + " has shape [" + got +
-                          "]; the config implies [" + want + "]");
+      return InvalidModel("ncsn-mlp: tensor " + QuoteForMessage(name) + " has shape " +
+                          ShapeText(t->shape) + "; the config implies " + ShapeText(shape));
     }
     *data = t->data;
     return Status::Ok();

@@ -95,12 +95,6 @@ Status AsInvalidArgument(const Status& status) {
   return status.ok() ? status : InvalidArgument(status.message());
 }
 
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::string text;
-  for (int64_t d : shape) text += (text.empty() ? "" : ", ") + std::to_string(d);
-  return "[" + text + "]";
-}
-
 }  // namespace
 
 Status ValidateNcsnUnetConfig(const NcsnUnetConfig& c) {

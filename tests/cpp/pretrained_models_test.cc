@@ -10,8 +10,7 @@
 #include "core/thread_pool.h"
 #include "data/toy2d.h"
 #include "eval/energy_distance.h"
-#include "models/model_file.h"
-#include "samplers/sampler.h"
+#include "shipped_models.h"
 
 namespace sw {
 namespace {
@@ -20,17 +19,11 @@ class PretrainedModel : public testing::TestWithParam<const char*> {};
 
 TEST_P(PretrainedModel, SamplesMatchHeldOutDataWithinThreeTimesTheNoiseFloor) {
   const std::string name = GetParam();
-  LoadedModel loaded;
-  const Status load =
-      LoadScoreModelFile(std::string(SCORE_MODELS_DIR) + "/" + name + ".safetensors", &loaded);
-  ASSERT_TRUE(load.ok()) << load.ToString();
-  SamplerOptions options;
-  ASSERT_TRUE(RecommendedSamplerOptions(loaded, &options).ok());
-  options.seed = 5;
   const size_t n = 2000;
-  ThreadPool pool(2);
+  LoadedModel loaded;
   std::vector<float> samples, held_out, other;
-  ASSERT_TRUE(Sample(*loaded.model, n, options, &pool, 0, &samples).ok());
+  ASSERT_TRUE(SampleShippedModel(name, n, /*seed=*/5, &loaded, &samples));
+  ThreadPool pool(2);
   ASSERT_TRUE(MakeToy2d(name, n, 1000003, &held_out).ok());
   const double model = EnergyDistance(samples.data(), n, held_out.data(), n, 2, &pool);
   // The noise floor: the energy distance between held-out data and independent draws of the data
@@ -46,11 +39,7 @@ TEST_P(PretrainedModel, SamplesMatchHeldOutDataWithinThreeTimesTheNoiseFloor) {
 
 INSTANTIATE_TEST_SUITE_P(Shipped, PretrainedModel,
                          testing::Values("moons", "swiss-roll", "rings", "checkerboard"),
-                         [](const testing::TestParamInfo<const char*>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
-                         });
+                         ShippedModelTestName);
 
 }  // namespace
 }  // namespace sw

@@ -1,0 +1,43 @@
+// Shared by the tests of the models shipped in web/models: load one by name, and sample it with the
+// settings stored in its file (what model.sample({ n }) does in the package).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "models/model_file.h"
+#include "samplers/sampler.h"
+
+namespace sw {
+
+// Loads web/models/<name>.safetensors into *loaded and draws n samples with its recommended
+// sampler options and `seed`, on 2 threads.
+inline testing::AssertionResult SampleShippedModel(const std::string& name, size_t n,
+                                                   uint64_t seed, LoadedModel* loaded,
+                                                   std::vector<float>* samples) {
+  const std::string path = std::string(SCORE_MODELS_DIR) + "/" + name + ".safetensors";
+  Status status = LoadScoreModelFile(path, loaded);
+  if (!status.ok()) return testing::AssertionFailure() << path << ": " << status.ToString();
+  SamplerOptions options;
+  status = RecommendedSamplerOptions(*loaded, &options);
+  if (!status.ok()) return testing::AssertionFailure() << path << ": " << status.ToString();
+  options.seed = seed;
+  ThreadPool pool(2);
+  status = Sample(*loaded->model, n, options, &pool, 0, samples);
+  if (!status.ok()) return testing::AssertionFailure() << path << ": " << status.ToString();
+  return testing::AssertionSuccess();
+}
+
+// A test-name suffix for a parameter that is a model name ("fashion-mnist" -> "fashion_mnist").
+inline std::string ShippedModelTestName(const testing::TestParamInfo<const char*>& info) {
+  std::string name = info.param;
+  for (char& c : name) c = c == '-' ? '_' : c;
+  return name;
+}
+
+}  // namespace sw
