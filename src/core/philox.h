@@ -45,7 +45,9 @@ enum class RandomStream : uint32_t {
   kScheduleSubsample = 17,
   // eval/classifier: the batch order of each epoch and the initial weights of the measuring net.
   kClassifierBatch = 18,
-  kClassifierInit = 19
+  kClassifierInit = 19,
+  // eval/score_strength: the noise added to row i at level l.
+  kScoreStrength = 20
 };
 
 // Fills out[0..n) with standard normal draws for (seed, stream, sample, step); the k-th value

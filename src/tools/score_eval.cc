@@ -7,6 +7,8 @@
 //     samples, and the Fréchet distance between samples and test images in its feature space
 //     ("FID" with our own feature net), next to the same distance between as many training images
 //     and the test images (the floor).
+// Then, for either kind, the score's strength at each of the sampler's noise levels, measured on
+// held-out data (eval/score_strength.h): what the step size has to make up for.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +23,7 @@
 #include "eval/energy_distance.h"
 #include "eval/frechet.h"
 #include "eval/image_metrics.h"
+#include "eval/score_strength.h"
 #include "io/image_grid.h"
 #include "io/png.h"
 #include "io/safetensors.h"
@@ -138,6 +141,33 @@ int EvaluateImages(const std::string& name, const std::vector<float>& samples, s
   return 0;
 }
 
+// Prints the pull and recovered fraction of the model's score at each level, on `rows` held-out
+// rows: the first ones of the test split (images) or of the held-out draw (2-D).
+sw::Status ReportScoreStrength(const sw::ScoreModel& model, const std::vector<float>& sigmas,
+                               const std::string& data, bool images, size_t rows,
+                               sw::ThreadPool* pool) {
+  std::vector<float> held_out;
+  if (images) {
+    sw::ImageDataset test;
+    SW_RETURN_IF_ERROR(sw::LoadImageDataset(data, sw::DatasetSplit::kTest, &test));
+    if (test.height * test.width != model.dim()) {
+      return sw::InvalidArgument("the model's dim is not the data's");
+    }
+    rows = std::min(rows, test.count);
+    held_out.assign(test.pixels.begin(), test.pixels.begin() + rows * model.dim());
+  } else {
+    SW_RETURN_IF_ERROR(sw::MakeToy2d(data, rows, kHeldOutSeed, &held_out));
+  }
+  std::vector<sw::ScoreStrength> levels;
+  SW_RETURN_IF_ERROR(sw::MeasureScoreStrength(model, held_out.data(), rows, sigmas, /*seed=*/0,
+                                              pool, &levels));
+  std::printf(
+      "score strength on %zu held-out rows (1 = the exact score's pull toward the data where the "
+      "noise dominates):\n%s",
+      rows, sw::FormatScoreStrength(levels).c_str());
+  return sw::Status::Ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,6 +187,7 @@ int main(int argc, char** argv) {
     ("levels", "override the number of noise levels: geometric between the model's largest and smallest (0 = the model's)", cxxopts::value<int>()->default_value("0"))
     ("threads", "threads", cxxopts::value<size_t>()->default_value("2"))
     ("samples-out", "write the samples here (.safetensors, tensor \"samples\" n x 2)", cxxopts::value<std::string>()->default_value(""))
+    ("strength", "held-out rows on which to measure the score's strength per level (0 = skip)", cxxopts::value<size_t>()->default_value("200"))
     ("png", "write a picture here: 2-D, samples (blue) over held-out data (grey); images, a grid of the first 64 samples", cxxopts::value<std::string>()->default_value(""))
     ("h,help", "print this help");
   // clang-format on
@@ -206,6 +237,12 @@ int main(int argc, char** argv) {
       return sw::cli::Fail("score-eval", s);
     if (sw::Status s = sw::WriteFileBytes(path, bytes); !s.ok())
       return sw::cli::Fail("score-eval", s);
+  }
+  if (const size_t rows = args["strength"].as<size_t>(); rows > 0) {
+    if (sw::Status s = ReportScoreStrength(*loaded.model, options.sigmas, data, images, rows, &pool);
+        !s.ok()) {
+      return sw::cli::Fail("score-eval", s);
+    }
   }
   if (images) return EvaluateImages(data, samples, n, threads, args["png"].as<std::string>());
   if (sw::Status s = sw::MakeToy2d(data, n, kHeldOutSeed, &held_out); !s.ok())
