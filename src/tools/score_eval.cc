@@ -62,12 +62,11 @@ sw::RgbImage Scatter(const std::vector<float>& data, const std::vector<float>& s
 }
 
 // The image report: classifier, class statistics, Fréchet distances and the sample grid.
-int EvaluateImages(const std::string& name, const std::vector<float>& samples, size_t n,
-                   size_t threads, const std::string& png) {
-  sw::ImageDataset train, test;
+int EvaluateImages(const std::string& name, const sw::ImageDataset& test,
+                   const std::vector<float>& samples, size_t n, size_t threads,
+                   const std::string& png) {
+  sw::ImageDataset train;
   if (sw::Status s = sw::LoadImageDataset(name, sw::DatasetSplit::kTrain, &train); !s.ok())
-    return sw::cli::Fail("score-eval", s);
-  if (sw::Status s = sw::LoadImageDataset(name, sw::DatasetSplit::kTest, &test); !s.ok())
     return sw::cli::Fail("score-eval", s);
   const size_t dim = train.height * train.width;
   if (samples.size() != n * dim) {
@@ -144,17 +143,15 @@ int EvaluateImages(const std::string& name, const std::vector<float>& samples, s
 // Prints the pull and recovered fraction of the model's score at each level, on `rows` held-out
 // rows: the first ones of the test split (images) or of the held-out draw (2-D).
 sw::Status ReportScoreStrength(const sw::ScoreModel& model, const std::vector<float>& sigmas,
-                               const std::string& data, bool images, size_t rows,
+                               const std::string& data, const sw::ImageDataset* test, size_t rows,
                                sw::ThreadPool* pool) {
   std::vector<float> held_out;
-  if (images) {
-    sw::ImageDataset test;
-    SW_RETURN_IF_ERROR(sw::LoadImageDataset(data, sw::DatasetSplit::kTest, &test));
-    if (test.height * test.width != model.dim()) {
+  if (test != nullptr) {
+    if (test->height * test->width != model.dim()) {
       return sw::InvalidArgument("the model's dim is not the data's");
     }
-    rows = std::min(rows, test.count);
-    held_out.assign(test.pixels.begin(), test.pixels.begin() + rows * model.dim());
+    rows = std::min(rows, test->count);
+    held_out.assign(test->pixels.begin(), test->pixels.begin() + rows * model.dim());
   } else {
     SW_RETURN_IF_ERROR(sw::MakeToy2d(data, rows, kHeldOutSeed, &held_out));
   }
@@ -238,13 +235,21 @@ int main(int argc, char** argv) {
     if (sw::Status s = sw::WriteFileBytes(path, bytes); !s.ok())
       return sw::cli::Fail("score-eval", s);
   }
+  sw::ImageDataset test;
+  if (images) {
+    if (sw::Status s = sw::LoadImageDataset(data, sw::DatasetSplit::kTest, &test); !s.ok())
+      return sw::cli::Fail("score-eval", s);
+  }
   if (const size_t rows = args["strength"].as<size_t>(); rows > 0) {
-    if (sw::Status s = ReportScoreStrength(*loaded.model, options.sigmas, data, images, rows, &pool);
+    if (sw::Status s = ReportScoreStrength(*loaded.model, options.sigmas, data,
+                                           images ? &test : nullptr, rows, &pool);
         !s.ok()) {
       return sw::cli::Fail("score-eval", s);
     }
   }
-  if (images) return EvaluateImages(data, samples, n, threads, args["png"].as<std::string>());
+  if (images) {
+    return EvaluateImages(data, test, samples, n, threads, args["png"].as<std::string>());
+  }
   if (sw::Status s = sw::MakeToy2d(data, n, kHeldOutSeed, &held_out); !s.ok())
     return sw::cli::Fail("score-eval", s);
   if (sw::Status s = sw::MakeToy2d(data, n, kSecondDrawSeed, &second_draw); !s.ok())
