@@ -14,8 +14,8 @@
 #include "core/thread_pool.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
-#include "train/image_ops_grad.h"
 #include "train/adam.h"
+#include "train/image_ops_grad.h"
 
 namespace sw {
 namespace {
@@ -30,7 +30,6 @@ constexpr char kDimKey[] = "dim";
 constexpr size_t kMaxThreads = 256;
 constexpr size_t kMaxBatch = size_t{1} << 20;
 constexpr double kPi = 3.14159265358979323846;
-
 
 // log Σ_k exp(logits[k]) in double, shifted by the maximum so that no exp overflows.
 double LogSumExp(const float* logits) {
