@@ -3,6 +3,7 @@
 /** Error codes, shared with the C++ core's Status names (see src/core/status.h). */
 export const ERROR_CODES = Object.freeze([
   'INVALID_ARGUMENT', 'INVALID_MODEL', 'ABORTED', 'DISPOSED', 'IO_ERROR', 'INTERNAL',
+  'OUT_OF_MEMORY',
 ]);
 
 /**

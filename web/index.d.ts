@@ -18,6 +18,12 @@ export type ScoreWasmErrorCode =
   | 'ABORTED'
   /** The model was disposed, or the backend was shut down. */
   | 'DISPOSED'
+  /**
+   * The call (or, at load, one thread's evaluation of the model) would need more working memory
+   * than the module allows (1 GiB of activations and sampler state in WebAssembly). Nothing was
+   * allocated and the module stays usable: sample fewer points, or use fewer threads.
+   */
+  | 'OUT_OF_MEMORY'
   /** A model file or the WebAssembly build could not be read or fetched. */
   | 'IO_ERROR'
   /** A bug in score-wasm, or its worker stopped. */

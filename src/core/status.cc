@@ -16,6 +16,8 @@ const char* StatusCodeName(StatusCode code) {
       return "IO_ERROR";
     case StatusCode::kInternal:
       return "INTERNAL";
+    case StatusCode::kOutOfMemory:
+      return "OUT_OF_MEMORY";
   }
   return "INTERNAL";
 }

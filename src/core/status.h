@@ -14,6 +14,8 @@ enum class StatusCode : int {
   kAborted = 3,          // the caller cancelled a long run
   kIoError = 4,          // a file could not be read or written
   kInternal = 5,         // a broken invariant; a bug in this library
+  kOutOfMemory = 6,      // the work would need more memory than this build allows (see
+                         // core/memory_budget.h); nothing was allocated
 };
 
 // Stable, upper-case names ("INVALID_ARGUMENT", ...) used as error codes in JavaScript.
@@ -50,6 +52,9 @@ inline Status InvalidModel(std::string m) {
   return Status(StatusCode::kInvalidModel, std::move(m));
 }
 inline Status IoError(std::string m) { return Status(StatusCode::kIoError, std::move(m)); }
+inline Status OutOfMemory(std::string m) {
+  return Status(StatusCode::kOutOfMemory, std::move(m));
+}
 
 }  // namespace sw
 

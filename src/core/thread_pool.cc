@@ -101,10 +101,7 @@ void ThreadPool::ParallelFor(size_t num_tasks, const std::function<void(size_t)>
 void ForEachChunk(ThreadPool* pool, size_t n, size_t min_chunk, size_t max_chunk,
                   const std::function<void(size_t, size_t)>& fn, size_t max_threads) {
   if (n == 0) return;
-  size_t threads = 1;
-  if (pool != nullptr) {
-    threads = max_threads == 0 ? pool->num_threads() : std::min(max_threads, pool->num_threads());
-  }
+  const size_t threads = ChunkThreads(pool, max_threads);
   constexpr size_t kTasksPerThread = 32;
   const size_t chunk = std::max<size_t>(
       1, std::min(max_chunk, std::max(min_chunk, (n + kTasksPerThread * threads - 1) /
@@ -116,6 +113,11 @@ void ForEachChunk(ThreadPool* pool, size_t n, size_t min_chunk, size_t max_chunk
   } else {
     pool->ParallelFor(num_chunks, run, threads);
   }
+}
+
+size_t ChunkThreads(const ThreadPool* pool, size_t max_threads) {
+  if (pool == nullptr) return 1;
+  return max_threads == 0 ? pool->num_threads() : std::min(max_threads, pool->num_threads());
 }
 
 }  // namespace sw

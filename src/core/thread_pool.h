@@ -51,4 +51,7 @@ class ThreadPool {
 void ForEachChunk(ThreadPool* pool, size_t n, size_t min_chunk, size_t max_chunk,
                   const std::function<void(size_t, size_t)>& fn, size_t max_threads = 0);
 
+// How many threads ForEachChunk(pool, ..., max_threads) runs on: 1 without a pool.
+size_t ChunkThreads(const ThreadPool* pool, size_t max_threads);
+
 }  // namespace sw

@@ -13,13 +13,21 @@
 #include <set>
 #include <utility>
 
+#include "io/json_text.h"
+
 namespace sw {
 namespace {
 
 using Json = nlohmann::json;
 
-// The reference implementation refuses headers above 100 MB; a real header is a few KB.
-constexpr uint64_t kMaxHeaderBytes = 100u * 1000u * 1000u;
+// The reference implementation refuses headers above 100 MB; a real header is a few KB (the
+// shipped U-Nets' are under 10 KB). nlohmann's tree takes about ten times its text, so a 100 MB
+// header could make a gigabyte in a 2 GB WebAssembly heap: 16 MiB caps that at a safe size.
+constexpr uint64_t kMaxHeaderBytes = uint64_t{16} << 20;
+// Far above any network of this library (the U-Net has about a hundred tensors), and the limits
+// the reference implementation's users meet in practice.
+constexpr size_t kMaxTensors = 16384;
+constexpr size_t kMaxRank = 8;
 // A valid header nests three deep ({name: {shape: [...]}}); the cap keeps hostile input from
 // building deep trees.
 constexpr int kMaxJsonDepth = 8;
@@ -154,6 +162,10 @@ class HeaderScanner {
     return Enter();
   }
   bool key(Json::string_t& key) {
+    if (keys_.size() == 1 && keys_.back().size() > kMaxTensors) {
+      error_ = "the header lists more than " + std::to_string(kMaxTensors) + " tensors";
+      return false;
+    }
     if (!keys_.back().insert(key).second) {
       error_ =
           "duplicate key " + QuoteForMessage(key) + " in the JSON header (names must be unique)";
@@ -199,10 +211,6 @@ std::string JsonTypeName(const Json& j) {
   const std::string name = j.type_name();
   return (name[0] == 'a' || name[0] == 'o' ? "an " : "a ") + name;
 }
-
-// A JSON value as text for an error message, cut short when long: hostile input may hold arrays
-// of millions of entries.
-std::string Excerpt(const Json& value) { return ShortenForMessage(value.dump(), 64); }
 
 // One tensor entry of the header, validated but not yet read.
 struct Entry {
@@ -266,6 +274,10 @@ Status ParseEntry(const std::string& name, const Json& value, uint64_t data_size
     return Invalid(tensor + ": shape is " + JsonTypeName(shape) +
                    "; expected an array of non-negative integers");
   }
+  if (shape.size() > kMaxRank) {
+    return Invalid(tensor + " has rank " + std::to_string(shape.size()) + "; at most " +
+                   std::to_string(kMaxRank) + " dimensions are supported");
+  }
   // Every element must fit in the data section, so the product is bounded by data_size / item;
   // checking against that bound before each multiplication rules out overflow.
   std::vector<int64_t> dims;
@@ -273,7 +285,7 @@ Status ParseEntry(const std::string& name, const Json& value, uint64_t data_size
   for (size_t i = 0; i < shape.size(); ++i) {
     const auto* d = shape[i].get_ptr<const Json::number_unsigned_t*>();
     if (d == nullptr || *d > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return Invalid(tensor + ": shape[" + std::to_string(i) + "] = " + Excerpt(shape[i]) +
+      return Invalid(tensor + ": shape[" + std::to_string(i) + "] = " + JsonExcerpt(shape[i]) +
                      " is not a non-negative 64-bit integer");
     }
     dims.push_back(static_cast<int64_t>(*d));
@@ -284,7 +296,7 @@ Status ParseEntry(const std::string& name, const Json& value, uint64_t data_size
   for (size_t i = 0; i < dims.size() && !has_zero; ++i) {
     const uint64_t d = static_cast<uint64_t>(dims[i]);
     if (d > max_count / count) {
-      return Invalid(tensor + ": shape " + Excerpt(shape) + " has more elements than the " +
+      return Invalid(tensor + ": shape " + JsonExcerpt(shape) + " has more elements than the " +
                      std::to_string(data_size) + "-byte data section can hold");
     }
     count *= d;
@@ -293,7 +305,7 @@ Status ParseEntry(const std::string& name, const Json& value, uint64_t data_size
   const Json& offsets = *value.find("data_offsets");
   if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
       !offsets[1].is_number_unsigned()) {
-    return Invalid(tensor + ": data_offsets = " + Excerpt(offsets) +
+    return Invalid(tensor + ": data_offsets = " + JsonExcerpt(offsets) +
                    "; expected [begin, end], two non-negative integers");
   }
   const uint64_t begin = offsets[0].get<uint64_t>();
@@ -309,7 +321,7 @@ Status ParseEntry(const std::string& name, const Json& value, uint64_t data_size
   }
   if (end - begin != count * item) {
     return Invalid(tensor + ": data_offsets span " + std::to_string(end - begin) +
-                   " bytes, but shape " + Excerpt(shape) + " of " + DTypeName(entry->dtype) +
+                   " bytes, but shape " + JsonExcerpt(shape) + " of " + DTypeName(entry->dtype) +
                    " needs " + std::to_string(count * item) + " bytes");
   }
   if (count > std::vector<float>().max_size()) {

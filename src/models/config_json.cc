@@ -5,6 +5,8 @@
 #include <cmath>
 #include <set>
 
+#include "io/json_text.h"
+
 namespace sw {
 namespace config_json {
 
@@ -12,15 +14,31 @@ Status Bad(const char* arch, const std::string& message) {
   return InvalidModel(std::string(arch) + " config: " + message);
 }
 
-std::string Excerpt(const Json& value) { return ShortenForMessage(value.dump(), 64); }
+namespace {
+
+// A config nests two deep ({"sampling": {...}}, {"sigmas": [...]}); anything deeper is refused
+// before parsing.
+constexpr int kMaxDepth = 4;
+
+// Refuses text that nlohmann would misread (a NUL byte ends its input early) or that nests too
+// deep to parse and print safely. Every parse of config text comes after this check.
+Status CheckText(const char* arch, const std::string& text) {
+  if (text.find('\0') != std::string::npos) {
+    return Bad(arch, "the \"config\" metadata contains a NUL character; expected JSON text");
+  }
+  if (JsonNestingDepth(text, kMaxDepth) > kMaxDepth) {
+    return Bad(arch, "the \"config\" JSON nests deeper than " + std::to_string(kMaxDepth) +
+                         " levels");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status ParseObject(const char* arch, const std::string& text,
                    std::initializer_list<const char*> known,
                    std::initializer_list<const char*> required, Json* out) {
-  // nlohmann stops at a NUL byte as if the text ended there; valid JSON text never holds one.
-  if (text.find('\0') != std::string::npos) {
-    return Bad(arch, "the \"config\" metadata contains a NUL character; expected JSON text");
-  }
+  SW_RETURN_IF_ERROR(CheckText(arch, text));
   std::vector<std::set<std::string>> keys;
   bool duplicate = false;
   const auto callback = [&](int, Json::parse_event_t event, Json& parsed) {
@@ -61,7 +79,7 @@ Status ReadInteger(const char* arch, const Json& value, const std::string& what,
                    uint64_t hi, uint64_t* out) {
   const auto* v = value.get_ptr<const Json::number_unsigned_t*>();
   if (v == nullptr || *v < lo || *v > hi) {
-    return Bad(arch, what + " = " + Excerpt(value) + "; expected an integer in [" +
+    return Bad(arch, what + " = " + JsonExcerpt(value) + "; expected an integer in [" +
                          std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
   *out = *v;
@@ -70,12 +88,12 @@ Status ReadInteger(const char* arch, const Json& value, const std::string& what,
 
 Status ReadSigmas(const char* arch, const Json& value, std::vector<float>* out) {
   if (!value.is_array() || value.empty()) {
-    return Bad(arch, "sigmas = " + Excerpt(value) + "; expected a non-empty array of numbers");
+    return Bad(arch, "sigmas = " + JsonExcerpt(value) + "; expected a non-empty array of numbers");
   }
   std::vector<float> sigmas;
   for (size_t i = 0; i < value.size(); ++i) {
     if (!value[i].is_number()) {
-      return Bad(arch, "sigmas[" + std::to_string(i) + "] = " + Excerpt(value[i]) +
+      return Bad(arch, "sigmas[" + std::to_string(i) + "] = " + JsonExcerpt(value[i]) +
                            "; expected a number");
     }
     sigmas.push_back(static_cast<float>(value[i].get<double>()));
@@ -107,11 +125,19 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
     return Bad(arch, "\"sampling\" is " + std::string(type[0] == 'a' ? "an " : "a ") + type +
                          "; expected an object");
   }
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    const std::string& key = it.key();
+    if (key != "sampler" && key != "steps_per_level" && key != "step_size" && key != "denoise") {
+      return Bad(arch, "unknown key " + QuoteForMessage(key) +
+                           " in \"sampling\" (known: sampler, steps_per_level, step_size, "
+                           "denoise)");
+    }
+  }
   SamplingDefaults sampling;
   if (auto it = value.find("sampler"); it != value.end()) {
     const auto* s = it->get_ptr<const Json::string_t*>();
     if (s == nullptr || s->empty()) {
-      return Bad(arch, "sampling.sampler = " + Excerpt(*it) + "; expected a sampler name string");
+      return Bad(arch, "sampling.sampler = " + JsonExcerpt(*it) + "; expected a sampler name string");
     }
     sampling.sampler = *s;
   }
@@ -122,13 +148,13 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
   }
   if (auto it = value.find("step_size"); it != value.end()) {
     if (!it->is_number() || !(it->get<double>() > 0) || !std::isfinite(it->get<double>())) {
-      return Bad(arch, "sampling.step_size = " + Excerpt(*it) + "; expected a finite number > 0");
+      return Bad(arch, "sampling.step_size = " + JsonExcerpt(*it) + "; expected a finite number > 0");
     }
     sampling.step_size = it->get<double>();
   }
   if (auto it = value.find("denoise"); it != value.end()) {
     if (!it->is_boolean()) {
-      return Bad(arch, "sampling.denoise = " + Excerpt(*it) + "; expected true or false");
+      return Bad(arch, "sampling.denoise = " + JsonExcerpt(*it) + "; expected true or false");
     }
     sampling.denoise = it->get<bool>();
   }
@@ -154,6 +180,7 @@ nlohmann::ordered_json SamplingToJson(const SamplingDefaults& s) {
 
 Status ReadSigmasAndSampling(const std::string& text, std::vector<float>* sigmas,
                              bool* has_sampling, SamplingDefaults* sampling) {
+  SW_RETURN_IF_ERROR(CheckText("model", text));
   const Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!root.is_object()) return Bad("model", "the \"config\" metadata is not a JSON object");
   const auto s = root.find("sigmas");
@@ -171,6 +198,7 @@ Status ReadSigmasAndSampling(const std::string& text, std::vector<float>* sigmas
 }
 
 Status WithSampling(const std::string& text, const SamplingDefaults& sampling, std::string* out) {
+  SW_RETURN_IF_ERROR(CheckText("model", text));
   nlohmann::ordered_json root =
       nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!root.is_object()) return Bad("model", "the \"config\" metadata is not a JSON object");

@@ -32,12 +32,9 @@ using Json = nlohmann::json;
 // INVALID_MODEL "<arch> config: <message>".
 Status Bad(const char* arch, const std::string& message);
 
-// A JSON value as text for an error message, cut short when long (hostile input may hold arrays of
-// millions of entries).
-std::string Excerpt(const Json& value);
-
-// Parses `text` as a JSON object without throwing, refusing NUL bytes, syntax errors, repeated keys
-// (nlohmann would silently keep one), keys outside `known` and missing `required` keys.
+// Parses `text` as a JSON object without throwing, refusing NUL bytes, nesting deeper than four
+// levels, syntax errors, repeated keys (nlohmann would silently keep one), keys outside `known`
+// and missing `required` keys.
 Status ParseObject(const char* arch, const std::string& text,
                    std::initializer_list<const char*> known,
                    std::initializer_list<const char*> required, Json* out);
@@ -51,8 +48,8 @@ Status ReadSigmas(const char* arch, const Json& value, std::vector<float>* out);
 // Finite, >= kMinModelSigma and strictly decreasing (largest noise first).
 Status ValidateSigmas(const char* arch, const std::vector<float>& sigmas);
 
-// "sampling": an object with optional sampler, steps_per_level, step_size, denoise; other keys are
-// kept for the sampler layer and ignored here.
+// "sampling": an object with optional sampler, steps_per_level, step_size, denoise; any other key
+// is refused (most likely a typo, as for the config's own keys).
 Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out);
 Status ValidateSampling(const char* arch, const SamplingDefaults& sampling);
 nlohmann::ordered_json SamplingToJson(const SamplingDefaults& sampling);

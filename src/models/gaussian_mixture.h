@@ -19,6 +19,9 @@ class GaussianMixture : public ScoreModel {
                        std::unique_ptr<GaussianMixture>* out);
 
   size_t dim() const override { return dim_; }
+  uint64_t scratch_bytes_per_thread() const override {
+    return log_weights_.size() * sizeof(double);  // one log-term per component
+  }
   float min_sigma() const override { return 0.0f; }
   void ScoreRows(const float* x, size_t n, float sigma, float* out) const override;
 

@@ -28,8 +28,8 @@ Status LoadScoreModel(const uint8_t* bytes, size_t size, LoadedModel* out) {
         "\"format\": \"score-wasm\")");
   }
   if (format->second != kModelFileFormat) {
-    return InvalidModel("not a score-wasm model: metadata \"format\" is \"" + format->second +
-                        "\"; expected \"score-wasm\"");
+    return InvalidModel("not a score-wasm model: metadata \"format\" is " +
+                        QuoteForMessage(format->second) + "; expected \"score-wasm\"");
   }
   const auto architecture = file.metadata.find(kMetadataArchitectureKey);
   if (architecture == file.metadata.end()) {
@@ -48,8 +48,8 @@ Status LoadScoreModel(const uint8_t* bytes, size_t size, LoadedModel* out) {
     SW_RETURN_IF_ERROR(NcsnUnet::FromSafetensors(file, &model));
     loaded.model = std::move(model);
   } else {
-    return InvalidModel("unknown model architecture \"" + architecture->second +
-                        "\" (supported: " + kSupportedArchitectures + ")");
+    return InvalidModel("unknown model architecture " + QuoteForMessage(architecture->second) +
+                        " (supported: " + kSupportedArchitectures + ")");
   }
   // Every architecture requires "config"; its builder has checked that it is there.
   loaded.config_json = file.metadata[kMetadataConfigKey];

@@ -9,7 +9,9 @@
 #include <set>
 #include <utility>
 
+#include "core/memory_budget.h"
 #include "core/philox.h"
+#include "io/json_text.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
 #include "models/model_file.h"
@@ -67,7 +69,7 @@ Status ParseConfigImpl(const std::string& text, NcsnMlpConfig* out) {
 
   const Json& hidden = field("hidden");
   if (!hidden.is_array() || hidden.size() > kMaxLayers) {
-    return BadConfig("hidden = " + config_json::Excerpt(hidden) + "; expected an array of at most " +
+    return BadConfig("hidden = " + JsonExcerpt(hidden) + "; expected an array of at most " +
                      std::to_string(kMaxLayers) + " layer widths");
   }
   for (size_t i = 0; i < hidden.size(); ++i) {
@@ -80,7 +82,7 @@ Status ParseConfigImpl(const std::string& text, NcsnMlpConfig* out) {
 
   if (auto it = root.find("data_shape"); it != root.end()) {
     if (!it->is_array() || it->empty() || it->size() > 8) {
-      return BadConfig("data_shape = " + config_json::Excerpt(*it) + "; expected an array of 1 to 8 integers");
+      return BadConfig("data_shape = " + JsonExcerpt(*it) + "; expected an array of 1 to 8 integers");
     }
     for (size_t i = 0; i < it->size(); ++i) {
       SW_RETURN_IF_ERROR(
@@ -320,8 +322,19 @@ NcsnMlp::NcsnMlp(NcsnMlpWeights weights) : weights_(std::move(weights)) {
 
 Status NcsnMlp::Create(NcsnMlpWeights weights, std::unique_ptr<NcsnMlp>* out) {
   SW_RETURN_IF_ERROR(ValidateNcsnMlpWeights(weights));
-  out->reset(new NcsnMlp(std::move(weights)));
+  std::unique_ptr<NcsnMlp> model(new NcsnMlp(std::move(weights)));
+  SW_RETURN_IF_ERROR(CheckWorkingMemory(model->scratch_bytes_per_thread(),
+                                        "this ncsn-mlp, evaluating " + std::to_string(kTileRows) +
+                                            " points at a time,"));
+  *out = std::move(model);
   return Status::Ok();
+}
+
+uint64_t NcsnMlp::scratch_bytes_per_thread() const {
+  // ScoreRows' two activation buffers of one tile, the dense kernel's packed copy of its input
+  // (at most a tile of the widest layer) and the σ embedding.
+  const uint64_t tile = SaturatingMul(kTileRows, max_width_);
+  return sizeof(float) * SaturatingAdd(SaturatingMul(3, tile), 2 * weights_.freqs.size());
 }
 
 Status NcsnMlp::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<NcsnMlp>* out) {

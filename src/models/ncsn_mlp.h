@@ -16,8 +16,7 @@
 //    "data_shape": [2],                          optional, product == dim (e.g. [1, 28, 28])
 //    "sampling": {"sampler": "annealed-langevin", "steps_per_level": 100,
 //                 "step_size": 2e-5, "denoise": true}}   optional sampler defaults
-// Unknown config keys are rejected (they are most likely typos); unknown keys inside "sampling"
-// are kept in the JSON for the sampler layer and ignored here.
+// Unknown config keys are rejected (they are most likely typos), inside "sampling" too.
 #pragma once
 
 #include <cstddef>
@@ -95,6 +94,7 @@ class NcsnMlp : public ScoreModel {
   // Any σ > 0 works mathematically (log σ and 1/σ are finite); quality is only known on the
   // trained range config().sigmas.
   float min_sigma() const override { return 1e-6f; }
+  uint64_t scratch_bytes_per_thread() const override;
   // Rows are processed in tiles of kTileRows with per-call scratch, so memory stays bounded and
   // concurrent calls on disjoint rows are safe.
   void ScoreRows(const float* x, size_t n, float sigma, float* out) const override;

@@ -9,7 +9,9 @@
 #include <set>
 #include <utility>
 
+#include "core/memory_budget.h"
 #include "core/philox.h"
+#include "io/json_text.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
 #include "layers/image_ops.h"
@@ -24,6 +26,9 @@ constexpr char kArch[] = "ncsn-unet";
 constexpr char kFreqsName[] = "sigma_embed.freqs";
 // Far above a browser-sized network, far below any size_t overflow in the products below.
 constexpr uint64_t kMaxSide = 4096, kMaxChannels = 4096, kMaxLevels = 8, kMaxFreqs = 4096;
+// Values per image (H · W · C): 64 MiB of f32. With the bounds above every product of sizes in this
+// file then fits in 64 bits (pixels · 9 · channels < 2^41), and dim() in a 32-bit size_t.
+constexpr uint64_t kMaxDim = uint64_t{1} << 24;
 
 Status BadConfig(const std::string& message) { return config_json::Bad(kArch, message); }
 
@@ -103,6 +108,11 @@ Status ValidateNcsnUnetConfig(const NcsnUnetConfig& c) {
   }
   if (c.image_channels < 1 || c.image_channels > kMaxChannels) {
     return BadConfig("data_shape: the channel count must be 1 to " + std::to_string(kMaxChannels));
+  }
+  if (uint64_t{c.height} * c.width * c.image_channels > kMaxDim) {
+    return BadConfig("data_shape " + std::to_string(c.height) + " x " + std::to_string(c.width) +
+                     " x " + std::to_string(c.image_channels) + " holds more than " +
+                     std::to_string(kMaxDim) + " values per image");
   }
   if (c.channels.empty() || c.channels.size() > kMaxLevels) {
     return BadConfig("channels must list 1 to " + std::to_string(kMaxLevels) +
@@ -187,7 +197,7 @@ Status ParseNcsnUnetConfig(const std::string& text, NcsnUnetConfig* out) {
                                std::vector<size_t>* list) -> Status {
       const Json& v = field(key);
       if (!v.is_array() || v.size() < min_len || v.size() > max_len) {
-        return BadConfig(std::string(key) + " = " + config_json::Excerpt(v) + "; expected " +
+        return BadConfig(std::string(key) + " = " + JsonExcerpt(v) + "; expected " +
                          std::to_string(min_len) + " to " + std::to_string(max_len) +
                          " integers");
       }
@@ -457,12 +467,46 @@ double NcsnUnetFlopsPerImage(const NcsnUnetConfig& c) {
   return flops;
 }
 
+uint64_t NcsnUnetScratchFloatsPerImage(const NcsnUnetConfig& c) {
+  // Every buffer of NcsnUnetActivations for one image, as NcsnUnetForward sizes them, plus the
+  // dense kernel's packed copy of its largest input (the im2col buffer).
+  const NcsnUnetLayout layout = MakeNcsnUnetLayout(c);
+  const uint64_t g = c.groups, e = c.embedding_dim;
+  const uint64_t p0 = uint64_t{c.height} * c.width, c0 = c.channels[0];
+  uint64_t floats = 1 + 2 * c.sigma_embedding_freqs + 2 * e;  // σ and its embedding
+  floats += p0 * c.image_channels + p0 * c0;                   // x, h_in
+  floats += 2 * p0 * c0 + 2 * g;                               // norm_out, act_out, statistics
+  uint64_t cols = 9 * p0 * c.image_channels, block_bias = 0, skip = 0;
+  const auto block = [&](const NcsnUnetBlockLayout& b) {
+    const uint64_t p = uint64_t{b.h} * b.w;
+    floats += 2 * p * b.cin + 4 * p * b.cout + 4 * g;  // norm1, act1, pre2, norm2, act2, out
+    cols = std::max(cols, 9 * p * std::max(b.cin, b.cout));
+    block_bias = std::max<uint64_t>(block_bias, b.cout);
+    if (b.has_skip) skip = std::max(skip, p * b.cout);
+  };
+  for (const NcsnUnetBlockLayout& b : layout.down) block(b);
+  for (const NcsnUnetBlockLayout& b : layout.up) {
+    block(b);
+    const uint64_t p = uint64_t{b.h} * b.w;
+    floats += p / 4 * b.cout + p / 4 * b.cout + p * b.cout;  // pooled, proj, merged
+  }
+  return floats + block_bias + skip + 2 * cols;
+}
+
+uint64_t NcsnUnet::scratch_bytes_per_thread() const {
+  return sizeof(float) * kTileRows * NcsnUnetScratchFloatsPerImage(weights_.config);
+}
+
 NcsnUnet::NcsnUnet(NcsnUnetWeights weights)
     : weights_(std::move(weights)), layout_(MakeNcsnUnetLayout(weights_.config)) {}
 
 Status NcsnUnet::Create(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out) {
   SW_RETURN_IF_ERROR(ValidateNcsnUnetWeights(weights));
-  out->reset(new NcsnUnet(std::move(weights)));
+  std::unique_ptr<NcsnUnet> model(new NcsnUnet(std::move(weights)));
+  SW_RETURN_IF_ERROR(CheckWorkingMemory(model->scratch_bytes_per_thread(),
+                                        "this ncsn-unet, evaluating " + std::to_string(kTileRows) +
+                                            " images at a time,"));
+  *out = std::move(model);
   return Status::Ok();
 }
 

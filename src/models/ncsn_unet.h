@@ -126,6 +126,10 @@ struct NcsnUnetActivations {
 void NcsnUnetForward(const NcsnUnetWeights& weights, const NcsnUnetLayout& layout, const float* x,
                      const float* sigma, size_t rows, NcsnUnetActivations* act, float* score);
 
+// Floats of NcsnUnetActivations (and the dense kernel's packed input) per image: the forward
+// pass's working memory, known before any allocation. Config must be valid.
+uint64_t NcsnUnetScratchFloatsPerImage(const NcsnUnetConfig& config);
+
 // The forward pass's cost in floating-point operations per image (multiply-adds count 2).
 double NcsnUnetFlopsPerImage(const NcsnUnetConfig& config);
 
@@ -136,6 +140,7 @@ class NcsnUnet : public ScoreModel {
 
   size_t dim() const override { return weights_.config.dim(); }
   float min_sigma() const override { return kMinModelSigma; }
+  uint64_t scratch_bytes_per_thread() const override;
   // Tiles of kTileRows images, with per-thread scratch (thread_local), so concurrent calls on
   // disjoint rows are safe.
   void ScoreRows(const float* x, size_t n, float sigma, float* out) const override;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "core/status.h"
 
@@ -20,14 +21,20 @@ class ScoreModel {
   // Smallest σ the model accepts (0 for models with an exact σ = 0 score, > 0 for networks).
   virtual float min_sigma() const = 0;
 
+  // Bytes of scratch one thread's ScoreRows allocates (activations of one tile of rows, whatever
+  // n is), known when the model is built; callers add it up against the working-memory budget
+  // (core/memory_budget.h) before they call.
+  virtual uint64_t scratch_bytes_per_thread() const = 0;
+
   // out[n×dim] = s(x, sigma) row by row for x[n×dim]; out must not overlap x. A row's result
   // depends only on that row (never on n or on other rows). Thread-safe: may run concurrently on
   // disjoint rows. Inputs are validated by the caller (ScoreBatch); this is the hot path.
   virtual void ScoreRows(const float* x, size_t n, float sigma, float* out) const = 0;
 };
 
-// Validates the arguments (finite x, finite sigma >= model.min_sigma()) and computes the score of
-// all rows, split into fixed chunks over `pool` (may be null) on at most max_threads threads.
+// Validates the arguments (finite x, finite sigma >= model.min_sigma(), the threads' scratch within
+// the working-memory budget: OUT_OF_MEMORY otherwise) and computes the score of all rows, split
+// into fixed chunks over `pool` (may be null) on at most max_threads threads.
 Status ScoreBatch(const ScoreModel& model, const float* x, size_t n, float sigma, float* out,
                   ThreadPool* pool, size_t max_threads = 0);
 

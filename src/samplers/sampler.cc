@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/memory_budget.h"
 #include "core/philox.h"
 #include "core/thread_pool.h"
 #include "kernels/elementwise.h"
@@ -20,6 +21,8 @@ namespace {
 constexpr size_t kMinChainsPerTask = 8, kMaxChainsPerTask = 1024;
 // Largest n × dim of one run: two buffers of this many floats must fit a 32-bit WASM heap.
 constexpr size_t kMaxValues = size_t{1} << 26;
+// Most levels of a schedule: far more than any sampler needs, and checked before allocating.
+constexpr int kMaxLevels = 1 << 20;
 
 std::string Num(double v) {
   char buf[32];
@@ -92,12 +95,25 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
   return Status::Ok();
 }
 
+// Everything a run allocates: the chains and their next state, and per thread the model's scratch
+// and one task's score and noise.
+uint64_t SamplerRunBytes(const ScoreModel& model, size_t n, ThreadPool* pool, size_t max_threads,
+                         size_t* threads) {
+  *threads = std::min(n, ChunkThreads(pool, max_threads));
+  const uint64_t chains = SaturatingMul(2 * sizeof(float), SaturatingMul(n, model.dim()));
+  const uint64_t task = SaturatingMul(2 * sizeof(float),
+                                      SaturatingMul(std::min(n, kMaxChainsPerTask), model.dim()));
+  return SaturatingAdd(
+      chains, SaturatingMul(*threads, SaturatingAdd(task, model.scratch_bytes_per_thread())));
+}
+
 }  // namespace
 
 Status GeometricSigmas(float sigma_max, float sigma_min, int levels, std::vector<float>* out) {
-  if (levels < 1)
-    return InvalidArgument("levels must be a positive integer (got " + std::to_string(levels) +
-                           ")");
+  if (levels < 1 || levels > kMaxLevels) {
+    return InvalidArgument("levels must be an integer in [1, " + std::to_string(kMaxLevels) +
+                           "] (got " + std::to_string(levels) + ")");
+  }
   if (!std::isfinite(sigma_max) || !std::isfinite(sigma_min) || sigma_min <= 0 ||
       sigma_min > sigma_max || (levels > 1 && sigma_min == sigma_max)) {
     return InvalidArgument("a geometric schedule needs finite 0 < min < max (got max = " +
@@ -122,6 +138,10 @@ Status GeometricSigmas(float sigma_max, float sigma_min, int levels, std::vector
 Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOptions& options,
                           ThreadPool* pool, size_t max_threads, std::unique_ptr<SamplerRun>* out) {
   SW_RETURN_IF_ERROR(ValidateOptions(*model, n, options));
+  size_t threads;
+  const uint64_t bytes = SamplerRunBytes(*model, n, pool, max_threads, &threads);
+  SW_RETURN_IF_ERROR(CheckWorkingMemory(bytes, "sampling " + std::to_string(n) + " chains on " +
+                                                   std::to_string(threads) + " thread(s)"));
   std::unique_ptr<SamplerRun> run(new SamplerRun());
   run->model_ = model;
   run->pool_ = pool;

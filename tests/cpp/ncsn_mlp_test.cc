@@ -262,14 +262,20 @@ TEST(NcsnMlp, ConfigJsonRoundTrip) {
   EXPECT_EQ(back.sampling.step_size, 3.3e-6);
   EXPECT_FALSE(back.sampling.denoise);
 
-  // The brief's example, written by hand; unknown keys inside "sampling" are tolerated.
+  // The brief's example, written by hand.
   const std::string hand =
       R"({"dim":2,"hidden":[128,128],"sigma_embedding_freqs":16,"sigmas":[1,0.5,0.1],)"
       R"("data_shape":[2],"sampling":{"sampler":"annealed-langevin","steps_per_level":100,)"
-      R"("step_size":0.00002,"denoise":true,"snr":0.16}})";
+      R"("step_size":0.00002,"denoise":true}})";
   ASSERT_TRUE(ParseNcsnMlpConfig(hand, &back).ok());
   EXPECT_EQ(back.sigmas, (std::vector<float>{1.0f, 0.5f, 0.1f}));
   EXPECT_EQ(back.sampling.step_size, 2e-5);
+  // An unknown key inside "sampling" is refused like one in the config (most likely a typo).
+  const std::string typo = hand.substr(0, hand.size() - 2) + R"(,"stepsize":0.1}})";
+  const Status unknown = ParseNcsnMlpConfig(typo, &back);
+  EXPECT_EQ(unknown.code(), StatusCode::kInvalidModel);
+  EXPECT_NE(unknown.message().find("unknown key \"stepsize\" in \"sampling\""), std::string::npos)
+      << unknown.message();
   // Without the optional keys.
   ASSERT_TRUE(
       ParseNcsnMlpConfig(R"({"dim":2,"hidden":[],"sigma_embedding_freqs":0,"sigmas":[1]})", &back)
