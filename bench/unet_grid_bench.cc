@@ -13,6 +13,7 @@
 #include "models/model_file.h"
 #include "models/ncsn_unet.h"
 #include "samplers/sampler.h"
+#include "samplers/sampling_rules.h"
 
 namespace sw {
 namespace {

@@ -10,16 +10,10 @@
 #include <memory>
 #include <string>
 
+#include "models/model_file_keys.h"
 #include "models/score_model.h"
-#include "samplers/sampler.h"
 
 namespace sw {
-
-// Metadata keys and the value of "format" shared by every architecture.
-inline constexpr char kMetadataFormatKey[] = "format";
-inline constexpr char kMetadataArchitectureKey[] = "architecture";
-inline constexpr char kMetadataConfigKey[] = "config";
-inline constexpr char kModelFileFormat[] = "score-wasm";
 
 struct LoadedModel {
   std::unique_ptr<ScoreModel> model;
@@ -35,10 +29,5 @@ Status LoadScoreModel(const uint8_t* bytes, size_t size, LoadedModel* out);
 // Reads the file at `path` (native tools, tests) and loads it as LoadScoreModel does; IO_ERROR
 // when the file cannot be read.
 Status LoadScoreModelFile(const std::string& path, LoadedModel* out);
-
-// The sampling a model's file recommends: its trained sigmas with the sampler, steps per level,
-// step size and final denoising of its config's "sampling" (the seed is left 0). INVALID_ARGUMENT
-// when the file carries no sampling settings or names a sampler this build does not have.
-Status RecommendedSamplerOptions(const LoadedModel& model, SamplerOptions* out);
 
 }  // namespace sw

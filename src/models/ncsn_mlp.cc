@@ -14,7 +14,8 @@
 #include "io/json_text.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
-#include "models/model_file.h"
+#include "layers/sigma_embedding.h"
+#include "models/model_file_keys.h"
 
 namespace sw {
 namespace {
@@ -30,7 +31,6 @@ constexpr uint64_t kMaxLayers = 1024;
 // InitNcsnMlpWeights refuses layers above this many weights (it allocates them).
 constexpr uint64_t kMaxInitLayerElements = uint64_t{1} << 28;
 
-constexpr double kTwoPi = 6.283185307179586;
 
 Status BadConfig(const std::string& message) { return config_json::Bad(kArch, message); }
 
@@ -343,16 +343,6 @@ Status NcsnMlp::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<Ncs
   return Create(std::move(weights), out);
 }
 
-void NcsnSigmaEmbedding(const std::vector<float>& freqs, float sigma, float* out) {
-  const size_t f = freqs.size();
-  const double log_sigma = std::log(static_cast<double>(sigma));
-  for (size_t j = 0; j < f; ++j) {
-    const double angle = kTwoPi * static_cast<double>(freqs[j]) * log_sigma;
-    out[j] = static_cast<float>(std::sin(angle));
-    out[f + j] = static_cast<float>(std::cos(angle));
-  }
-}
-
 void NcsnMlp::ScoreRows(const float* x, size_t n, float sigma, float* out) const {
   if (n == 0) return;
   const size_t dim = weights_.config.dim;
@@ -362,7 +352,7 @@ void NcsnMlp::ScoreRows(const float* x, size_t n, float sigma, float* out) const
 
   // The embedding depends on σ only: computed once per call.
   std::vector<float> embedding(2 * freqs);
-  NcsnSigmaEmbedding(weights_.freqs, sigma, embedding.data());
+  SigmaEmbedding(weights_.freqs, sigma, embedding.data());
 
   // Per-call scratch (two activations of one tile): bounded memory, nothing shared between
   // concurrent calls.

@@ -78,11 +78,6 @@ Status NcsnMlpWeightsToSafetensors(const NcsnMlpWeights& weights, SafetensorsFil
 // Fourier frequencies f ~ N(0, 1) (log σ spans a few units, so this covers a few periods).
 Status InitNcsnMlpWeights(const NcsnMlpConfig& config, uint64_t seed, NcsnMlpWeights* out);
 
-// The network's input embedding of σ: out[j] = sin(2π f_j log σ), out[F + j] = cos(2π f_j log σ)
-// for the F = freqs.size() frequencies (computed in double, so large f_j log σ stays accurate).
-// Shared by inference and training so both see the same bits.
-void NcsnSigmaEmbedding(const std::vector<float>& freqs, float sigma, float* out);
-
 class NcsnMlp : public ScoreModel {
  public:
   // Validates `weights` (INVALID_MODEL on inconsistency) and builds the network.

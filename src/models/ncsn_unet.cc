@@ -15,8 +15,8 @@
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
 #include "layers/image_ops.h"
-#include "models/model_file.h"
-#include "models/ncsn_mlp.h"
+#include "layers/sigma_embedding.h"
+#include "models/model_file_keys.h"
 
 namespace sw {
 namespace {
@@ -394,7 +394,7 @@ void NcsnUnetForward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout, co
   act->cols.resize(rows * cols);
 
   act->embed_in.resize(rows * f2);
-  for (size_t r = 0; r < rows; ++r) NcsnSigmaEmbedding(wt.freqs, sigma[r], &act->embed_in[r * f2]);
+  for (size_t r = 0; r < rows; ++r) SigmaEmbedding(wt.freqs, sigma[r], &act->embed_in[r * f2]);
   act->embed_pre.resize(rows * e);
   act->embed.resize(rows * e);
   f32_dense(act->embed_in.data(), t[layout.embed].data(), t[layout.embed + 1].data(),

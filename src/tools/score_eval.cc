@@ -24,11 +24,12 @@
 #include "eval/frechet.h"
 #include "eval/image_metrics.h"
 #include "eval/score_strength.h"
-#include "io/image_grid.h"
-#include "io/png.h"
+#include "eval/image_grid.h"
+#include "eval/png.h"
 #include "io/safetensors.h"
 #include "models/model_file.h"
 #include "samplers/sampler.h"
+#include "samplers/sampling_rules.h"
 #include "tools/cli.h"
 
 namespace {

@@ -12,6 +12,7 @@
 
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
+#include "layers/sigma_embedding.h"
 #include "train/image_ops_grad.h"
 
 namespace sw {
@@ -40,7 +41,7 @@ void NcsnMlpForwardTrain(const NcsnMlpWeights& weights, const float* x, const fl
   for (size_t r = 0; r < rows; ++r) {
     float* h = h0.data() + r * in0;
     std::memcpy(h, x + r * dim, dim * sizeof(float));
-    NcsnSigmaEmbedding(weights.freqs, sigma[r], h + dim);
+    SigmaEmbedding(weights.freqs, sigma[r], h + dim);
   }
   size_t in = in0;
   for (size_t i = 0; i + 1 < layers; ++i) {

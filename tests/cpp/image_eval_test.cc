@@ -12,7 +12,7 @@
 #include "eval/classifier.h"
 #include "eval/frechet.h"
 #include "eval/image_metrics.h"
-#include "io/image_grid.h"
+#include "eval/image_grid.h"
 #include "io/safetensors.h"
 
 namespace sw {

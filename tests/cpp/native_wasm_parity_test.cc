@@ -17,6 +17,7 @@
 #include "models/gaussian_mixture.h"
 #include "models/ncsn_mlp.h"
 #include "samplers/sampler.h"
+#include "samplers/sampling_rules.h"
 
 namespace sw {
 namespace {

@@ -19,6 +19,7 @@
 #include "core/philox.h"
 #include "io/safetensors.h"
 #include "models/model_file.h"
+#include "samplers/sampling_rules.h"
 
 namespace sw {
 namespace {

@@ -11,6 +11,7 @@
 #include "layers/image_ops.h"
 #include "models/model_file.h"
 #include "models/ncsn_unet.h"
+#include "samplers/sampling_rules.h"
 #include "train/image_ops_grad.h"
 #include "train/unet_grad.h"
 

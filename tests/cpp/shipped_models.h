@@ -12,6 +12,7 @@
 #include "core/thread_pool.h"
 #include "models/model_file.h"
 #include "samplers/sampler.h"
+#include "samplers/sampling_rules.h"
 
 namespace sw {
 

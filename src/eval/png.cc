@@ -1,4 +1,4 @@
-#include "io/png.h"
+#include "eval/png.h"
 
 #include <zlib.h>
 

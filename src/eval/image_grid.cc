@@ -1,4 +1,4 @@
-#include "io/image_grid.h"
+#include "eval/image_grid.h"
 
 #include <algorithm>
 #include <cmath>

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "core/status.h"
-#include "io/png.h"
+#include "eval/png.h"
 
 namespace sw {
 

@@ -1,0 +1,19 @@
+#include "layers/sigma_embedding.h"
+
+#include <cmath>
+#include <cstddef>
+
+namespace sw {
+
+void SigmaEmbedding(const std::vector<float>& freqs, float sigma, float* out) {
+  constexpr double kTwoPi = 6.283185307179586;
+  const size_t f = freqs.size();
+  const double log_sigma = std::log(static_cast<double>(sigma));
+  for (size_t j = 0; j < f; ++j) {
+    const double angle = kTwoPi * static_cast<double>(freqs[j]) * log_sigma;
+    out[j] = static_cast<float>(std::sin(angle));
+    out[f + j] = static_cast<float>(std::cos(angle));
+  }
+}
+
+}  // namespace sw

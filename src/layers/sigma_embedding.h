@@ -1,0 +1,15 @@
+// The noise-level input of every noise-conditional network: a Fourier embedding of log σ,
+//   out[j] = sin(2π f_j log σ),  out[F + j] = cos(2π f_j log σ),   j < F = freqs.size(),
+// computed in double so that large f_j log σ stays accurate. It has no trainable parameters (the
+// frequencies are fixed at initialisation), so it has no backward pass. Shared by inference and
+// training of every architecture, so all of them see the same bits.
+#pragma once
+
+#include <vector>
+
+namespace sw {
+
+// Writes the 2F values of the embedding of `sigma` (> 0) to out.
+void SigmaEmbedding(const std::vector<float>& freqs, float sigma, float* out);
+
+}  // namespace sw
