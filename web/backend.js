@@ -2,7 +2,7 @@
 // the files come from, starting it once and stopping it.
 import { WorkerClient } from './client.js';
 import { invalidArgument, ScoreWasmError } from './errors.js';
-import { describe, knownKeys, optionsObject, positiveInteger } from './checks.js';
+import { describe, knownKeys, optionsObject, threadCount } from './checks.js';
 
 // File names of each build, for the wasmPath / locateFile overrides.
 const FILE_NAMES = {
@@ -14,7 +14,10 @@ const INIT_OPTIONS = ['threads', 'wasmPath', 'locateFile'];
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' &&
   typeof window === 'undefined';
 
-let current = null;  // { options, started: Promise<{ client, info }> }
+// The backend: null before the first call and after shutdown(); { options, started: null } after
+// its worker crashed or died (the next call starts a new one with the same options); else
+// { options, started: Promise<{ client, info }> }.
+let current = null;
 
 /**
  * Starts the backend with `options` (once; later calls with the same or no options return the same
@@ -31,7 +34,7 @@ export function init(options) {
     return Promise.reject(invalidArgument('init() options apply when the backend starts, and it has already ' +
       'started; call shutdown() first to start it again with other options'));
   }
-  return (current ?? launch(o)).started.then(({ info }) => ({ ...info }));
+  return started(o).then(({ info }) => ({ ...info }));
 }
 
 /** Resolves with the backend's info, starting it with default options if needed. */
@@ -41,7 +44,7 @@ export function backendInfo() {
 
 /** The client of the running backend (started with default options if needed). */
 export async function backendClient() {
-  return (await (current ?? launch({})).started).client;
+  return (await started({})).client;
 }
 
 /** The platform module of this environment (Node or browser). */
@@ -58,7 +61,7 @@ export function platform() {
 export async function shutdown() {
   const stopping = current;
   current = null;
-  if (!stopping) return;
+  if (!stopping?.started) return;
   let client;
   try {
     ({ client } = await stopping.started);
@@ -73,11 +76,13 @@ export async function shutdown() {
   }
 }
 
-function launch(options) {
-  const entry = { options };
-  entry.started = start(options, entry);
-  current = entry;
-  return entry;
+// The start of the current backend; starts one with `options` if there is none, or with the old
+// options if the last one crashed.
+function started(options) {
+  current ??= { options, started: null };
+  const entry = current;
+  entry.started ??= start(entry.options, entry);
+  return entry.started;
 }
 
 async function start(options, entry) {
@@ -89,18 +94,31 @@ async function start(options, entry) {
     const flavour = p.threadsAvailable && wanted > 1 ? 'simd-threads' : 'simd';
     const threads = flavour === 'simd' ? 1 : wanted;
     const assets = locateAssets(p, flavour, options);
-    const endpoint = p.spawnWorker((message) => client.receive(message), (error) => {
-      client.fail(new ScoreWasmError('INTERNAL', `the score-wasm worker stopped: ${error.message}`));
-      if (current === entry) current = null;  // the next call starts a new worker
-    });
+    const endpoint = p.spawnWorker((message) => {
+      if (message.crash) retire(entry, client, `the WebAssembly module crashed (${message.crash.message})`);
+      else client.receive(message);
+    }, (error) => retire(entry, client, `the score-wasm worker stopped (${error.message})`));
     client = new WorkerClient(endpoint);
     const info = await client.request('init', { flavour, threads, assets });
+    entry.running = true;
     return { client, info: { ...info, crossOriginIsolated: p.crossOriginIsolated, environment: p.environment } };
   } catch (error) {
     client?.terminate(error);
     if (current === entry) current = null;
     throw error;
   }
+}
+
+// Ends a worker whose module trapped or aborted, or that died: its pending calls fail, the models
+// created in it are disposed, and the next call starts a fresh worker with the same options (a
+// crashed module is never called again: its memory may be half updated). One that fails during
+// init() is a failed start: nothing is kept, as for any other init() error.
+function retire(entry, client, reason) {
+  client.terminate(
+    new ScoreWasmError('INTERNAL', `${reason}; score-wasm restarted the module: this call failed, and models ` +
+      'created before are disposed'),
+    new ScoreWasmError('DISPOSED', `the model was disposed: ${reason}, and score-wasm restarted the module`));
+  if (current === entry) current = entry.running ? { options: entry.options, started: null } : null;
 }
 
 // Default file locations, or those that init()'s locateFile / wasmPath give.
@@ -123,7 +141,7 @@ function locateAssets(p, flavour, { wasmPath, locateFile }) {
 function checkInitOptions(options) {
   const o = optionsObject(options, 'init() options');
   knownKeys(o, INIT_OPTIONS, 'init()');
-  if (o.threads !== undefined) positiveInteger(o.threads, 'threads');
+  if (o.threads !== undefined) threadCount(o.threads, 'threads');
   if (o.wasmPath !== undefined && typeof o.wasmPath !== 'string' && !(o.wasmPath instanceof URL)) {
     throw invalidArgument(`wasmPath must be a string or URL, got ${describe(o.wasmPath)}`);
   }

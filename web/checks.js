@@ -4,6 +4,10 @@
 import { invalidArgument } from './errors.js';
 
 const INT32_MAX = 2147483647;
+// Every number that reaches the core as a C++ float: beyond ±FLOAT32_MAX it would become ±Infinity,
+// and a non-zero value below FLOAT32_MIN_NORMAL in magnitude would become 0 or a subnormal.
+const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
 
 /** Describes a value for an error message ("a string", "NaN", "an array of length 3"). */
 export function describe(value) {
@@ -39,6 +43,44 @@ export function finiteNumber(value, name) {
   return value;
 }
 
+/**
+ * Returns `value` if it is a finite number that stays finite as a float32 (what the core computes
+ * with); throws INVALID_ARGUMENT otherwise. Values a little above FLOAT32_MAX that round down to it
+ * pass.
+ */
+export function float32Number(value, name) {
+  finiteNumber(value, name);
+  if (!Number.isFinite(Math.fround(value))) throw invalidArgument(`${name} is ${value}, ${overflowReason()}`);
+  return value;
+}
+
+/**
+ * Returns `value` if float32 holds it as 0 or a normal number; throws INVALID_ARGUMENT for a
+ * non-zero value that float32 would flush to 0 or to a subnormal. For σ and step sizes, where
+ * 1e-46 would otherwise run silently as 0.
+ */
+export function normalFloat32(value, name) {
+  float32Number(value, name);
+  if (value !== 0 && Math.abs(Math.fround(value)) < FLOAT32_MIN_NORMAL) {
+    throw invalidArgument(`${name} is ${value}, too small for a float32, which would make it 0 or a subnormal; ` +
+      `its magnitude must be at least ${FLOAT32_MIN_NORMAL}`);
+  }
+  return value;
+}
+
+/** Threads a backend may start (init()) or a call may use: a larger pthread pool only costs. */
+export const MAX_THREADS = 64;
+
+/** Returns `value` if it is an integer in [1, MAX_THREADS]; throws INVALID_ARGUMENT otherwise. */
+export function threadCount(value, name) {
+  positiveInteger(value, name);
+  if (value > MAX_THREADS) {
+    throw invalidArgument(`${name} must be at most ${MAX_THREADS} (the largest thread pool score-wasm starts), ` +
+      `got ${value}`);
+  }
+  return value;
+}
+
 /** Returns `value` if it is a boolean; throws INVALID_ARGUMENT otherwise. */
 export function boolean(value, name) {
   if (typeof value !== 'boolean') throw invalidArgument(`${name} must be true or false, got ${describe(value)}`);
@@ -67,23 +109,40 @@ export function optionsObject(value, name) {
 }
 
 /**
- * Copies a list of numbers (array or typed array, at least one) into a new Float32Array,
- * rejecting NaN and ±Infinity.
+ * Throws INVALID_ARGUMENT naming the first empty slot of a sparse array (`new Array(3)`,
+ * `[1, , 3]`): reading one gives undefined, which a copy into a Float32Array would turn into 0.
+ * Typed arrays have no holes. Run before allocating anything of the array's length.
  */
-export function finiteVector(values, name) {
+export function denseArray(values, name) {
+  if (!Array.isArray(values)) return values;
+  for (let i = 0; i < values.length; ++i) {
+    if (!(i in values)) {
+      throw invalidArgument(`${name}[${i}] is an empty slot of a sparse array; every entry must be given`);
+    }
+  }
+  return values;
+}
+
+/**
+ * Copies a list of numbers (array without holes or typed array, at least one) into a new
+ * Float32Array. `check(value, name)` vets each value: by default finite and within float32's range.
+ */
+export function finiteVector(values, name, check = float32Number) {
   if (!(Array.isArray(values) || isNumericView(values)) || values.length === 0) {
     throw invalidArgument(`${name} must be a non-empty array of numbers, got ${describe(values)}`);
   }
+  denseArray(values, name);
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; ++i) {
-    out[i] = finiteNumber(values[i], `${name}[${i}]`);
+    out[i] = check(values[i], `${name}[${i}]`);
   }
   return out;
 }
 
 /**
  * Copies points into a new row-major Float32Array of n × dim values. Accepts a Float32Array or
- * Float64Array of n × dim values, or an array of n arrays of dim numbers. Every value must be finite.
+ * Float64Array of n × dim values, or an array (without holes) of n arrays of dim numbers. Every value
+ * must be finite and within float32's range.
  * @returns {{ data: Float32Array, n: number }}
  */
 export function finiteRows(points, dim, name) {
@@ -94,7 +153,9 @@ export function finiteRows(points, dim, name) {
     const data = new Float32Array(points);
     const bad = data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
-      throw invalidArgument(`${name} must be finite, but value ${bad} (row ${Math.floor(bad / dim)}) is ${points[bad]}`);
+      const where = `value ${bad} (row ${Math.floor(bad / dim)}) is ${points[bad]}`;
+      throw invalidArgument(Number.isFinite(points[bad]) ? `${name} ${where}, ${overflowReason()}`
+        : `${name} must be finite, but ${where}`);
     }
     return { data, n: data.length / dim };
   }
@@ -102,14 +163,20 @@ export function finiteRows(points, dim, name) {
     throw invalidArgument(`${name} must be a Float32Array of n × ${dim} values or a non-empty array of ` +
       `points (arrays of ${dim} numbers), got ${describe(points)}`);
   }
+  denseArray(points, name);
   const data = new Float32Array(points.length * dim);
   points.forEach((row, i) => {
     if (!(Array.isArray(row) || isNumericView(row)) || row.length !== dim) {
       throw invalidArgument(`${name}[${i}] must be an array of ${dim} numbers, got ${describe(row)}`);
     }
-    for (let j = 0; j < dim; ++j) data[i * dim + j] = finiteNumber(row[j], `${name}[${i}][${j}]`);
+    denseArray(row, `${name}[${i}]`);
+    for (let j = 0; j < dim; ++j) data[i * dim + j] = float32Number(row[j], `${name}[${i}][${j}]`);
   });
   return { data, n: points.length };
+}
+
+function overflowReason() {
+  return `beyond the float32 range (largest magnitude ${FLOAT32_MAX}), where it would become ±Infinity`;
 }
 
 function isNumericView(value) {

@@ -31,9 +31,12 @@ export class WorkerClient {
     }
   }
 
-  /** Rejects every pending and later request with `error` (the worker died or was shut down). */
-  fail(error) {
-    this.#closed ??= error;
+  /**
+   * Rejects every pending request with `error` and every later one with `laterError` (the worker
+   * died, crashed or was shut down).
+   */
+  fail(error, laterError = error) {
+    this.#closed ??= laterError;
     for (const id of [...this.#pending.keys()]) this.#settle(id).reject(error);
   }
 
@@ -82,9 +85,9 @@ export class WorkerClient {
     if (!this.#closed) this.#endpoint.postMessage({ type, ...payload });
   }
 
-  /** Stops the worker at once; pending requests reject with `error`. */
-  terminate(error) {
-    this.fail(error);
+  /** Stops the worker at once; pending requests reject with `error`, later ones with `laterError`. */
+  terminate(error, laterError = error) {
+    this.fail(error, laterError);
     this.#endpoint.terminate();
   }
 

@@ -7,6 +7,13 @@
 //
 // Arrays of points are row-major Float32Arrays of n × dim values: point i is
 // x[i * dim] … x[i * dim + dim − 1].
+//
+// Numbers reach the module as float32. Every number must be finite and within float32's range
+// (|v| ≤ 3.4028234663852886e38, or a value that rounds down to it); a noise level σ, step size or
+// standard deviation must also not be flushed to 0 or a subnormal (|v| ≥ 1.1754943508222875e-38,
+// the smallest normal float32; σ = 0 itself stays allowed where the model accepts it). Arrays must
+// not be sparse (`new Array(3)`, `[1, , 3]`): an empty slot is refused, never read as 0. Each of
+// these rejects with INVALID_ARGUMENT naming the option and the index.
 
 /** What kind of failure a ScoreWasmError is. */
 export type ScoreWasmErrorCode =
@@ -16,7 +23,10 @@ export type ScoreWasmErrorCode =
   | 'INVALID_MODEL'
   /** The call's AbortSignal fired (`cause` is the signal's reason). */
   | 'ABORTED'
-  /** The model was disposed, or the backend was shut down. */
+  /**
+   * The model was disposed, the backend was shut down, or the WebAssembly module the model lived in
+   * crashed and was restarted.
+   */
   | 'DISPOSED'
   /**
    * The call (or, at load, one thread's evaluation of the model) would need more working memory
@@ -26,7 +36,13 @@ export type ScoreWasmErrorCode =
   | 'OUT_OF_MEMORY'
   /** A model file or the WebAssembly build could not be read or fetched. */
   | 'IO_ERROR'
-  /** A bug in score-wasm, or its worker stopped. */
+  /**
+   * A bug in score-wasm, or its worker stopped or its WebAssembly module crashed (a trap, a stack
+   * overflow, an abort such as running out of memory). A crashed module is never called again: the
+   * calls pending in it reject with INTERNAL (the message says the module was restarted), the
+   * models created in it become disposed (their calls reject with DISPOSED), and the next call
+   * starts a fresh worker and module with the same {@link init} options.
+   */
   | 'INTERNAL';
 
 /** The error every score-wasm call rejects with. */
@@ -39,10 +55,12 @@ export class ScoreWasmError extends Error {
 /** Options of {@link init}. */
 export interface InitOptions {
   /**
-   * Threads to sample with (the worker's thread plus threads − 1 pthreads). Default: the number of
-   * logical cores, at most 8. Only the threads build uses more than one: it needs
-   * `crossOriginIsolated` in browsers (COOP `same-origin` + COEP `require-corp` headers) and is
-   * always available in Node. `threads: 1` loads the smaller single-threaded build.
+   * Threads to sample with (the worker's thread plus threads − 1 pthreads), an integer from 1 to 64;
+   * more rejects with INVALID_ARGUMENT (every pthread is a Worker started with the module: 64 take
+   * seconds and about 600 MB in Node). Default: the number of logical cores, at most 8. Only the
+   * threads build uses more than one: it needs `crossOriginIsolated` in browsers (COOP `same-origin`
+   * + COEP `require-corp` headers) and is always available in Node. `threads: 1` loads the smaller
+   * single-threaded build.
    */
   threads?: number;
   /**
@@ -75,7 +93,8 @@ export interface BackendInfo {
  * (`crossOriginIsolated && typeof SharedArrayBuffer === 'function'` in browsers, always in Node),
  * the single-threaded SIMD build otherwise; it never fails for lack of isolation.
  * Calling it again with no or the same options returns the same info; other options reject with
- * INVALID_ARGUMENT until {@link shutdown}.
+ * INVALID_ARGUMENT until {@link shutdown}. A backend whose module crashed restarts with the same
+ * options at the next call (see the INTERNAL error code).
  */
 export function init(options?: InitOptions): Promise<BackendInfo>;
 
@@ -95,7 +114,7 @@ export interface GaussianMixtureSpec {
   weights: ArrayLike<number>;
   /** K means, each an array of dim numbers (dim ≥ 1). */
   means: ArrayLike<number>[];
-  /** K positive standard deviations (isotropic). */
+  /** K positive standard deviations (isotropic), each a normal float32 (≥ 1.1754943508222875e-38). */
   stds: ArrayLike<number>;
 }
 
@@ -131,7 +150,9 @@ export function loadModel(
 
 /**
  * Geometric noise levels σ_i = max · (min / max)^(i / (levels − 1)), i = 0 … levels − 1 (largest
- * first; one level is [max]). What `sigmas: { max, min, levels }` means in sample().
+ * first; one level is [max]). What `sigmas: { max, min, levels }` means in sample(). Throws
+ * INVALID_ARGUMENT, before building any list, when levels is above 2^20 (1 048 576) or max / min
+ * are not normal float32 values.
  */
 export function geometricSigmas(schedule: GeometricSigmas): number[];
 
@@ -139,6 +160,7 @@ export function geometricSigmas(schedule: GeometricSigmas): number[];
 export interface GeometricSigmas {
   max: number;
   min: number;
+  /** A positive integer, at most 2^20 (1 048 576). */
   levels: number;
 }
 
@@ -193,8 +215,9 @@ interface CommonSampleOptions {
   /** Number of samples (independent chains), a positive integer. Required. */
   n: number;
   /**
-   * Step size ε (> 0). Its meaning depends on the sampler (see each). Default: the model file's
-   * `sampling.step_size`; required for models without one (the mixture).
+   * Step size ε (> 0, at least 1.1754943508222875e-38: a normal float32). Its meaning depends on the
+   * sampler (see each). Default: the model file's `sampling.step_size`; required for models without
+   * one (the mixture).
    */
   stepSize?: number;
   /**
@@ -209,7 +232,7 @@ interface CommonSampleOptions {
    * numbers). Default `'gaussian'`.
    */
   init?: 'gaussian' | { uniform: [number, number] } | Float32Array | Float64Array | ArrayLike<number>[];
-  /** Use at most this many of the backend's threads (default: all of them). */
+  /** Use at most this many of the backend's threads, 1 to 64 (default: all of them). */
   threads?: number;
   /**
    * Called with progress: after every chunk of steps (chunks last about 25 ms), after the last step
@@ -246,12 +269,15 @@ export interface AnnealedLangevinOptions extends CommonSampleOptions {
   /** Default: the model file's `sampling.sampler`, else `'annealed-langevin'`. */
   sampler?: 'annealed-langevin';
   /**
-   * The noise levels, strictly decreasing and ≥ the model's minSigma: an explicit list, or
-   * `{ max, min, levels }` for a geometric schedule. Default: the model file's trained `sigmas`;
-   * required for the mixture.
+   * The noise levels, strictly decreasing and ≥ the model's minSigma, at most 2^20 (1 048 576) of
+   * them: an explicit list, or `{ max, min, levels }` for a geometric schedule. Default: the model
+   * file's trained `sigmas`; required for the mixture.
    */
   sigmas?: ArrayLike<number> | GeometricSigmas;
-  /** Steps T at each level (default: the file's `sampling.steps_per_level`, else 100). */
+  /**
+   * Steps T at each level (default: the file's `sampling.steps_per_level`, else 100); levels × T
+   * must be at most 2^30 − 1 (1 073 741 823).
+   */
   stepsPerLevel?: number;
   /**
    * Finish with the denoising step x ← x + σ_L² · s(x, σ_L) (NCSNv2), which removes the last
@@ -268,11 +294,14 @@ export interface AnnealedLangevinOptions extends CommonSampleOptions {
  */
 export interface LangevinOptions extends CommonSampleOptions {
   sampler: 'langevin';
-  /** Number of steps (default: the file's `sampling.steps_per_level`; required for the mixture). */
+  /**
+   * Number of steps, at most 2^30 − 1 (default: the file's `sampling.steps_per_level`; required for
+   * the mixture).
+   */
   steps?: number;
   /**
-   * The noise level of the score, ≥ minSigma. Default: the model file's smallest trained σ, or
-   * minSigma (0: the exact data score of the mixture).
+   * The noise level of the score, ≥ minSigma (0 or a normal float32). Default: the model file's
+   * smallest trained σ, or minSigma (0: the exact data score of the mixture).
    */
   sigma?: number;
 }
@@ -306,8 +335,8 @@ export interface ScoreModel {
    * The score s(x, σ) ≈ ∇x log p_σ(x) at each point, p_σ = p ⊛ N(0, σ² I).
    * @param points n × dim values (Float32Array or Float64Array, row-major) or n arrays of dim numbers;
    *   all finite.
-   * @param sigma the noise level, ≥ minSigma. Default: the model file's smallest trained σ, or
-   *   minSigma (0 for the mixture).
+   * @param sigma the noise level, ≥ minSigma (0 or a normal float32). Default: the model file's
+   *   smallest trained σ, or minSigma (0 for the mixture).
    * @returns n × dim values, row-major.
    */
   score(points: Float32Array | Float64Array | ArrayLike<number>[], sigma?: number): Promise<Float32Array>;

@@ -2,7 +2,7 @@
 // networks) sampled with Langevin dynamics in WebAssembly, off the main thread.
 import { backendClient, platform } from './backend.js';
 import { ScoreWasmError, invalidArgument } from './errors.js';
-import { describe, finiteRows, finiteVector, knownKeys, optionsObject } from './checks.js';
+import { denseArray, describe, finiteRows, finiteVector, knownKeys, normalFloat32, optionsObject } from './checks.js';
 import { ScoreModel } from './model.js';
 import { modelBytes } from './model-source.js';
 export { pretrainedModels } from './model-source.js';
@@ -21,7 +21,8 @@ export async function gaussianMixture(spec) {
   const { weights, means, stds, ...rest } = optionsObject(spec, 'gaussianMixture() spec');
   knownKeys(rest, ['weights', 'means', 'stds'], 'gaussianMixture()');
   const w = finiteVector(weights, 'weights');
-  const s = finiteVector(stds, 'stds');
+  const s = finiteVector(stds, 'stds', normalFloat32);
+  if (Array.isArray(means)) denseArray(means, 'means');  // else a hole at 0 would read as "no dim"
   const dim = Array.isArray(means) && means.length > 0 ? means[0]?.length : undefined;
   if (!Number.isInteger(dim) || dim < 1) {
     throw invalidArgument(`means must be an array of K points (arrays of dim ≥ 1 numbers), got ${describe(means)}`);

@@ -1,6 +1,6 @@
 // A score model living in the worker: the object users sample from and query the score of.
 import { ScoreWasmError } from './errors.js';
-import { finiteNumber, finiteRows } from './checks.js';
+import { finiteRows, normalFloat32 } from './checks.js';
 import { defaultSigma, resolveSampleOptions } from './sample-options.js';
 
 export class ScoreModel {
@@ -27,13 +27,14 @@ export class ScoreModel {
   /**
    * The score s(x, σ) ≈ ∇x log p_σ(x) of every point.
    * @param {Float32Array | Float64Array | ArrayLike<number>[]} points n × dim values, row-major
-   * @param {number} [sigma] noise level, ≥ minSigma (default: the smallest trained σ, or minSigma)
+   * @param {number} [sigma] noise level, ≥ minSigma, 0 or a normal float32 (default: the smallest
+   *   trained σ, or minSigma)
    * @returns {Promise<Float32Array>} n × dim values, row-major
    */
   async score(points, sigma = defaultSigma(this)) {
     this.#checkAlive();
     const { data, n } = finiteRows(points, this.dim, 'points');
-    finiteNumber(sigma, 'sigma');
+    normalFloat32(sigma, 'sigma');
     return this.#client.request('score', { modelId: this.#id, points: data, n, sigma },
       { transfer: [data.buffer] });
   }

@@ -2,7 +2,8 @@
 // worker runs: the SamplerConfig of wasm/bindings.cc, the noise levels and the start points.
 import { invalidArgument } from './errors.js';
 import {
-  boolean, describe, finiteNumber, finiteRows, finiteVector, knownKeys, optionsObject, positiveInteger,
+  boolean, denseArray, describe, float32Number, finiteRows, finiteVector, knownKeys, normalFloat32, optionsObject,
+  positiveInteger, threadCount,
 } from './checks.js';
 
 const COMMON_OPTIONS = ['n', 'sampler', 'stepSize', 'seed', 'init', 'threads', 'onProgress', 'signal',
@@ -13,19 +14,29 @@ const SAMPLER_OPTIONS = {
 };
 const SAMPLER_KIND = { 'langevin': 0, 'annealed-langevin': 1 };
 const INIT_KIND = { gaussian: 0, uniform: 1, given: 2 };
+/**
+ * Most noise levels of a schedule: the core's bound (kMaxLevels of samplers/sampler.cc), far beyond
+ * any published schedule, checked here before a list of that length is built.
+ */
+const MAX_LEVELS = 2 ** 20;
+/**
+ * Most steps (score evaluations per chain, levels × steps per level) of one run: the core's bound
+ * (below 2^30), checked here too so that the message names the options.
+ */
+const MAX_STEPS = 2 ** 30 - 1;
 
 /**
  * Geometric noise levels σ_i = max · (min / max)^(i / (levels − 1)), i = 0 … levels − 1, computed as
- * the core's GeometricSigmas does (a single level is [max]).
+ * the core's GeometricSigmas does (a single level is [max]). At most MAX_LEVELS levels.
  * @param {{ max: number, min: number, levels: number }} schedule
  * @returns {number[]}
  */
 export function geometricSigmas(schedule) {
   const { max, min, levels, ...rest } = optionsObject(schedule, 'sigmas');
   knownKeys(rest, ['max', 'min', 'levels'], 'sigmas');
-  finiteNumber(max, 'sigmas.max');
-  finiteNumber(min, 'sigmas.min');
-  positiveInteger(levels, 'sigmas.levels');
+  normalFloat32(max, 'sigmas.max');
+  normalFloat32(min, 'sigmas.min');
+  levelCount(positiveInteger(levels, 'sigmas.levels'), 'sigmas.levels');
   if (!(min > 0 && (min < max || (levels === 1 && min === max)))) {
     throw invalidArgument(`sigmas { max, min, levels } needs 0 < min < max, got max = ${max}, min = ${min}`);
   }
@@ -52,11 +63,11 @@ export function resolveSampleOptions(options, model) {
   const schedule = sampler === 'langevin' ? langevinSchedule(o, defaults, model) : annealedSchedule(o, defaults);
   const seed = o.seed === undefined ? randomSeed() : checkSeed(o.seed);
   const init = resolveInit(o.init ?? 'gaussian', n, model.dim);
-  const threads = o.threads === undefined ? 0 : positiveInteger(o.threads, 'threads');
+  const threads = o.threads === undefined ? 0 : threadCount(o.threads, 'threads');
   const config = {
     kind: SAMPLER_KIND[sampler],
     stepsPerLevel: schedule.stepsPerLevel,
-    stepSize: required(o.stepSize ?? defaults.stepSize, 'stepSize', finiteNumber),
+    stepSize: required(o.stepSize ?? defaults.stepSize, 'stepSize', normalFloat32),
     denoise: schedule.denoise,
     seedLo: seed % 2 ** 32,
     seedHi: Math.floor(seed / 2 ** 32),
@@ -101,18 +112,26 @@ export function defaultSigma(model) {
 // Plain Langevin: one σ, `steps` steps.
 function langevinSchedule(o, defaults, model) {
   const sigma = o.sigma ?? defaultSigma(model);
+  const steps = required(o.steps ?? defaults.stepsPerLevel, 'steps', positiveInteger);
+  if (steps > MAX_STEPS) throw invalidArgument(`steps must be at most ${MAX_STEPS}, got ${steps}`);
   return {
-    sigmas: new Float32Array([finiteNumber(sigma, 'sigma')]),
-    stepsPerLevel: required(o.steps ?? defaults.stepsPerLevel, 'steps', positiveInteger),
+    sigmas: new Float32Array([normalFloat32(sigma, 'sigma')]),
+    stepsPerLevel: steps,
     denoise: false,
   };
 }
 
 // Annealed Langevin: a list of levels or { max, min, levels }, stepsPerLevel steps each.
 function annealedSchedule(o, defaults) {
+  const sigmas = required(o.sigmas ?? defaults.sigmas, 'sigmas', sigmaList);
+  const stepsPerLevel = positiveInteger(o.stepsPerLevel ?? defaults.stepsPerLevel ?? 100, 'stepsPerLevel');
+  if (sigmas.length * stepsPerLevel > MAX_STEPS) {
+    throw invalidArgument(`levels × stepsPerLevel must be at most ${MAX_STEPS}, got ${sigmas.length} × ` +
+      `${stepsPerLevel} = ${sigmas.length * stepsPerLevel}`);
+  }
   return {
-    sigmas: required(o.sigmas ?? defaults.sigmas, 'sigmas', sigmaList),
-    stepsPerLevel: positiveInteger(o.stepsPerLevel ?? defaults.stepsPerLevel ?? 100, 'stepsPerLevel'),
+    sigmas,
+    stepsPerLevel,
     denoise: o.denoise === undefined ? defaults.denoise ?? false : boolean(o.denoise, 'denoise'),
   };
 }
@@ -122,7 +141,15 @@ function sigmaList(value, name) {
   if (!isList && (value === null || typeof value !== 'object')) {
     throw invalidArgument(`${name} must be a list of noise levels or { max, min, levels }, got ${describe(value)}`);
   }
-  return finiteVector(isList ? value : geometricSigmas(value), name);
+  if (isList) levelCount(value.length, `${name}.length`);
+  return finiteVector(isList ? value : geometricSigmas(value), name, normalFloat32);
+}
+
+function levelCount(levels, name) {
+  if (levels > MAX_LEVELS) {
+    throw invalidArgument(`${name} must be at most ${MAX_LEVELS} (noise levels of one schedule), got ${levels}`);
+  }
+  return levels;
 }
 
 // Start points: 'gaussian' (N(0, σ_1² I)), { uniform: [lo, hi] } or n × dim given points.
@@ -136,8 +163,9 @@ function resolveInit(init, n, dim) {
   }
   if (init !== null && typeof init === 'object' && Object.keys(init).join() === 'uniform' &&
       Array.isArray(init.uniform) && init.uniform.length === 2) {
-    return { ...none, kind: INIT_KIND.uniform, lo: finiteNumber(init.uniform[0], 'init.uniform[0]'),
-      hi: finiteNumber(init.uniform[1], 'init.uniform[1]') };
+    const [lo, hi] = denseArray(init.uniform, 'init.uniform');
+    return { ...none, kind: INIT_KIND.uniform, lo: float32Number(lo, 'init.uniform[0]'),
+      hi: float32Number(hi, 'init.uniform[1]') };
   }
   throw invalidArgument(`init must be 'gaussian', { uniform: [lo, hi] } or n × dim start points, got ${describe(init)}`);
 }

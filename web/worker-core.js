@@ -8,8 +8,13 @@
 //                                                        score, sample, shutdown
 //   worker → page  response  { id, ok: true, result } | { id, ok: false, error: { code, message } }
 //   worker → page  progress  { id, progress: { step, totalSteps, level, levels, fraction, samples? } }
+//   worker → page  crash     { crash: { message } }  once, when the module trapped or aborted
 //   page → worker  notice    { type: 'abort', target: id } | { type: 'dispose', modelId }  (no reply)
 // Every request is answered exactly once; a handler that throws answers with its error.
+// A trap or abort (any WebAssembly.RuntimeError, a RangeError such as a stack overflow thrown
+// through the module, an Emscripten abort) leaves the module's memory and stack pointer half
+// updated: the worker never calls into it again, answers every request with INTERNAL, and sends
+// 'crash' so that the page ends this worker and starts a fresh one for the next call.
 
 /**
  * Creates the message handler of one worker.
@@ -29,7 +34,7 @@ function createScoreWasmWorker(host) {
   let nextModelId = 1;
   let ready = null;          // the promise of 'init'; set once (the double-init guard)
   let wasm = null;           // the Emscripten module, once ready
-  let crash = null;          // message of a WebAssembly trap: the module is unusable after one
+  let crash = null;          // what trapped or aborted: the module is never called again after it
 
   return (message) => {
     if (Object.hasOwn(notices, message.type)) notices[message.type](message);
@@ -44,22 +49,48 @@ function createScoreWasmWorker(host) {
       const { result, transfer = [] } = await handler(message);
       host.post({ id: message.id, ok: true, result }, transfer);
     } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) crash = error.message;
-      host.post({ id: message.id, ok: false, error: errorPayload(error) });
+      const payload = broken(error) ? { code: 'INTERNAL', message: crashMessage() } : errorPayload(error);
+      host.post({ id: message.id, ok: false, error: payload });
     }
   }
 
   async function whenReady() {
     if (!ready) throw failure('INTERNAL', 'the worker received a request before init');
     await ready;
-    if (crash) throw failure('INTERNAL', `the WebAssembly module crashed earlier (${crash}); call shutdown()`);
+    if (crash) throw failure('INTERNAL', crashMessage());
+  }
+
+  // Notes a trap or abort; true once the module must not be called again, not even to free memory.
+  // Every RangeError counts: out of WASM it is a stack overflow, and in this file's heap views it
+  // means the module handed back a bad address or length.
+  function broken(error) {
+    if (error instanceof WebAssembly.RuntimeError || error instanceof RangeError) {
+      crashed(`${error.name}: ${messageOf(error)}`);
+    }
+    return crash !== null;
+  }
+
+  function crashed(reason) {
+    if (crash) return;
+    crash = reason;
+    host.post({ crash: { message: reason } }, []);
+  }
+
+  function crashMessage() {
+    return `the WebAssembly module crashed (${crash}); this worker is retired and the next call starts a ` +
+      'fresh module';
   }
 
   async function init({ flavour, threads, assets }) {
     if (ready) throw failure('INTERNAL', 'the worker is already initialised');
     ready = (async () => {
       const threaded = flavour === 'simd-threads';
-      const factoryOptions = threaded ? { pthreadPoolSize: threads - 1 } : {};
+      // An abort whose RuntimeError is caught on the way (or that happens outside a request) still
+      // retires the module; one while loading is a failed init, reported as such.
+      const onAbort = (what) => {
+        if (wasm) crashed(`abort: ${what}`);
+      };
+      const factoryOptions = threaded ? { pthreadPoolSize: threads - 1, onAbort } : { onAbort };
       try {
         wasm = await host.loadModule(assets, factoryOptions);
       } catch (error) {
@@ -89,7 +120,7 @@ function createScoreWasmWorker(host) {
       checkStatus(initialise(model));
       config = parseConfig(model.configJson());
     } catch (error) {
-      model.delete();
+      if (!broken(error)) model.delete();
       throw error;
     }
     const id = nextModelId++;
@@ -108,8 +139,11 @@ function createScoreWasmWorker(host) {
       checkStatus(withHeapCopies([points], (x) => model.score(x, n, sigma, out, 0)));
       const scores = copyOutFloats(out, count);
       return { result: scores, transfer: [scores.buffer] };
+    } catch (error) {
+      broken(error);
+      throw error;
     } finally {
-      wasm._free(out);
+      if (!crash) wasm._free(out);
     }
   }
 
@@ -128,6 +162,7 @@ function createScoreWasmWorker(host) {
       const total = sampler.totalSteps();
       let chunk = 1;
       while (!sampler.done()) {
+        if (crash) throw failure('INTERNAL', crashMessage());  // another request trapped meanwhile
         if (run.stopCode) throw failure(run.stopCode, stopMessage(run.stopCode));
         const done = sampler.stepsDone();
         // Chunks end at every level boundary (so each level gets a progress report) and at every
@@ -149,11 +184,16 @@ function createScoreWasmWorker(host) {
       }
       const samples = copyOutFloats(sampler.samplesPtr(), count);
       return { result: samples, transfer: [samples.buffer] };
+    } catch (error) {
+      broken(error);
+      throw error;
     } finally {
-      sampler.delete();
       runs.delete(id);
       entry.runs.delete(run);
-      releaseIfDisposed(entry);
+      if (!crash) {
+        sampler.delete();
+        releaseIfDisposed(entry);
+      }
     }
   }
 
@@ -174,7 +214,7 @@ function createScoreWasmWorker(host) {
 
   function dispose({ modelId }) {
     const entry = models.get(modelId);
-    if (!entry) return;
+    if (!entry || crash) return;
     entry.disposed = true;
     for (const run of entry.runs) run.stopCode = 'DISPOSED';
     releaseIfDisposed(entry);
@@ -224,8 +264,11 @@ function createScoreWasmWorker(host) {
           .set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
       }
       return fn(...addresses);
+    } catch (error) {
+      broken(error);
+      throw error;
     } finally {
-      for (const ptr of addresses) if (ptr) wasm._free(ptr);
+      if (!crash) for (const ptr of addresses) if (ptr) wasm._free(ptr);
     }
   }
 

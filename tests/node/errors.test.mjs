@@ -5,20 +5,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { gaussianMixture, init, loadModel, ScoreWasmError, shutdown } from 'score-wasm';
-import { MIXTURE, tinyNcsnMlp, writeSafetensors } from './helpers.mjs';
+import { gaussianMixture, init, loadModel, shutdown } from 'score-wasm';
+import { MIXTURE, rejectsWith, tinyNcsnMlp, writeSafetensors } from './helpers.mjs';
 
 after(() => shutdown());
-
-/** Asserts that `call()` rejects with a ScoreWasmError of `code` whose message matches `pattern`. */
-async function rejectsWith(call, code, pattern) {
-  await assert.rejects(call, (error) => {
-    assert.ok(error instanceof ScoreWasmError, `not a ScoreWasmError: ${error}`);
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 const VALID_SAMPLE = { n: 50, sigmas: [3, 2, 1], stepsPerLevel: 5, stepSize: 0.1, seed: 1 };
 

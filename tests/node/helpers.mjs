@@ -1,5 +1,24 @@
 // Shared by the package tests: the NCSN two-mode mixture, statistics of samples, the analytic
-// mixture score, and a tiny ncsn-mlp model file built in plain JavaScript.
+// mixture score, a tiny ncsn-mlp model file built in plain JavaScript, and error assertions.
+import assert from 'node:assert/strict';
+import { ScoreWasmError } from 'score-wasm';
+
+/** Asserts that `call()` rejects with a ScoreWasmError of `code` whose message matches `pattern`. */
+export async function rejectsWith(call, code, pattern) {
+  await assert.rejects(call, (error) => isScoreWasmError(error, code, pattern));
+}
+
+/** Asserts that `call()` throws (synchronously) a ScoreWasmError of `code` matching `pattern`. */
+export function throwsWith(call, code, pattern) {
+  assert.throws(call, (error) => isScoreWasmError(error, code, pattern));
+}
+
+function isScoreWasmError(error, code, pattern) {
+  assert.ok(error instanceof ScoreWasmError, `not a ScoreWasmError: ${error}`);
+  assert.equal(error.code, code, error.message);
+  assert.match(error.message, pattern);
+  return true;
+}
 
 /** The mixture of NCSN's Figure 3: weights 0.2 / 0.8, means (−5, −5) and (5, 5), unit stds. */
 export const MIXTURE = Object.freeze({ weights: [0.2, 0.8], means: [[-5, -5], [5, 5]], stds: [1, 1] });
