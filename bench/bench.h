@@ -13,7 +13,7 @@ namespace bench {
 struct Context {
   bool quick = false;        // --quick: short warm-up and few repetitions (CI smoke run)
   double peak_gflops = 0.0;  // SIMD peak measured at startup in this process, for ratios
-  std::string model;         // --model=PATH: the model file of benchmarks that load one ("" = theirs)
+  std::string model;  // --model=PATH: the model file of benchmarks that load one ("" = theirs)
 };
 
 using BenchFn = void (*)(const Context&);

@@ -98,7 +98,8 @@ SW_BENCHMARK(SamplingUnetGrid) {
   if (!Run(unet, warm_n, warm, &pool, kThreads) || !Run(unet, warm_n, warm, &pool, 1)) return;
 
   // One- and two-thread runs alternate (see sampler_bench.cc); --quick: one 2-thread 16-grid.
-  const std::vector<size_t> grids = ctx.quick ? std::vector<size_t>{16} : std::vector<size_t>{16, 64};
+  const std::vector<size_t> grids =
+      ctx.quick ? std::vector<size_t>{16} : std::vector<size_t>{16, 64};
   const std::vector<size_t> thread_counts =
       ctx.quick ? std::vector<size_t>{kThreads} : std::vector<size_t>{kThreads, 1};
   const int reps = ctx.quick ? 1 : 3;

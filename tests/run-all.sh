@@ -9,8 +9,13 @@ jobs=$(nproc)
 export NODE_PATH=/usr/share/nodejs  # Debian's emcc imports acorn from there
 
 echo "== native build and GoogleTest"
-cmake -S . -B build/native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build/native -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
+  >/dev/null
 ninja -C build/native -j"$jobs"
+
+echo "== clang-format and clang-tidy"
+bash tests/lint.sh build/native
+
 ctest --test-dir build/native --output-on-failure -j"$jobs"
 
 echo "== benchmark smoke run (native; figures are not checked here)"

@@ -52,9 +52,7 @@ inline Status InvalidModel(std::string m) {
   return Status(StatusCode::kInvalidModel, std::move(m));
 }
 inline Status IoError(std::string m) { return Status(StatusCode::kIoError, std::move(m)); }
-inline Status OutOfMemory(std::string m) {
-  return Status(StatusCode::kOutOfMemory, std::move(m));
-}
+inline Status OutOfMemory(std::string m) { return Status(StatusCode::kOutOfMemory, std::move(m)); }
 
 }  // namespace sw
 

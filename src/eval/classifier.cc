@@ -214,7 +214,7 @@ Status ImageClassifier::FromWeights(ClassifierWeights weights, size_t threads,
 Status ImageClassifier::Train(const float* images, const uint8_t* labels, size_t n, size_t dim,
                               const ClassifierOptions& options,
                               std::unique_ptr<ImageClassifier>* out,
-                              std::function<void(int epoch, double loss)> progress) {
+                              const std::function<void(int epoch, double loss)>& progress) {
   if (options.epochs < 0) return InvalidArgument("classifier: epochs must be >= 0");
   if (options.batch < 1 || options.batch > kMaxBatch) {
     return InvalidArgument("classifier: batch must be 1 to 2^20, got " +

@@ -88,7 +88,7 @@ class ImageClassifier {
   // (lower the learning rate). *out unchanged on error.
   static Status Train(const float* images, const uint8_t* labels, size_t n, size_t dim,
                       const ClassifierOptions& options, std::unique_ptr<ImageClassifier>* out,
-                      std::function<void(int epoch, double loss)> progress = {});
+                      const std::function<void(int epoch, double loss)>& progress = {});
 
   // A classifier with the given weights (checked by ValidateClassifierWeights) predicting on
   // `threads` threads (1 to 256).

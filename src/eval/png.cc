@@ -25,9 +25,10 @@ void PutChunk(const char type[4], const std::vector<uint8_t>& data, std::vector<
 }  // namespace
 
 Status EncodePng(const RgbImage& image, std::vector<uint8_t>* out) {
-  if (image.width <= 0 || image.height <= 0 || image.width > (1 << 15) || image.height > (1 << 15) ||
-      image.pixels.size() != size_t(image.width) * image.height * 3) {
-    return InvalidArgument("an image needs 1 to 32768 pixels per side and width × height × 3 bytes");
+  if (image.width <= 0 || image.height <= 0 || image.width > (1 << 15) ||
+      image.height > (1 << 15) || image.pixels.size() != size_t(image.width) * image.height * 3) {
+    return InvalidArgument(
+        "an image needs 1 to 32768 pixels per side and width × height × 3 bytes");
   }
   // Raw scanlines, each led by filter type 0 (none).
   const size_t row = size_t(image.width) * 3;
@@ -39,7 +40,8 @@ Status EncodePng(const RgbImage& image, std::vector<uint8_t>* out) {
   }
   uLongf packed_size = compressBound(static_cast<uLong>(raw.size()));
   std::vector<uint8_t> packed(packed_size);
-  if (compress2(packed.data(), &packed_size, raw.data(), static_cast<uLong>(raw.size()), 9) != Z_OK) {
+  if (compress2(packed.data(), &packed_size, raw.data(), static_cast<uLong>(raw.size()), 9) !=
+      Z_OK) {
     return Status(StatusCode::kInternal, "zlib could not compress the image");
   }
   packed.resize(packed_size);

@@ -27,8 +27,8 @@ Status CheckText(const char* arch, const std::string& text) {
     return Bad(arch, "the \"config\" metadata contains a NUL character; expected JSON text");
   }
   if (JsonNestingDepth(text, kMaxDepth) > kMaxDepth) {
-    return Bad(arch, "the \"config\" JSON nests deeper than " + std::to_string(kMaxDepth) +
-                         " levels");
+    return Bad(arch,
+               "the \"config\" JSON nests deeper than " + std::to_string(kMaxDepth) + " levels");
   }
   return Status::Ok();
 }
@@ -137,7 +137,8 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
   if (auto it = value.find("sampler"); it != value.end()) {
     const auto* s = it->get_ptr<const Json::string_t*>();
     if (s == nullptr || s->empty()) {
-      return Bad(arch, "sampling.sampler = " + JsonExcerpt(*it) + "; expected a sampler name string");
+      return Bad(arch,
+                 "sampling.sampler = " + JsonExcerpt(*it) + "; expected a sampler name string");
     }
     sampling.sampler = *s;
   }
@@ -148,7 +149,8 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
   }
   if (auto it = value.find("step_size"); it != value.end()) {
     if (!it->is_number() || !(it->get<double>() > 0) || !std::isfinite(it->get<double>())) {
-      return Bad(arch, "sampling.step_size = " + JsonExcerpt(*it) + "; expected a finite number > 0");
+      return Bad(arch,
+                 "sampling.step_size = " + JsonExcerpt(*it) + "; expected a finite number > 0");
     }
     sampling.step_size = it->get<double>();
   }

@@ -31,7 +31,6 @@ constexpr uint64_t kMaxLayers = 1024;
 // InitNcsnMlpWeights refuses layers above this many weights (it allocates them).
 constexpr uint64_t kMaxInitLayerElements = uint64_t{1} << 28;
 
-
 Status BadConfig(const std::string& message) { return config_json::Bad(kArch, message); }
 
 std::string WeightName(size_t layer) { return "layers." + std::to_string(layer) + ".weight"; }
@@ -82,7 +81,8 @@ Status ParseConfigImpl(const std::string& text, NcsnMlpConfig* out) {
 
   if (auto it = root.find("data_shape"); it != root.end()) {
     if (!it->is_array() || it->empty() || it->size() > 8) {
-      return BadConfig("data_shape = " + JsonExcerpt(*it) + "; expected an array of 1 to 8 integers");
+      return BadConfig("data_shape = " + JsonExcerpt(*it) +
+                       "; expected an array of 1 to 8 integers");
     }
     for (size_t i = 0; i < it->size(); ++i) {
       SW_RETURN_IF_ERROR(
@@ -140,7 +140,8 @@ Status ValidateNcsnMlpConfig(const NcsnMlpConfig& config) {
                        std::to_string(config.dim));
     }
   }
-  if (config.has_sampling) SW_RETURN_IF_ERROR(config_json::ValidateSampling(kArch, config.sampling));
+  if (config.has_sampling)
+    SW_RETURN_IF_ERROR(config_json::ValidateSampling(kArch, config.sampling));
   return Status::Ok();
 }
 
@@ -323,9 +324,9 @@ NcsnMlp::NcsnMlp(NcsnMlpWeights weights) : weights_(std::move(weights)) {
 Status NcsnMlp::Create(NcsnMlpWeights weights, std::unique_ptr<NcsnMlp>* out) {
   SW_RETURN_IF_ERROR(ValidateNcsnMlpWeights(weights));
   std::unique_ptr<NcsnMlp> model(new NcsnMlp(std::move(weights)));
-  SW_RETURN_IF_ERROR(CheckWorkingMemory(model->scratch_bytes_per_thread(),
-                                        "this ncsn-mlp, evaluating " + std::to_string(kTileRows) +
-                                            " points at a time,"));
+  SW_RETURN_IF_ERROR(CheckWorkingMemory(
+      model->scratch_bytes_per_thread(),
+      "this ncsn-mlp, evaluating " + std::to_string(kTileRows) + " points at a time,"));
   *out = std::move(model);
   return Status::Ok();
 }

@@ -57,8 +57,8 @@ struct Description {
     Add(name + ".bias", {int64_t(c)}, Init::kZeros);
     return index;
   }
-  NcsnUnetBlockLayout AddBlock(const std::string& name, size_t cin, size_t cout, size_t h,
-                               size_t w, size_t e) {
+  NcsnUnetBlockLayout AddBlock(const std::string& name, size_t cin, size_t cout, size_t h, size_t w,
+                               size_t e) {
     NcsnUnetBlockLayout b;
     b.cin = cin, b.cout = cout, b.h = h, b.w = w;
     b.norm1 = AddNorm(name + ".norm1", cin);
@@ -88,8 +88,7 @@ Description Describe(const NcsnUnetConfig& c) {
   for (size_t l = levels - 1; l-- > 0;) {
     const std::string name = "up." + std::to_string(l);
     d.layout.proj[l] = d.AddLinear(name + ".proj", c.channels[l + 1], c.channels[l]);
-    d.layout.up[l] =
-        d.AddBlock(name, c.channels[l], c.channels[l], c.height >> l, c.width >> l, e);
+    d.layout.up[l] = d.AddBlock(name, c.channels[l], c.channels[l], c.height >> l, c.width >> l, e);
   }
   d.layout.norm_out = d.AddNorm("norm_out", c.channels[0]);
   d.layout.conv_out = d.AddLinear("conv_out", 9 * c.channels[0], c.image_channels);
@@ -149,9 +148,7 @@ std::vector<TensorSpec> NcsnUnetTensorSpecs(const NcsnUnetConfig& config) {
   return Describe(config).specs;
 }
 
-NcsnUnetLayout MakeNcsnUnetLayout(const NcsnUnetConfig& config) {
-  return Describe(config).layout;
-}
+NcsnUnetLayout MakeNcsnUnetLayout(const NcsnUnetConfig& config) { return Describe(config).layout; }
 
 Status ValidateNcsnUnetWeights(const NcsnUnetWeights& weights) {
   SW_RETURN_IF_ERROR(ValidateNcsnUnetConfig(weights.config));
@@ -198,8 +195,7 @@ Status ParseNcsnUnetConfig(const std::string& text, NcsnUnetConfig* out) {
       const Json& v = field(key);
       if (!v.is_array() || v.size() < min_len || v.size() > max_len) {
         return BadConfig(std::string(key) + " = " + JsonExcerpt(v) + "; expected " +
-                         std::to_string(min_len) + " to " + std::to_string(max_len) +
-                         " integers");
+                         std::to_string(min_len) + " to " + std::to_string(max_len) + " integers");
       }
       for (size_t i = 0; i < v.size(); ++i) {
         uint64_t n;
@@ -215,7 +211,8 @@ Status ParseNcsnUnetConfig(const std::string& text, NcsnUnetConfig* out) {
     c.height = shape[0], c.width = shape[1], c.image_channels = shape[2];
     SW_RETURN_IF_ERROR(read_list("channels", 1, kMaxLevels, &c.channels));
     uint64_t n;
-    SW_RETURN_IF_ERROR(config_json::ReadInteger(kArch, field("groups"), "groups", 1, kMaxChannels, &n));
+    SW_RETURN_IF_ERROR(
+        config_json::ReadInteger(kArch, field("groups"), "groups", 1, kMaxChannels, &n));
     c.groups = static_cast<size_t>(n);
     SW_RETURN_IF_ERROR(config_json::ReadInteger(kArch, field("sigma_embedding_freqs"),
                                                 "sigma_embedding_freqs", 1, kMaxFreqs, &n));
@@ -359,12 +356,12 @@ void BlockForward(const NcsnUnetWeights& wt, const NcsnUnetBlockLayout& b, const
   a->act2.resize(dout.size());
   a->mean2.resize(rows * groups);
   a->rstd2.resize(rows * groups);
-  GroupNorm(a->pre2.data(), dout, groups, t[b.norm2].data(), t[b.norm2 + 1].data(),
-            a->norm2.data(), a->mean2.data(), a->rstd2.data());
+  GroupNorm(a->pre2.data(), dout, groups, t[b.norm2].data(), t[b.norm2 + 1].data(), a->norm2.data(),
+            a->mean2.data(), a->rstd2.data());
   f32_silu(a->norm2.data(), a->act2.data(), dout.size());
   a->out.resize(dout.size());
-  Conv3x3(a->act2.data(), dout, t[b.conv2].data(), t[b.conv2 + 1].data(), b.cout,
-          act->cols.data(), a->out.data());
+  Conv3x3(a->act2.data(), dout, t[b.conv2].data(), t[b.conv2 + 1].data(), b.cout, act->cols.data(),
+          a->out.data());
   const float* skip = in;
   if (b.has_skip) {
     act->skip.resize(dout.size());
@@ -404,8 +401,8 @@ void NcsnUnetForward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout, co
   const ImageDims dx{rows, c.height, c.width, c.image_channels};
   act->x.assign(x, x + dx.size());
   act->h_in.resize(rows * c.height * c.width * c.channels[0]);
-  Conv3x3(act->x.data(), dx, t[layout.conv_in].data(), t[layout.conv_in + 1].data(),
-          c.channels[0], act->cols.data(), act->h_in.data());
+  Conv3x3(act->x.data(), dx, t[layout.conv_in].data(), t[layout.conv_in + 1].data(), c.channels[0],
+          act->cols.data(), act->h_in.data());
 
   act->down.resize(levels);
   act->up.resize(levels - 1);
@@ -448,7 +445,8 @@ void NcsnUnetForward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout, co
   Conv3x3(act->act_out.data(), d0, t[layout.conv_out].data(), t[layout.conv_out + 1].data(),
           c.image_channels, act->cols.data(), score);
   const size_t dim = c.dim();
-  for (size_t r = 0; r < rows; ++r) f32_scale(score + r * dim, 1.0f / sigma[r], score + r * dim, dim);
+  for (size_t r = 0; r < rows; ++r)
+    f32_scale(score + r * dim, 1.0f / sigma[r], score + r * dim, dim);
 }
 
 double NcsnUnetFlopsPerImage(const NcsnUnetConfig& c) {
@@ -456,7 +454,8 @@ double NcsnUnetFlopsPerImage(const NcsnUnetConfig& c) {
   const double hw = double(c.height) * c.width;
   const auto block = [](const NcsnUnetBlockLayout& b) {
     const double p = double(b.h) * b.w;
-    return 2 * p * (9.0 * b.cin * b.cout + 9.0 * b.cout * b.cout + (b.has_skip ? b.cin * b.cout : 0));
+    return 2 * p *
+           (9.0 * b.cin * b.cout + 9.0 * b.cout * b.cout + (b.has_skip ? b.cin * b.cout : 0));
   };
   double flops = 2 * hw * 9.0 * c.image_channels * c.channels[0] * 2;  // conv_in and conv_out
   for (const auto& b : layout.down) flops += block(b);
@@ -474,8 +473,8 @@ uint64_t NcsnUnetScratchFloatsPerImage(const NcsnUnetConfig& c) {
   const uint64_t g = c.groups, e = c.embedding_dim;
   const uint64_t p0 = uint64_t{c.height} * c.width, c0 = c.channels[0];
   uint64_t floats = 1 + 2 * c.sigma_embedding_freqs + 2 * e;  // σ and its embedding
-  floats += p0 * c.image_channels + p0 * c0;                   // x, h_in
-  floats += 2 * p0 * c0 + 2 * g;                               // norm_out, act_out, statistics
+  floats += p0 * c.image_channels + p0 * c0;                  // x, h_in
+  floats += 2 * p0 * c0 + 2 * g;                              // norm_out, act_out, statistics
   uint64_t cols = 9 * p0 * c.image_channels, block_bias = 0, skip = 0;
   const auto block = [&](const NcsnUnetBlockLayout& b) {
     const uint64_t p = uint64_t{b.h} * b.w;
@@ -503,9 +502,9 @@ NcsnUnet::NcsnUnet(NcsnUnetWeights weights)
 Status NcsnUnet::Create(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out) {
   SW_RETURN_IF_ERROR(ValidateNcsnUnetWeights(weights));
   std::unique_ptr<NcsnUnet> model(new NcsnUnet(std::move(weights)));
-  SW_RETURN_IF_ERROR(CheckWorkingMemory(model->scratch_bytes_per_thread(),
-                                        "this ncsn-unet, evaluating " + std::to_string(kTileRows) +
-                                            " images at a time,"));
+  SW_RETURN_IF_ERROR(CheckWorkingMemory(
+      model->scratch_bytes_per_thread(),
+      "this ncsn-unet, evaluating " + std::to_string(kTileRows) + " images at a time,"));
   *out = std::move(model);
   return Status::Ok();
 }

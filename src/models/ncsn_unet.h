@@ -5,8 +5,8 @@
 //   h      = conv_in(x)                                                   (3×3, C → c_0)
 //   down l = 0..L-1:  h = Block_l(h) at resolution H/2^l (channels c_{l-1} → c_l; c_{-1} = c_0);
 //                     skip_l = h;  h = AvgPool2(h) unless l = L-1
-//   up l = L-2..0:    h = Upsample2(proj_l(h)) + skip_l;  h = UpBlock_l(h)   (proj: 1×1, c_{l+1} → c_l)
-//   s      = conv_out(SiLU(GroupNorm(h))) / σ                             (3×3, c_0 → C)
+//   up l = L-2..0:    h = Upsample2(proj_l(h)) + skip_l;  h = UpBlock_l(h)   (proj: 1×1, c_{l+1} →
+//   c_l) s      = conv_out(SiLU(GroupNorm(h))) / σ                             (3×3, c_0 → C)
 //   Block(h): a = conv1(SiLU(GroupNorm1(h))) + (e · W_b + b_b);  b = conv2(SiLU(GroupNorm2(a)));
 //             out = b + h (or + skip(h), a 1×1 convolution, when the channel count changes)
 // GroupNorm normalises each image on its own, so a sample's score never depends on its batch.
@@ -17,10 +17,10 @@
 // [3, 3, in, out]); 1×1 and dense weights are in × out, as in the MLP.
 //
 // Tensors (F32 or F16): "sigma_embed.freqs" [F] (fixed, not trained), "embed.weight" [2F, E],
-// "embed.bias" [E], "conv_in.*", for each down level "down.{l}.{norm1,conv1,emb,norm2,conv2,skip}.*",
-// for each up level "up.{l}.proj.*" and "up.{l}.{norm1,...}.*", "norm_out.*", "conv_out.*" (the
-// list and shapes are NcsnUnetTensorSpecs). Metadata: "format": "score-wasm", "architecture":
-// "ncsn-unet", "config":
+// "embed.bias" [E], "conv_in.*", for each down level
+// "down.{l}.{norm1,conv1,emb,norm2,conv2,skip}.*", for each up level "up.{l}.proj.*" and
+// "up.{l}.{norm1,...}.*", "norm_out.*", "conv_out.*" (the list and shapes are NcsnUnetTensorSpecs).
+// Metadata: "format": "score-wasm", "architecture": "ncsn-unet", "config":
 //   {"data_shape": [28, 28, 1], "channels": [16, 32, 64], "groups": 4,
 //    "sigma_embedding_freqs": 16, "embedding_dim": 64, "sigmas": [...], "sampling": {...}}
 // H and W must be divisible by 2^(L-1) and every c_l by groups.
@@ -69,14 +69,14 @@ struct NcsnUnetBlockLayout {
 };
 struct NcsnUnetLayout {
   size_t embed = 0, conv_in = 0, norm_out = 0, conv_out = 0;  // weight index; bias at + 1
-  std::vector<NcsnUnetBlockLayout> down;                       // L blocks
-  std::vector<NcsnUnetBlockLayout> up;                         // L - 1 blocks, by level l
-  std::vector<size_t> proj;                                    // L - 1 weight indices, by level l
+  std::vector<NcsnUnetBlockLayout> down;                      // L blocks
+  std::vector<NcsnUnetBlockLayout> up;                        // L - 1 blocks, by level l
+  std::vector<size_t> proj;                                   // L - 1 weight indices, by level l
 };
 
 struct NcsnUnetWeights {
   NcsnUnetConfig config;
-  std::vector<float> freqs;           // F fixed Fourier frequencies
+  std::vector<float> freqs;                 // F fixed Fourier frequencies
   std::vector<std::vector<float>> tensors;  // the trainable tensors, in NcsnUnetTensorSpecs order
 };
 
@@ -90,7 +90,8 @@ Status ValidateNcsnUnetWeights(const NcsnUnetWeights& weights);
 
 Status ParseNcsnUnetConfig(const std::string& json, NcsnUnetConfig* out);
 std::string NcsnUnetConfigToJson(const NcsnUnetConfig& config);
-// Exactly the expected tensors with their shapes (INVALID_MODEL otherwise); *out unchanged on error.
+// Exactly the expected tensors with their shapes (INVALID_MODEL otherwise); *out unchanged on
+// error.
 Status NcsnUnetWeightsFromSafetensors(const SafetensorsFile& file, NcsnUnetWeights* out);
 // INVALID_ARGUMENT when the weights are inconsistent.
 Status NcsnUnetWeightsToSafetensors(const NcsnUnetWeights& weights, SafetensorsFile* out);
@@ -109,14 +110,14 @@ struct NcsnUnetBlockActivations {
 };
 struct NcsnUnetActivations {
   size_t rows = 0;
-  std::vector<float> sigma;                 // rows
+  std::vector<float> sigma;                       // rows
   std::vector<float> embed_in, embed_pre, embed;  // rows × 2F, rows × E (before / after SiLU)
-  std::vector<float> x;                     // the input images
-  std::vector<float> h_in;                  // conv_in output
+  std::vector<float> x;                           // the input images
+  std::vector<float> h_in;                        // conv_in output
   std::vector<NcsnUnetBlockActivations> down, up;
-  std::vector<std::vector<float>> pooled;   // by level l < L-1: AvgPool2(down[l].out)
-  std::vector<std::vector<float>> proj;     // by level l < L-1: proj_l at level l+1's resolution
-  std::vector<std::vector<float>> merged;   // by level l < L-1: Upsample2(proj) + skip_l
+  std::vector<std::vector<float>> pooled;  // by level l < L-1: AvgPool2(down[l].out)
+  std::vector<std::vector<float>> proj;    // by level l < L-1: proj_l at level l+1's resolution
+  std::vector<std::vector<float>> merged;  // by level l < L-1: Upsample2(proj) + skip_l
   std::vector<float> norm_out, mean_out, rstd_out, act_out;
   std::vector<float> cols, block_bias, skip;  // scratch
 };

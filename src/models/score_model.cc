@@ -31,9 +31,8 @@ Status ScoreBatch(const ScoreModel& model, const float* x, size_t n, float sigma
   }
   const size_t dim = model.dim();
   const size_t threads = std::min(n, ChunkThreads(pool, max_threads));
-  SW_RETURN_IF_ERROR(
-      CheckWorkingMemory(SaturatingMul(threads, model.scratch_bytes_per_thread()),
-                         "scoring on " + std::to_string(threads) + " thread(s)"));
+  SW_RETURN_IF_ERROR(CheckWorkingMemory(SaturatingMul(threads, model.scratch_bytes_per_thread()),
+                                        "scoring on " + std::to_string(threads) + " thread(s)"));
   ForEachChunk(
       pool, n, kMinRowsPerTask, kMaxRowsPerTask,
       [&](size_t begin, size_t end) {

@@ -101,8 +101,8 @@ uint64_t SamplerRunBytes(const ScoreModel& model, size_t n, ThreadPool* pool, si
                          size_t* threads) {
   *threads = std::min(n, ChunkThreads(pool, max_threads));
   const uint64_t chains = SaturatingMul(2 * sizeof(float), SaturatingMul(n, model.dim()));
-  const uint64_t task = SaturatingMul(2 * sizeof(float),
-                                      SaturatingMul(std::min(n, kMaxChainsPerTask), model.dim()));
+  const uint64_t task =
+      SaturatingMul(2 * sizeof(float), SaturatingMul(std::min(n, kMaxChainsPerTask), model.dim()));
   return SaturatingAdd(
       chains, SaturatingMul(*threads, SaturatingAdd(task, model.scratch_bytes_per_thread())));
 }

@@ -22,10 +22,10 @@
 #include "eval/classifier.h"
 #include "eval/energy_distance.h"
 #include "eval/frechet.h"
-#include "eval/image_metrics.h"
-#include "eval/score_strength.h"
 #include "eval/image_grid.h"
+#include "eval/image_metrics.h"
 #include "eval/png.h"
+#include "eval/score_strength.h"
 #include "io/safetensors.h"
 #include "models/model_file.h"
 #include "samplers/sampler.h"
@@ -88,8 +88,7 @@ int EvaluateImages(const std::string& name, const sw::ImageDataset& test,
     feats->resize(count * features);
     classifier->Predict(images, count, probs->data(), feats->data());
   };
-  std::vector<float> probs, sample_features, test_probs, test_features, train_probs,
-      train_features;
+  std::vector<float> probs, sample_features, test_probs, test_features, train_probs, train_features;
   predict(samples.data(), n, &probs, &sample_features);
   predict(test.pixels.data(), test.count, &test_probs, &test_features);
   // The floor's training images are spread over the whole split (the npm digits come sorted by
@@ -157,8 +156,8 @@ sw::Status ReportScoreStrength(const sw::ScoreModel& model, const std::vector<fl
     SW_RETURN_IF_ERROR(sw::MakeToy2d(data, rows, kHeldOutSeed, &held_out));
   }
   std::vector<sw::ScoreStrength> levels;
-  SW_RETURN_IF_ERROR(sw::MeasureScoreStrength(model, held_out.data(), rows, sigmas, /*seed=*/0,
-                                              pool, &levels));
+  SW_RETURN_IF_ERROR(
+      sw::MeasureScoreStrength(model, held_out.data(), rows, sigmas, /*seed=*/0, pool, &levels));
   std::printf(
       "score strength on %zu held-out rows (1 = the exact score's pull toward the data where the "
       "noise dominates):\n%s",
@@ -166,9 +165,9 @@ sw::Status ReportScoreStrength(const sw::ScoreModel& model, const std::vector<fl
   return sw::Status::Ok();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command itself; main only turns an unexpected exception (std::bad_alloc, a filesystem
+// error) into a message and an exit status.
+int Run(int argc, char** argv) {
   cxxopts::Options cli(
       "score-eval",
       "Samples a score model with its own sampling settings and compares the samples with "
@@ -209,7 +208,8 @@ int main(int argc, char** argv) {
   if (sw::Status s = sw::RecommendedSamplerOptions(loaded, &options); !s.ok())
     return sw::cli::Fail("score-eval", s);
   options.seed = args["seed"].as<uint64_t>();
-  if (const int steps = args["steps-per-level"].as<int>(); steps > 0) options.steps_per_level = steps;
+  if (const int steps = args["steps-per-level"].as<int>(); steps > 0)
+    options.steps_per_level = steps;
   if (const float step = args["step-size"].as<float>(); step > 0) options.step_size = step;
   if (const int levels = args["levels"].as<int>(); levels > 0) {
     const float largest = options.sigmas.front(), smallest = options.sigmas.back();
@@ -227,9 +227,8 @@ int main(int argc, char** argv) {
                options.sigmas.size(), options.steps_per_level, options.denoise ? " + denoise" : "");
   if (const std::string path = args["samples-out"].as<std::string>(); !path.empty()) {
     sw::SafetensorsFile file;
-    file.tensors.push_back({"samples",
-                            {static_cast<int64_t>(n), static_cast<int64_t>(loaded.model->dim())},
-                            samples});
+    file.tensors.push_back(
+        {"samples", {static_cast<int64_t>(n), static_cast<int64_t>(loaded.model->dim())}, samples});
     std::vector<uint8_t> bytes;
     if (sw::Status s = sw::WriteSafetensors(file, false, &bytes); !s.ok())
       return sw::cli::Fail("score-eval", s);
@@ -268,4 +267,15 @@ int main(int argc, char** argv) {
       return sw::cli::Fail("score-eval", s);
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", "score-eval", e.what());
+    return 1;
+  }
 }

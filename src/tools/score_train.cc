@@ -1,6 +1,7 @@
 // score-train: trains a noise-conditional score network (the MLP on a generated 2-D data set, the
-// U-Net on MNIST digits or Fashion-MNIST) and writes the model file the package loads (EMA weights, the noise schedule chosen from the data as NCSNv2
-// advises, and sampling defaults), with a progress line, resumable checkpoints and a loss log.
+// U-Net on MNIST digits or Fashion-MNIST) and writes the model file the package loads (EMA weights,
+// the noise schedule chosen from the data as NCSNv2 advises, and sampling defaults), with a
+// progress line, resumable checkpoints and a loss log.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,12 +20,12 @@
 #include "models/ncsn_mlp.h"
 #include "models/ncsn_unet.h"
 #include "samplers/sampler.h"
+#include "tools/cli.h"
 #include "train/mlp_grad.h"
 #include "train/noise_schedule.h"
 #include "train/trainable.h"
 #include "train/trainer.h"
 #include "train/unet_grad.h"
-#include "tools/cli.h"
 
 namespace {
 
@@ -83,9 +84,9 @@ Status InitialNetwork(const cxxopts::ParseResult& args, size_t height, size_t wi
   return sw::MakeTrainableNcsnUnet(std::move(weights), out);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command itself; main only turns an unexpected exception (std::bad_alloc, a filesystem
+// error) into a message and an exit status.
+int Run(int argc, char** argv) {
   cxxopts::Options cli(
       "score-train",
       "Trains a noise-conditional score network (denoising or sliced score matching): an MLP "
@@ -151,14 +152,15 @@ int main(int argc, char** argv) {
     return sw::cli::Fail("score-train", s);
   }
   std::vector<float> sigmas;
-  if (Status s = sw::GeometricSigmas(schedule.sigma_max, schedule.sigma_min, schedule.levels,
-                                     &sigmas);
+  if (Status s =
+          sw::GeometricSigmas(schedule.sigma_max, schedule.sigma_min, schedule.levels, &sigmas);
       !s.ok()) {
     return sw::cli::Fail("score-train", s);
   }
   // Technique 4 assumes the exact score. A learned one can be weaker in the noise directions at
   // small sigma, so that chains contract more slowly than it plans for and keep noise for the next
-  // level; a larger step is then the remedy (web/models/README.md measures it for the image models).
+  // level; a larger step is then the remedy (web/models/README.md measures it for the image
+  // models).
   const float step_size_scale = args["step-size-scale"].as<float>();
   if (!(step_size_scale > 0) || !std::isfinite(schedule.step_size * step_size_scale)) {
     std::fprintf(stderr, "score-train: --step-size-scale must be finite and > 0 (got %g)\n",
@@ -252,4 +254,15 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "wrote %s (%zu bytes)\n", args["out"].as<std::string>().c_str(),
                bytes.size());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", "score-train", e.what());
+    return 1;
+  }
 }

@@ -32,9 +32,8 @@ void BlockBackward(const NcsnUnetWeights& wt, const NcsnUnetBlockLayout& b, cons
   // act2 = SiLU(norm2), norm2 = GroupNorm2(pre2)
   SiluBackward(a.norm2.data(), s->dact.data(), s->dact.data(), dout.size());
   s->dpre.resize(dout.size());
-  GroupNormBackward(a.pre2.data(), dout, groups, t[b.norm2].data(), a.mean2.data(),
-                    a.rstd2.data(), s->dact.data(), g[b.norm2]->data(), g[b.norm2 + 1]->data(),
-                    s->dpre.data());
+  GroupNormBackward(a.pre2.data(), dout, groups, t[b.norm2].data(), a.mean2.data(), a.rstd2.data(),
+                    s->dact.data(), g[b.norm2]->data(), g[b.norm2 + 1]->data(), s->dpre.data());
   // pre2 = conv1(act1) + (e W_b + b_b)
   s->dbias.resize(rows * b.cout);
   ChannelBiasBackward(s->dpre.data(), dout, s->dbias.data());
@@ -43,8 +42,8 @@ void BlockBackward(const NcsnUnetWeights& wt, const NcsnUnetBlockLayout& b, cons
                 g[b.emb]->data(), g[b.emb + 1]->data(), s->dembed_tmp.data(), &s->ops);
   for (size_t i = 0; i < rows * e; ++i) s->dembed[i] += s->dembed_tmp[i];
   s->dact.resize(din.size());
-  Conv3x3Backward(a.act1.data(), din, t[b.conv1].data(), b.cout, s->dpre.data(),
-                  g[b.conv1]->data(), g[b.conv1 + 1]->data(), s->dact.data(), &s->ops);
+  Conv3x3Backward(a.act1.data(), din, t[b.conv1].data(), b.cout, s->dpre.data(), g[b.conv1]->data(),
+                  g[b.conv1 + 1]->data(), s->dact.data(), &s->ops);
   // act1 = SiLU(norm1), norm1 = GroupNorm1(in)
   SiluBackward(a.norm1.data(), s->dact.data(), s->dact.data(), din.size());
   GroupNormBackward(in, din, groups, t[b.norm1].data(), a.mean1.data(), a.rstd1.data(),
@@ -54,9 +53,8 @@ void BlockBackward(const NcsnUnetWeights& wt, const NcsnUnetBlockLayout& b, cons
 
 }  // namespace
 
-void NcsnUnetBackward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout,
-                      const float* dscore, const NcsnUnetActivations& act,
-                      const TensorList& g, NcsnUnetGradScratch* s) {
+void NcsnUnetBackward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout, const float* dscore,
+                      const NcsnUnetActivations& act, const TensorList& g, NcsnUnetGradScratch* s) {
   const NcsnUnetConfig& c = wt.config;
   const auto& t = wt.tensors;
   const size_t rows = act.rows, levels = c.channels.size(), dim = c.dim();
@@ -70,9 +68,9 @@ void NcsnUnetBackward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout,
   }
   const ImageDims d0{rows, c.height, c.width, c.channels[0]};
   s->dh.resize(d0.size());
-  Conv3x3Backward(act.act_out.data(), d0, t[layout.conv_out].data(), c.image_channels,
-                  s->dy.data(), g[layout.conv_out]->data(), g[layout.conv_out + 1]->data(),
-                  s->dh.data(), &s->ops);
+  Conv3x3Backward(act.act_out.data(), d0, t[layout.conv_out].data(), c.image_channels, s->dy.data(),
+                  g[layout.conv_out]->data(), g[layout.conv_out + 1]->data(), s->dh.data(),
+                  &s->ops);
   SiluBackward(act.norm_out.data(), s->dh.data(), s->dh.data(), d0.size());
   const float* h_top = levels > 1 ? act.up[0].out.data() : act.down[0].out.data();
   s->dnext.resize(d0.size());
@@ -92,7 +90,8 @@ void NcsnUnetBackward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout,
     std::vector<float>& dproj = s->dnext;
     dproj.resize(low.size());
     Upsample2Backward(dmerged.data(), low, dproj.data());
-    const float* proj_in = l + 2 < levels ? act.up[l + 1].out.data() : act.down[levels - 1].out.data();
+    const float* proj_in =
+        l + 2 < levels ? act.up[l + 1].out.data() : act.down[levels - 1].out.data();
     const size_t cin = c.channels[l + 1];
     s->dh.resize(low.pixels() * cin);
     DenseBackward(proj_in, low.pixels(), cin, b.cout, t[layout.proj[l]].data(), dproj.data(),
@@ -116,8 +115,8 @@ void NcsnUnetBackward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout,
   }
   // h_in = conv_in(x): the input needs no gradient.
   Conv3x3Backward(act.x.data(), ImageDims{rows, c.height, c.width, c.image_channels},
-                  t[layout.conv_in].data(), c.channels[0], s->dh.data(),
-                  g[layout.conv_in]->data(), g[layout.conv_in + 1]->data(), nullptr, &s->ops);
+                  t[layout.conv_in].data(), c.channels[0], s->dh.data(), g[layout.conv_in]->data(),
+                  g[layout.conv_in + 1]->data(), nullptr, &s->ops);
   // embed = SiLU(embed_in W_e + b_e)
   SiluBackward(act.embed_pre.data(), s->dembed.data(), s->dembed.data(), rows * e);
   DenseBackward(act.embed_in.data(), rows, f2, e, t[layout.embed].data(), s->dembed.data(),

@@ -22,8 +22,8 @@ struct NcsnUnetGradScratch {
 // Adds d loss / d θ to grads (one vector per weights.tensors entry, same sizes), given dscore =
 // d loss / d score (rows × dim) for the activations of the last NcsnUnetForward on *act.
 void NcsnUnetBackward(const NcsnUnetWeights& weights, const NcsnUnetLayout& layout,
-                      const float* dscore, const NcsnUnetActivations& act,
-                      const TensorList& grads, NcsnUnetGradScratch* scratch);
+                      const float* dscore, const NcsnUnetActivations& act, const TensorList& grads,
+                      NcsnUnetGradScratch* scratch);
 
 // The U-Net for the trainer: Parameters() are weights.tensors in NcsnUnetTensorSpecs order.
 // INVALID_ARGUMENT when the weights are invalid.

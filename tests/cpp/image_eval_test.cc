@@ -11,8 +11,8 @@
 #include "core/philox.h"
 #include "eval/classifier.h"
 #include "eval/frechet.h"
-#include "eval/image_metrics.h"
 #include "eval/image_grid.h"
+#include "eval/image_metrics.h"
 #include "io/safetensors.h"
 
 namespace sw {

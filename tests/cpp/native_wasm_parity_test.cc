@@ -1,7 +1,8 @@
 // Native and WebAssembly builds of the same core must agree: scores within 1e-5 relative (also of
-// the shipped image models), samples statistically indistinguishable. The native test run writes its results to a file under the
-// build tree; the WASM run of the same test (tests/run-all.sh runs it after the native one) reads
-// and compares them. Without the native file the WASM test is skipped, saying why.
+// the shipped image models), samples statistically indistinguishable. The native test run writes
+// its results to a file under the build tree; the WASM run of the same test (tests/run-all.sh runs
+// it after the native one) reads and compares them. Without the native file the WASM test is
+// skipped, saying why.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,8 +14,8 @@
 #include "core/philox.h"
 #include "core/thread_pool.h"
 #include "io/safetensors.h"
-#include "models/model_file.h"
 #include "models/gaussian_mixture.h"
+#include "models/model_file.h"
 #include "models/ncsn_mlp.h"
 #include "samplers/sampler.h"
 #include "samplers/sampling_rules.h"

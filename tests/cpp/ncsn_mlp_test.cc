@@ -513,9 +513,9 @@ TEST(ModelFile, RejectsInconsistentModels) {
   ExpectLoadFails([](F f) { f->metadata["format"] = "pt"; }, "\"format\" is \"pt\"", "format");
   ExpectLoadFails([](F f) { f->metadata.erase("architecture"); }, "supported: \"ncsn-mlp\"",
                   "no architecture");
-  ExpectLoadFails(
-      [](F f) { f->metadata["architecture"] = "unet"; },
-      "unknown model architecture \"unet\" (supported: \"ncsn-mlp\", \"ncsn-unet\")", "unet");
+  ExpectLoadFails([](F f) { f->metadata["architecture"] = "unet"; },
+                  "unknown model architecture \"unet\" (supported: \"ncsn-mlp\", \"ncsn-unet\")",
+                  "unet");
   ExpectLoadFails([](F f) { f->metadata.erase("config"); }, "no \"config\"", "no config");
   ExpectLoadFails([](F f) { f->metadata["config"] = "{not json"; }, "not valid JSON", "bad json");
   ExpectLoadFails(SetConfig("dim", 0), "dim = 0", "dim 0");

@@ -1,6 +1,8 @@
 // The U-Net and its layers: image layers against direct double-precision loops, every layer's
 // backward pass and the whole network's gradient (every tensor) against central finite
 // differences, batch independence, and model-file round trips and hostile files.
+#include "models/ncsn_unet.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 #include "core/philox.h"
 #include "layers/image_ops.h"
 #include "models/model_file.h"
-#include "models/ncsn_unet.h"
 #include "samplers/sampling_rules.h"
 #include "train/image_ops_grad.h"
 #include "train/unet_grad.h"
@@ -145,8 +146,8 @@ TEST(ImageOpsGrad, Conv3x3AndDenseMatchFiniteDifferences) {
 TEST(ImageOpsGrad, GroupNormSiluPoolUpsampleAndBiasMatchFiniteDifferences) {
   const ImageDims d{2, 4, 4, 4};
   const size_t groups = 2;
-  std::vector<float> x = Normal(d.size(), 11, 2.0f), gamma = Normal(d.c, 12), beta = Normal(d.c, 13),
-                     v = Normal(d.n * d.c, 14);
+  std::vector<float> x = Normal(d.size(), 11, 2.0f), gamma = Normal(d.c, 12),
+                     beta = Normal(d.c, 13), v = Normal(d.n * d.c, 14);
   const ImageDims low{2, 2, 2, 4};
   const std::vector<float> r = Normal(low.size(), 15);
   std::vector<float> n1(d.size()), a(d.size()), mean(d.n * groups), rstd(d.n * groups),
@@ -291,11 +292,13 @@ TEST(NcsnUnet, HostileFilesAreRefused) {
   expect_refused(f, "unexpected tensor");
   const std::string config = good.metadata["config"];
   f = good;
-  f.metadata["config"] = "{\"data_shape\": [8, 4, 1], \"channels\": [4, 6, 7], \"groups\": 2, "
-                         "\"sigma_embedding_freqs\": 3, \"embedding_dim\": 5, \"sigmas\": [1]}";
+  f.metadata["config"] =
+      "{\"data_shape\": [8, 4, 1], \"channels\": [4, 6, 7], \"groups\": 2, "
+      "\"sigma_embedding_freqs\": 3, \"embedding_dim\": 5, \"sigmas\": [1]}";
   expect_refused(f, "multiple of groups");
-  f.metadata["config"] = "{\"data_shape\": [7, 4, 1], \"channels\": [4, 6, 8], \"groups\": 2, "
-                         "\"sigma_embedding_freqs\": 3, \"embedding_dim\": 5, \"sigmas\": [1]}";
+  f.metadata["config"] =
+      "{\"data_shape\": [7, 4, 1], \"channels\": [4, 6, 8], \"groups\": 2, "
+      "\"sigma_embedding_freqs\": 3, \"embedding_dim\": 5, \"sigmas\": [1]}";
   expect_refused(f, "halved");
   f.metadata["config"] = config.substr(0, config.size() - 1) + ", \"chanels\": [1]}";
   expect_refused(f, "unknown key");

@@ -1,5 +1,6 @@
 // eval/score_strength against the exact score of a Gaussian, whose pull and recovered fraction are
-// both sigma^2 / (s^2 + sigma^2) for data of variance s^2, and against a deliberately weakened copy.
+// both sigma^2 / (s^2 + sigma^2) for data of variance s^2, and against a deliberately weakened
+// copy.
 #include "eval/score_strength.h"
 
 #include <gtest/gtest.h>
@@ -53,8 +54,8 @@ class ScoreStrengthTest : public testing::Test {
 
 TEST_F(ScoreStrengthTest, ExactGaussianScoreGivesSigmaSquaredOverTotalVariance) {
   std::vector<ScoreStrength> levels;
-  ASSERT_TRUE(MeasureScoreStrength(*gaussian_, data_.data(), kRows, sigmas_, 7, nullptr, &levels)
-                  .ok());
+  ASSERT_TRUE(
+      MeasureScoreStrength(*gaussian_, data_.data(), kRows, sigmas_, 7, nullptr, &levels).ok());
   ASSERT_EQ(levels.size(), sigmas_.size());
   for (const ScoreStrength& l : levels) {
     const double sigma = l.sigma, s2 = double(kStd) * kStd;
@@ -113,9 +114,9 @@ TEST_F(ScoreStrengthTest, BadInputIsRejectedAndLeavesTheOutputAlone) {
   std::vector<float> bad = data_;
   bad[17] = NAN;
   expect_rejected(bad.data(), kRows, sigmas_);
-  EXPECT_EQ(MeasureScoreStrength(*gaussian_, data_.data(), kRows, sigmas_, 1, nullptr, nullptr)
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      MeasureScoreStrength(*gaussian_, data_.data(), kRows, sigmas_, 1, nullptr, nullptr).code(),
+      StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -18,8 +18,8 @@ namespace sw {
 
 // Loads web/models/<name>.safetensors into *loaded and draws n samples with its recommended
 // sampler options and `seed`, on 2 threads.
-inline testing::AssertionResult SampleShippedModel(const std::string& name, size_t n,
-                                                   uint64_t seed, LoadedModel* loaded,
+inline testing::AssertionResult SampleShippedModel(const std::string& name, size_t n, uint64_t seed,
+                                                   LoadedModel* loaded,
                                                    std::vector<float>* samples) {
   const std::string path = std::string(SCORE_MODELS_DIR) + "/" + name + ".safetensors";
   Status status = LoadScoreModelFile(path, loaded);
