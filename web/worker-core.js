@@ -5,12 +5,14 @@
 //
 // Protocol (plain objects; sample and score buffers are transferred, never copied twice):
 //   page → worker  request   { id, type, ...payload }   types: init, createMixture, loadModel,
-//                                                        score, sample, shutdown
+//                                                        score, sample, shutdown, memory
 //   worker → page  response  { id, ok: true, result } | { id, ok: false, error: { code, message } }
 //   worker → page  progress  { id, progress: { step, totalSteps, level, levels, fraction, samples? } }
 //   worker → page  crash     { crash: { message } }  once, when the module trapped or aborted
 //   page → worker  notice    { type: 'abort', target: id } | { type: 'dispose', modelId }  (no reply)
 // Every request is answered exactly once; a handler that throws answers with its error.
+// 'memory' is a diagnostic for the package's own tests (no public API): { heapBytes, heapTop }, see
+// memory() below.
 // A trap or abort (any WebAssembly.RuntimeError, a RangeError such as a stack overflow thrown
 // through the module, an Emscripten abort) leaves the module's memory and stack pointer half
 // updated: the worker never calls into it again, answers every request with INTERNAL, and sends
@@ -27,7 +29,9 @@ function createScoreWasmWorker(host) {
   // A sampling run advances in chunks of about this many milliseconds, then yields so that an
   // 'abort' notice is seen (the chunk size adapts to the measured time per step).
   const CHUNK_TARGET_MS = 25;
-  const requests = { init, createMixture, loadModel, score, sample, shutdown };
+  // Size of the block the 'memory' diagnostic allocates to find the top of the used heap.
+  const MEMORY_PROBE_BYTES = 1 << 20;
+  const requests = { init, createMixture, loadModel, score, sample, shutdown, memory };
   const notices = { abort, dispose };
   const models = new Map();  // modelId → { id, model, runs: Set<run>, disposed }
   const runs = new Map();    // request id of a 'sample' → { stopCode }
@@ -205,6 +209,17 @@ function createScoreWasmWorker(host) {
   function shutdown() {
     if (wasm && wasm.PThread) wasm.PThread.terminateAllThreads();
     return { result: null };
+  }
+
+  // Diagnostic (tests/node/heap.test.mjs): heapBytes is the WebAssembly memory's size (it only
+  // grows); heapTop is where the allocator's used heap ends: the address malloc returns for a block
+  // larger than any hole freed blocks leave (MEMORY_PROBE_BYTES), i.e. the start of dlmalloc's top
+  // chunk, which a leak pushes up even while the memory has room. The probe is freed at once.
+  function memory() {
+    const heapBytes = heapBuffer().byteLength;
+    const probe = allocate(MEMORY_PROBE_BYTES);
+    wasm._free(probe);
+    return { result: { heapBytes, heapTop: probe } };
   }
 
   function abort({ target }) {
