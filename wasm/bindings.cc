@@ -13,6 +13,7 @@
 #include "models/gaussian_mixture.h"
 #include "models/model_file.h"
 #include "samplers/sampler.h"
+#include "samplers/sampling_rules.h"
 
 namespace {
 
@@ -98,12 +99,19 @@ class Model {
   std::string architecture_, config_json_;
 };
 
-// Plain options struct (Embind value_object); sigmas and start points travel as heap buffers.
-struct SamplerConfig {
-  int kind = 1;  // 0 langevin, 1 annealed-langevin
-  int steps_per_level = 100;
-  float step_size = 2e-5f;
-  bool denoise = false;
+// The caller's sampling options as sample() received them (Embind value_object; "not given" is
+// "" / 0 / -1 / false as in sw::SamplingRequest); the levels and start points travel as heap
+// buffers. sw::ResolveSamplerOptions decides everything else.
+struct SamplerRequest {
+  std::string sampler;
+  float sigmas_max = 0, sigmas_min = 0;
+  int sigmas_levels = 0;
+  int steps_per_level = 0;
+  int denoise = -1;
+  bool has_sigma = false;
+  float sigma = 0;
+  int steps = 0;
+  float step_size = 0;
   uint32_t seed_lo = 0, seed_hi = 0;
   int init = 0;  // 0 gaussian, 1 uniform, 2 given points
   float uniform_lo = 0, uniform_hi = 1;
@@ -112,27 +120,38 @@ struct SamplerConfig {
 
 class Sampler {
  public:
-  // `model` must outlive this sampler (the JS layer keeps it alive).
-  JsStatus Init(const Model& model, int n, const SamplerConfig& c, uintptr_t sigmas, int num_sigmas,
-                uintptr_t init_points) {
+  // `model` must outlive this sampler (the JS layer keeps it alive). `sigmas` holds num_sigmas
+  // listed levels (0: none listed), `init_points` n × dim values when init is 2.
+  JsStatus Init(const Model& model, int n, const SamplerRequest& r, uintptr_t sigmas,
+                int num_sigmas, uintptr_t init_points) {
     if (!model.get()) return ToJs(sw::InvalidArgument("the model is not initialised"));
     if (n <= 0) return ToJs(sw::InvalidArgument("n must be a positive integer"));
-    if (num_sigmas <= 0) return ToJs(sw::InvalidArgument("the noise schedule is empty"));
-    sw::SamplerOptions o;
-    o.kind = static_cast<sw::SamplerKind>(c.kind);
-    o.sigmas = HeapFloats(sigmas, num_sigmas);
-    o.steps_per_level = c.steps_per_level;
-    o.step_size = c.step_size;
-    o.denoise = c.denoise;
-    o.seed = (uint64_t{c.seed_hi} << 32) | c.seed_lo;
-    o.init = static_cast<sw::InitKind>(c.init);
-    o.uniform_lo = c.uniform_lo;
-    o.uniform_hi = c.uniform_hi;
-    if (o.init == sw::InitKind::kGiven) {
-      o.init_points = HeapFloats(init_points, size_t(n) * model.get()->dim());
+    if (num_sigmas < 0) return ToJs(sw::InvalidArgument("the number of listed levels is negative"));
+    sw::SamplingRequest request;
+    request.sampler = r.sampler;
+    request.sigmas = HeapFloats(sigmas, num_sigmas);
+    request.sigmas_max = r.sigmas_max;
+    request.sigmas_min = r.sigmas_min;
+    request.sigmas_levels = r.sigmas_levels;
+    request.steps_per_level = r.steps_per_level;
+    request.denoise = r.denoise;
+    request.has_sigma = r.has_sigma;
+    request.sigma = r.sigma;
+    request.steps = r.steps;
+    request.step_size = r.step_size;
+    request.seed = (uint64_t{r.seed_hi} << 32) | r.seed_lo;
+    request.init = static_cast<sw::InitKind>(r.init);
+    request.uniform_lo = r.uniform_lo;
+    request.uniform_hi = r.uniform_hi;
+    if (request.init == sw::InitKind::kGiven) {
+      request.init_points = HeapFloats(init_points, size_t(n) * model.get()->dim());
     }
-    return ToJs(sw::SamplerRun::Create(model.get(), n, o, Pool().get(),
-                                       c.max_threads > 0 ? c.max_threads : 0, &run_));
+    sw::SamplerOptions options;
+    const Status resolved =
+        sw::ResolveSamplerOptions(model.ConfigJson(), model.get()->min_sigma(), request, &options);
+    if (!resolved.ok()) return ToJs(resolved);
+    return ToJs(sw::SamplerRun::Create(model.get(), n, options, Pool().get(),
+                                       r.max_threads > 0 ? r.max_threads : 0, &run_));
   }
 
   JsStatus Step(int max_steps) {
@@ -142,6 +161,8 @@ class Sampler {
   int StepsDone() const { return run_ ? run_->steps_done() : 0; }
   int TotalSteps() const { return run_ ? run_->total_steps() : 0; }
   int Level() const { return run_ ? run_->level() : 0; }
+  int Levels() const { return run_ ? run_->levels() : 0; }
+  int StepsPerLevel() const { return run_ ? run_->steps_per_level() : 0; }
   bool Done() const { return run_ && run_->done(); }
   // Address of the n × dim samples (valid until the next Step or until the sampler is deleted).
   uintptr_t SamplesPtr() const {
@@ -160,17 +181,23 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .field("code", &JsStatus::code)
       .field("name", &JsStatus::name)
       .field("message", &JsStatus::message);
-  emscripten::value_object<SamplerConfig>("SamplerConfig")
-      .field("kind", &SamplerConfig::kind)
-      .field("stepsPerLevel", &SamplerConfig::steps_per_level)
-      .field("stepSize", &SamplerConfig::step_size)
-      .field("denoise", &SamplerConfig::denoise)
-      .field("seedLo", &SamplerConfig::seed_lo)
-      .field("seedHi", &SamplerConfig::seed_hi)
-      .field("init", &SamplerConfig::init)
-      .field("uniformLo", &SamplerConfig::uniform_lo)
-      .field("uniformHi", &SamplerConfig::uniform_hi)
-      .field("maxThreads", &SamplerConfig::max_threads);
+  emscripten::value_object<SamplerRequest>("SamplerRequest")
+      .field("sampler", &SamplerRequest::sampler)
+      .field("sigmasMax", &SamplerRequest::sigmas_max)
+      .field("sigmasMin", &SamplerRequest::sigmas_min)
+      .field("sigmasLevels", &SamplerRequest::sigmas_levels)
+      .field("stepsPerLevel", &SamplerRequest::steps_per_level)
+      .field("denoise", &SamplerRequest::denoise)
+      .field("hasSigma", &SamplerRequest::has_sigma)
+      .field("sigma", &SamplerRequest::sigma)
+      .field("steps", &SamplerRequest::steps)
+      .field("stepSize", &SamplerRequest::step_size)
+      .field("seedLo", &SamplerRequest::seed_lo)
+      .field("seedHi", &SamplerRequest::seed_hi)
+      .field("init", &SamplerRequest::init)
+      .field("uniformLo", &SamplerRequest::uniform_lo)
+      .field("uniformHi", &SamplerRequest::uniform_hi)
+      .field("maxThreads", &SamplerRequest::max_threads);
   function("configureThreads", &ConfigureThreads);
   function("threadCount", &ThreadCount);
   emscripten::class_<Model>("Model")
@@ -189,6 +216,8 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .function("stepsDone", &Sampler::StepsDone)
       .function("totalSteps", &Sampler::TotalSteps)
       .function("level", &Sampler::Level)
+      .function("levels", &Sampler::Levels)
+      .function("stepsPerLevel", &Sampler::StepsPerLevel)
       .function("done", &Sampler::Done)
       .function("samplesPtr", &Sampler::SamplesPtr);
 }

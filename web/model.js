@@ -46,8 +46,7 @@ export class ScoreModel {
   async sample(options) {
     this.#checkAlive();
     const { request, onProgress, signal } = resolveSampleOptions(options, this);
-    const transfer = [request.sigmas.buffer];
-    if (request.points) transfer.push(request.points.buffer);
+    const transfer = [request.sigmas?.buffer, request.points?.buffer].filter(Boolean);
     return this.#client.request('sample', { modelId: this.#id, ...request }, { transfer, onProgress, signal });
   }
 

@@ -1,5 +1,5 @@
-// Turns the options of model.sample() (plus the model's own defaults) into the plain request the
-// worker runs: the SamplerConfig of wasm/bindings.cc, the noise levels and the start points.
+// Turns the options of model.sample() into the plain request the worker runs: the SamplerRequest
+// of wasm/bindings.cc, the listed noise levels and the start points. The core resolves the rest.
 import { invalidArgument } from './errors.js';
 import {
   boolean, denseArray, describe, float32Number, finiteRows, finiteVector, knownKeys, normalFloat32, optionsObject,
@@ -12,7 +12,7 @@ const SAMPLER_OPTIONS = {
   'langevin': ['sigma', 'steps'],
   'annealed-langevin': ['sigmas', 'stepsPerLevel', 'denoise'],
 };
-const SAMPLER_KIND = { 'langevin': 0, 'annealed-langevin': 1 };
+const ALL_OPTIONS = [...COMMON_OPTIONS, ...new Set(Object.values(SAMPLER_OPTIONS).flat())];
 const INIT_KIND = { gaussian: 0, uniform: 1, given: 2 };
 /**
  * Most noise levels of a schedule: the core's bound (kMaxLevels of samplers/sampler.cc), far beyond
@@ -26,8 +26,10 @@ const MAX_LEVELS = 2 ** 20;
 const MAX_STEPS = 2 ** 30 - 1;
 
 /**
- * Geometric noise levels σ_i = max · (min / max)^(i / (levels − 1)), i = 0 … levels − 1, computed as
- * the core's GeometricSigmas does (a single level is [max]). At most MAX_LEVELS levels.
+ * Geometric noise levels σ_i = max · (min / max)^(i / (levels − 1)), i = 0 … levels − 1, as the core's
+ * GeometricSigmas computes them for sample({ sigmas: { max, min, levels } }) (a single level is [max];
+ * a test checks that both give the same samples). A convenience for plots and custom schedules;
+ * sample() does not use it. At most MAX_LEVELS levels.
  * @param {{ max: number, min: number, levels: number }} schedule
  * @returns {number[]}
  */
@@ -45,36 +47,51 @@ export function geometricSigmas(schedule) {
 }
 
 /**
- * Validates `options` for a model and resolves omitted options from the model's config.
+ * Checks the JavaScript types and ranges of `options` and turns them into the request the worker
+ * forwards to the core, which resolves what is left out from the model's file (its "sampling" and
+ * "sigmas") and decides which option belongs to which sampler: sw::ResolveSamplerOptions in
+ * src/samplers/sampling_rules.h is the one owner of those rules.
  * @param {object} options what the user passed to sample()
- * @param {{ dim: number, minSigma: number, config: object }} model
+ * @param {{ dim: number }} model
  * @returns {{ request: object, onProgress?: Function, signal?: AbortSignal }}
  */
 export function resolveSampleOptions(options, model) {
   const o = optionsObject(options, 'sample() options');
-  const defaults = samplingDefaults(model.config);
-  const sampler = o.sampler ?? defaults.sampler ?? 'annealed-langevin';
-  if (!Object.hasOwn(SAMPLER_KIND, sampler)) {
-    throw invalidArgument(`sampler must be one of ${Object.keys(SAMPLER_KIND).map((s) => `'${s}'`).join(', ')}, ` +
-      `got ${describe(sampler)}`);
+  knownKeys(o, ALL_OPTIONS, 'sample()');
+  if (o.sampler !== undefined && !Object.hasOwn(SAMPLER_OPTIONS, o.sampler)) {
+    throw invalidArgument(`sampler must be one of ${Object.keys(SAMPLER_OPTIONS).map((s) => `'${s}'`).join(', ')}, ` +
+      `got ${describe(o.sampler)}`);
   }
-  knownKeys(o, [...COMMON_OPTIONS, ...SAMPLER_OPTIONS[sampler]], `sampler '${sampler}'`);
   const n = positiveInteger(o.n, 'n');
-  const schedule = sampler === 'langevin' ? langevinSchedule(o, defaults, model) : annealedSchedule(o, defaults);
+  const { list, schedule } = sigmaRequest(o.sigmas);
+  const stepsPerLevel = o.stepsPerLevel === undefined ? 0 : positiveInteger(o.stepsPerLevel, 'stepsPerLevel');
+  const steps = o.steps === undefined ? 0 : positiveInteger(o.steps, 'steps');
+  if (steps > MAX_STEPS) throw invalidArgument(`steps must be at most ${MAX_STEPS}, got ${steps}`);
+  const levels = list?.length ?? schedule?.levels;
+  if (levels !== undefined && levels * stepsPerLevel > MAX_STEPS) {
+    throw invalidArgument(`levels × stepsPerLevel must be at most ${MAX_STEPS}, got ${levels} × ` +
+      `${stepsPerLevel} = ${levels * stepsPerLevel}`);
+  }
   const seed = o.seed === undefined ? randomSeed() : checkSeed(o.seed);
   const init = resolveInit(o.init ?? 'gaussian', n, model.dim);
-  const threads = o.threads === undefined ? 0 : threadCount(o.threads, 'threads');
-  const config = {
-    kind: SAMPLER_KIND[sampler],
-    stepsPerLevel: schedule.stepsPerLevel,
-    stepSize: required(o.stepSize ?? defaults.stepSize, 'stepSize', normalFloat32),
-    denoise: schedule.denoise,
+  const sampling = {
+    sampler: o.sampler ?? '',
+    sigmasMax: schedule?.max ?? 0,
+    sigmasMin: schedule?.min ?? 0,
+    sigmasLevels: schedule?.levels ?? 0,
+    stepsPerLevel,
+    denoise: o.denoise === undefined ? -1 : Number(boolean(o.denoise, 'denoise')),
+    hasSigma: o.sigma !== undefined,
+    sigma: o.sigma === undefined ? 0 : normalFloat32(o.sigma, 'sigma'),
+    steps,
+    // 0 means "not given" to the core, so a given step size must be positive here.
+    stepSize: o.stepSize === undefined ? 0 : positiveStepSize(o.stepSize),
     seedLo: seed % 2 ** 32,
     seedHi: Math.floor(seed / 2 ** 32),
     init: init.kind,
     uniformLo: init.lo,
     uniformHi: init.hi,
-    maxThreads: threads,
+    maxThreads: o.threads === undefined ? 0 : threadCount(o.threads, 'threads'),
   };
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
     throw invalidArgument(`onProgress must be a function, got ${describe(o.onProgress)}`);
@@ -84,8 +101,8 @@ export function resolveSampleOptions(options, model) {
   }
   const request = {
     n,
-    config,
-    sigmas: schedule.sigmas,
+    sampling,
+    sigmas: list ?? null,  // none listed: a schedule, or the file's levels
     points: init.points,
     progressEvery: o.progressEvery === undefined ? 0 : positiveInteger(o.progressEvery, 'progressEvery'),
     progressSamples: o.progressSamples === undefined ? false : boolean(o.progressSamples, 'progressSamples'),
@@ -93,56 +110,31 @@ export function resolveSampleOptions(options, model) {
   return { request, onProgress: o.onProgress, signal: o.signal };
 }
 
-// What a model file's "sampling" block means for the keys it leaves out (NcsnSamplingDefaults in
-// src/models/ncsn_mlp.h). A model without the block (the mixture) has no defaults.
-const FILE_SAMPLING_DEFAULTS = { sampler: 'annealed-langevin', steps_per_level: 100, step_size: 2e-5, denoise: true };
-
-// The model's defaults, in the option names of sample().
-function samplingDefaults(config) {
-  const s = config?.sampling ? { ...FILE_SAMPLING_DEFAULTS, ...config.sampling } : {};
-  return { sampler: s.sampler, sigmas: config?.sigmas, stepsPerLevel: s.steps_per_level, stepSize: s.step_size,
-    denoise: s.denoise };
-}
-
-/** The σ of plain Langevin and score() when none is given: the smallest trained σ, or minSigma. */
+/** The σ of score() when none is given: the smallest trained σ, or minSigma. */
 export function defaultSigma(model) {
   return Array.isArray(model.config?.sigmas) ? model.config.sigmas.at(-1) : model.minSigma;
 }
 
-// Plain Langevin: one σ, `steps` steps.
-function langevinSchedule(o, defaults, model) {
-  const sigma = o.sigma ?? defaultSigma(model);
-  const steps = required(o.steps ?? defaults.stepsPerLevel, 'steps', positiveInteger);
-  if (steps > MAX_STEPS) throw invalidArgument(`steps must be at most ${MAX_STEPS}, got ${steps}`);
-  return {
-    sigmas: new Float32Array([normalFloat32(sigma, 'sigma')]),
-    stepsPerLevel: steps,
-    denoise: false,
-  };
+// sigmas: a list of levels (sent as f32) or { max, min, levels } (the core builds the schedule).
+function sigmaRequest(value) {
+  if (value === undefined) return {};
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+    levelCount(value.length, 'sigmas.length');
+    return { list: finiteVector(value, 'sigmas', normalFloat32) };
+  }
+  if (value === null || typeof value !== 'object') {
+    throw invalidArgument(`sigmas must be a list of noise levels or { max, min, levels }, got ${describe(value)}`);
+  }
+  const { max, min, levels, ...rest } = value;
+  knownKeys(rest, ['max', 'min', 'levels'], 'sigmas');
+  return { schedule: { max: normalFloat32(max, 'sigmas.max'), min: normalFloat32(min, 'sigmas.min'),
+    levels: levelCount(positiveInteger(levels, 'sigmas.levels'), 'sigmas.levels') } };
 }
 
-// Annealed Langevin: a list of levels or { max, min, levels }, stepsPerLevel steps each.
-function annealedSchedule(o, defaults) {
-  const sigmas = required(o.sigmas ?? defaults.sigmas, 'sigmas', sigmaList);
-  const stepsPerLevel = positiveInteger(o.stepsPerLevel ?? defaults.stepsPerLevel ?? 100, 'stepsPerLevel');
-  if (sigmas.length * stepsPerLevel > MAX_STEPS) {
-    throw invalidArgument(`levels × stepsPerLevel must be at most ${MAX_STEPS}, got ${sigmas.length} × ` +
-      `${stepsPerLevel} = ${sigmas.length * stepsPerLevel}`);
-  }
-  return {
-    sigmas,
-    stepsPerLevel,
-    denoise: o.denoise === undefined ? defaults.denoise ?? false : boolean(o.denoise, 'denoise'),
-  };
-}
-
-function sigmaList(value, name) {
-  const isList = Array.isArray(value) || ArrayBuffer.isView(value);
-  if (!isList && (value === null || typeof value !== 'object')) {
-    throw invalidArgument(`${name} must be a list of noise levels or { max, min, levels }, got ${describe(value)}`);
-  }
-  if (isList) levelCount(value.length, `${name}.length`);
-  return finiteVector(isList ? value : geometricSigmas(value), name, normalFloat32);
+function positiveStepSize(value) {
+  normalFloat32(value, 'stepSize');
+  if (!(value > 0)) throw invalidArgument(`stepSize must be > 0, got ${describe(value)}`);
+  return value;
 }
 
 function levelCount(levels, name) {
@@ -168,13 +160,6 @@ function resolveInit(init, n, dim) {
       hi: float32Number(hi, 'init.uniform[1]') };
   }
   throw invalidArgument(`init must be 'gaussian', { uniform: [lo, hi] } or n × dim start points, got ${describe(init)}`);
-}
-
-function required(value, name, check) {
-  if (value === undefined) {
-    throw invalidArgument(`${name} is required: the model has no default for it in its config`);
-  }
-  return check(value, name);
 }
 
 function checkSeed(seed) {

@@ -151,7 +151,7 @@ function createScoreWasmWorker(host) {
     }
   }
 
-  async function sample({ id, modelId, n, config, sigmas, points, progressEvery, progressSamples }) {
+  async function sample({ id, modelId, n, sampling, sigmas, points, progressEvery, progressSamples }) {
     const entry = liveModel(modelId);
     const run = { stopCode: null };
     runs.set(id, run);
@@ -159,10 +159,10 @@ function createScoreWasmWorker(host) {
     const sampler = new wasm.Sampler();
     try {
       checkStatus(withHeapCopies([sigmas, points], (s, p) =>
-        sampler.init(entry.model, n, config, s, sigmas.length, p)));
+        sampler.init(entry.model, n, sampling, s, sigmas?.length ?? 0, p)));
       const count = n * entry.model.dim();
-      const levels = sigmas.length;
-      const perLevel = config.stepsPerLevel;
+      const levels = sampler.levels();  // as the core resolved them from the options and the file
+      const perLevel = sampler.stepsPerLevel();
       const total = sampler.totalSteps();
       let chunk = 1;
       while (!sampler.done()) {

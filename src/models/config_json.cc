@@ -185,11 +185,11 @@ Status ReadSigmasAndSampling(const std::string& text, std::vector<float>* sigmas
   SW_RETURN_IF_ERROR(CheckText("model", text));
   const Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!root.is_object()) return Bad("model", "the \"config\" metadata is not a JSON object");
-  const auto s = root.find("sigmas");
-  if (s == root.end()) return Bad("model", "missing required key \"sigmas\"");
   std::vector<float> levels;
-  SW_RETURN_IF_ERROR(ReadSigmas("model", *s, &levels));
-  SW_RETURN_IF_ERROR(ValidateSigmas("model", levels));
+  if (const auto s = root.find("sigmas"); s != root.end()) {
+    SW_RETURN_IF_ERROR(ReadSigmas("model", *s, &levels));
+    SW_RETURN_IF_ERROR(ValidateSigmas("model", levels));
+  }
   SamplingDefaults defaults;
   const auto it = root.find("sampling");
   if (it != root.end()) SW_RETURN_IF_ERROR(ReadSampling("model", *it, &defaults));

@@ -55,7 +55,8 @@ Status ValidateSampling(const char* arch, const SamplingDefaults& sampling);
 nlohmann::ordered_json SamplingToJson(const SamplingDefaults& sampling);
 
 // Reads only "sigmas" and "sampling" of any architecture's config (other keys are ignored; the
-// architecture's own parser has checked them). *has_sampling says whether "sampling" is there.
+// architecture's own parser has checked them). *sigmas is empty when the config has none;
+// *has_sampling says whether "sampling" is there.
 Status ReadSigmasAndSampling(const std::string& text, std::vector<float>* sigmas,
                              bool* has_sampling, SamplingDefaults* sampling);
 

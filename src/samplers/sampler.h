@@ -58,6 +58,8 @@ class SamplerRun {
   int total_steps() const { return total_steps_; }
   // Index of the noise level of the next step (== number of levels once done / while denoising).
   int level() const;
+  int levels() const { return static_cast<int>(options_.sigmas.size()); }
+  int steps_per_level() const { return options_.steps_per_level; }
   size_t n() const { return n_; }
   size_t dim() const { return model_->dim(); }
   const std::vector<float>& samples() const { return x_; }

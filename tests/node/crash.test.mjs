@@ -49,6 +49,8 @@ function fakeWorker() {
     init() { calls.push('sampler.init'); return { code: 0 }; }
     totalSteps() { return 1e9; }
     stepsDone() { return 0; }
+    levels() { return 1; }
+    stepsPerLevel() { return 1e9; }
     done() { return false; }
     step() { calls.push('step'); return { code: 0 }; }
     samplesPtr() { return 16; }
@@ -94,7 +96,7 @@ for (const [kind, makeError] of Object.entries(FATAL)) {
     const w = fakeWorker();
     assert.equal((await w.request('init', FAKE_INIT)).ok, true);
     const { result: { modelId } } = await w.request('createMixture', FAKE_MIXTURE);
-    const sampling = w.request('sample', { modelId, n: 1, config: { stepsPerLevel: 10 }, sigmas: new Float32Array([1]),
+    const sampling = w.request('sample', { modelId, n: 1, sampling: {}, sigmas: new Float32Array([1]),
       points: null, progressEvery: 0, progressSamples: false });
     while (!w.calls.includes('step')) await new Promise(setImmediate);
     w.fake.failWith = makeError;
