@@ -1,0 +1,91 @@
+// The shipped models' samples, bit for bit: a digest of what each model file draws with its stored
+// sampling settings and a fixed seed, checked against the value recorded when the models shipped.
+// Refactoring the networks, layers or samplers must not change a single bit of these samples.
+//
+// Bits depend on the SIMD target (FMA or not, register tiles), so there is one digest per build:
+// WASM SIMD128 (one static target on every machine), and natively AVX2, which the test selects
+// (every x86-64 machine of this project has it; the best target differs between machines).
+#include <gtest/gtest.h>
+
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "hwy/targets.h"
+#include "shipped_models.h"
+
+namespace sw {
+namespace {
+
+// FNV-1a over the samples' IEEE-754 bit patterns.
+uint64_t Digest(const std::vector<float>& values) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (float v : values) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    for (int byte = 0; byte < 4; ++byte) {
+      h ^= (bits >> (8 * byte)) & 0xffu;
+      h *= 0x100000001b3ull;
+    }
+  }
+  return h;
+}
+
+struct DigestCase {
+  const char* model;
+  size_t n;
+  uint64_t wasm_simd128, native_avx2;
+};
+
+// n is small for the image models (361 network evaluations per sample) and a few hundred points
+// for the 2-D ones; seed 20261201 throughout.
+constexpr DigestCase kCases[] = {
+    {"moons", 256, 0x76516cb592eb3fffull, 0x3abdd7ca7dbdeeb4ull},
+    {"rings", 256, 0x95a88c33287c758full, 0x50553e8359e2103eull},
+    {"checkerboard", 256, 0xaf59649f01e0390full, 0x8ab9129462809e49ull},
+    {"swiss-roll", 256, 0x7229c61bab8593beull, 0x839067a6976608b2ull},
+    {"mnist", 2, 0x3b689c59c07f4c58ull, 0xa5c1a59475b609efull},
+    {"fashion-mnist", 2, 0x93a70e0e5f8d475bull, 0x70cd54c2939a2d22ull},
+};
+
+void PrintTo(const DigestCase& c, std::ostream* os) { *os << c.model << ", n = " << c.n; }
+
+class ShippedDigest : public testing::TestWithParam<DigestCase> {};
+
+TEST_P(ShippedDigest, SamplesMatchTheRecordedDigest) {
+  const DigestCase& c = GetParam();
+#if defined(__EMSCRIPTEN__)
+  const uint64_t expected = c.wasm_simd128;
+#else
+  if ((hwy::SupportedTargets() & HWY_AVX2) == 0) GTEST_SKIP() << "this CPU has no AVX2";
+  hwy::SetSupportedTargetsForTest(HWY_AVX2);
+  const uint64_t expected = c.native_avx2;
+#endif
+  LoadedModel loaded;
+  std::vector<float> samples;
+  const testing::AssertionResult sampled =
+      SampleShippedModel(c.model, c.n, 20261201, &loaded, &samples);
+#if !defined(__EMSCRIPTEN__)
+  hwy::SetSupportedTargetsForTest(0);  // back to the best target for the other tests
+#endif
+  ASSERT_TRUE(sampled);
+  char actual[32];
+  std::snprintf(actual, sizeof actual, "0x%016" PRIx64, Digest(samples));
+  char wanted[32];
+  std::snprintf(wanted, sizeof wanted, "0x%016" PRIx64, expected);
+  EXPECT_STREQ(actual, wanted) << c.model << ": the samples changed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Shipped, ShippedDigest, testing::ValuesIn(kCases),
+                         [](const testing::TestParamInfo<DigestCase>& info) {
+                           std::string name = info.param.model;
+                           for (char& ch : name) ch = ch == '-' ? '_' : ch;
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace sw
