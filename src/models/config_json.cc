@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "io/json_text.h"
@@ -96,7 +97,12 @@ Status ReadSigmas(const char* arch, const Json& value, std::vector<float>* out) 
       return Bad(arch, "sigmas[" + std::to_string(i) + "] = " + JsonExcerpt(value[i]) +
                            "; expected a number");
     }
-    sigmas.push_back(static_cast<float>(value[i].get<double>()));
+    const double v = value[i].get<double>();
+    if (!(std::fabs(v) <= std::numeric_limits<float>::max())) {  // the cast would be undefined
+      return Bad(arch, "sigmas[" + std::to_string(i) + "] = " + JsonExcerpt(value[i]) +
+                           "; expected a finite number within the float range");
+    }
+    sigmas.push_back(static_cast<float>(v));
   }
   *out = std::move(sigmas);
   return Status::Ok();
@@ -148,9 +154,12 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
     sampling.steps_per_level = static_cast<int64_t>(steps);
   }
   if (auto it = value.find("step_size"); it != value.end()) {
-    if (!it->is_number() || !(it->get<double>() > 0) || !std::isfinite(it->get<double>())) {
-      return Bad(arch,
-                 "sampling.step_size = " + JsonExcerpt(*it) + "; expected a finite number > 0");
+    // It runs as a float: outside [FLT_MIN, FLT_MAX] it would be 0, subnormal or infinite (and
+    // the conversion of a double beyond FLT_MAX is undefined behaviour).
+    if (!it->is_number() || !(it->get<double>() >= std::numeric_limits<float>::min()) ||
+        !(it->get<double>() <= std::numeric_limits<float>::max())) {
+      return Bad(arch, "sampling.step_size = " + JsonExcerpt(*it) +
+                           "; expected a number from 1.2e-38 to 3.4e38 (a normal float > 0)");
     }
     sampling.step_size = it->get<double>();
   }
@@ -167,8 +176,9 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
 Status ValidateSampling(const char* arch, const SamplingDefaults& s) {
   if (s.sampler.empty()) return Bad(arch, "sampling.sampler is empty");
   if (s.steps_per_level < 1) return Bad(arch, "sampling.steps_per_level must be >= 1");
-  if (!std::isfinite(s.step_size) || !(s.step_size > 0)) {
-    return Bad(arch, "sampling.step_size must be finite and > 0");
+  if (!(s.step_size >= std::numeric_limits<float>::min()) ||
+      !(s.step_size <= std::numeric_limits<float>::max())) {
+    return Bad(arch, "sampling.step_size must be a normal float > 0 (1.2e-38 to 3.4e38)");
   }
   return Status::Ok();
 }

@@ -164,6 +164,19 @@ TEST(HostileModelFiles, UnknownSamplingKeysAreRefused) {
                 StatusCode::kInvalidModel, "unknown key \"x\"");
 }
 
+// Numbers that run as floats must be floats: a double beyond FLT_MAX converted to float is
+// undefined behaviour (found by the model-file fuzzer), and 1e-50 would run as a step of 0.
+TEST(HostileModelFiles, NumbersOutsideTheFloatRangeAreRefused) {
+  const NcsnUnetConfig c = UnetConfig(4, 4, 1, {2});
+  for (const char* step : {"1e39", "1e-50", "0"}) {
+    ExpectRefused(UnetFile(c, UnetConfigJson(c, std::string("{\"step_size\":") + step + "}")),
+                  StatusCode::kInvalidModel, "sampling.step_size");
+  }
+  std::string config = UnetConfigJson(c);
+  config.replace(config.find("[1,0.1]"), 7, "[1e39,0.1]");
+  ExpectRefused(UnetFile(c, config), StatusCode::kInvalidModel, "within the float range");
+}
+
 // Untrusted strings reach error messages shortened; rank and tensor count are bounded.
 TEST(HostileModelFiles, LongStringsHighRanksAndManyTensorsAreRefusedBriefly) {
   SafetensorsFile file;
