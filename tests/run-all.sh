@@ -23,6 +23,9 @@ build/native/bench/score_bench --quick >/dev/null
 
 echo "== WebAssembly build (both flavours) and the core tests in WASM"
 bash wasm/build.sh -j"$jobs"
+
+echo "== the clang 14 WebAssembly LOAD_SPLAT miscompilation: reproduction and IR scan of our sources"
+bash tests/toolchain/check.sh
 ninja -C build/wasm-threads -j"$jobs" core_tests
 ctest --test-dir build/wasm-threads --output-on-failure
 
