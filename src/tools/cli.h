@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cxxopts.hpp>
+#include <exception>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -40,6 +41,17 @@ inline std::optional<cxxopts::ParseResult> Parse(cxxopts::Options& options, int 
 inline int Fail(const char* tool, const Status& status) {
   std::fprintf(stderr, "%s: %s\n", tool, status.ToString().c_str());
   return 1;
+}
+
+// A tool's main: runs run(argc, argv) and turns an unexpected exception (std::bad_alloc, a
+// filesystem error) into a message and exit code 1.
+inline int Main(const char* tool, int (*run)(int, char**), int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", tool, e.what());
+    return 1;
+  }
 }
 
 }  // namespace cli

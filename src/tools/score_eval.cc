@@ -165,8 +165,6 @@ sw::Status ReportScoreStrength(const sw::ScoreModel& model, const std::vector<fl
   return sw::Status::Ok();
 }
 
-// The command itself; main only turns an unexpected exception (std::bad_alloc, a filesystem
-// error) into a message and an exit status.
 int Run(int argc, char** argv) {
   cxxopts::Options cli(
       "score-eval",
@@ -271,11 +269,4 @@ int Run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: %s\n", "score-eval", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return sw::cli::Main("score-eval", Run, argc, argv); }

@@ -84,8 +84,6 @@ Status InitialNetwork(const cxxopts::ParseResult& args, size_t height, size_t wi
   return sw::MakeTrainableNcsnUnet(std::move(weights), out);
 }
 
-// The command itself; main only turns an unexpected exception (std::bad_alloc, a filesystem
-// error) into a message and an exit status.
 int Run(int argc, char** argv) {
   cxxopts::Options cli(
       "score-train",
@@ -258,11 +256,4 @@ int Run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: %s\n", "score-train", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return sw::cli::Main("score-train", Run, argc, argv); }
