@@ -1,0 +1,247 @@
+// Fuzz target: the option resolver and the sampler's option checks.
+//
+// Input: config JSON text, a NUL byte, then binary option values (tests/fuzz/make_seeds.py writes
+// seeds in this form; without a NUL the whole input is the config and the options decode as
+// zeros).
+//   1. The text is a model file's "config" metadata: sw::RecommendedSamplerOptions on a LoadedModel
+//      carrying it. What it resolves must be valid and accepted by the sampler (which is then run
+//      for a few steps on a small Gaussian mixture).
+//   2. The bytes decode a small sw::GaussianMixture, a geometric schedule (sw::GeometricSigmas) and
+//      sw::SamplerOptions with every field fuzzed (sampler kind, sigmas, steps, step size, init);
+//      sw::SamplerRun::Create must refuse bad options with INVALID_ARGUMENT, and accepted ones run
+//      for at most kMaxSteps steps, stepwise and through sw::Sample (bit-identical, also on a
+//      2-thread pool).
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "fuzz_check.h"
+#include "models/gaussian_mixture.h"
+#include "models/model_file.h"
+#include "samplers/sampler.h"
+#include "samplers/sampling_rules.h"
+
+namespace {
+
+// Bounds that keep one execution fast; the API itself takes larger values.
+constexpr int kMaxSteps = 64;                 // steps actually run per sampling run
+constexpr int kMaxGeometricLevels = 1 << 12;  // GeometricSigmas allocates `levels` floats first
+constexpr size_t kMaxChains = 8, kMaxDim = 4, kMaxComponents = 3, kMaxLevels = 16;
+
+std::unique_ptr<sw::GaussianMixture> DefaultMixture() {
+  std::unique_ptr<sw::GaussianMixture> gmm;
+  const sw::Status s =
+      sw::GaussianMixture::Create({0.3f, 0.7f}, {-2, -2, 2, 2}, {0.5f, 1}, 2, &gmm);
+  FUZZ_CHECK(s.ok(), "the default mixture: %s", s.message().c_str());
+  return gmm;
+}
+
+sw::ThreadPool* Pool() {
+  static sw::ThreadPool* pool = new sw::ThreadPool(2);  // process lifetime; reachable, not a leak
+  return pool;
+}
+
+bool StrictlyDecreasingPositive(const std::vector<float>& s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!std::isfinite(s[i]) || !(s[i] > 0)) return false;
+    if (i > 0 && !(s[i] < s[i - 1])) return false;
+  }
+  return !s.empty();
+}
+
+bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+}
+
+bool TooManySteps(const sw::SamplerOptions& o) {
+  return static_cast<int64_t>(o.steps_per_level) * static_cast<int64_t>(o.sigmas.size()) >=
+         (int64_t{1} << 30);
+}
+
+// Runs `options` on `model` the way a caller would: Create, then Step in small increments up to
+// kMaxSteps; when the whole run is that short, also through Sample() (null pool and, when
+// use_pool, a 2-thread pool), which must give the same bits.
+void RunSampler(const sw::ScoreModel& model, size_t n, const sw::SamplerOptions& options,
+                bool use_pool) {
+  std::unique_ptr<sw::SamplerRun> run;
+  const sw::Status created = sw::SamplerRun::Create(&model, n, options, nullptr, 0, &run);
+  if (!created.ok()) {
+    FUZZ_CHECK(created.code() == sw::StatusCode::kInvalidArgument ||
+                   created.code() == sw::StatusCode::kOutOfMemory,
+               "Create failed with %s", sw::StatusCodeName(created.code()));
+    sw_fuzz::CheckMessage(created);
+    return;
+  }
+  FUZZ_CHECK(run->n() == n && run->dim() == model.dim(), "run shape");
+  FUZZ_CHECK(run->samples().size() == n * model.dim(), "samples size");
+  const int64_t expected_steps =
+      static_cast<int64_t>(options.sigmas.size()) * options.steps_per_level +
+      (options.denoise ? 1 : 0);
+  FUZZ_CHECK(run->total_steps() == expected_steps, "total_steps %d, expected %lld",
+             run->total_steps(), static_cast<long long>(expected_steps));
+  // Create accepts any finite sigma and uniform range, so a start can overflow (sigma 1e38 times
+  // a normal draw, hi - lo beyond FLT_MAX); the first step then reports divergence.
+  bool finite_start = true;
+  for (float v : run->samples()) finite_start = finite_start && std::isfinite(v);
+  FUZZ_NOTE(finite_start,
+            "Create accepted options whose start points are not finite "
+            "(init %d, sigma0 %g, uniform [%g, %g])",
+            static_cast<int>(options.init), options.sigmas[0], options.uniform_lo,
+            options.uniform_hi);
+
+  bool diverged = false;
+  while (!run->done() && run->steps_done() < kMaxSteps) {
+    const int before = run->steps_done();
+    const sw::Status stepped = run->Step(1 + before % 3);
+    if (!stepped.ok()) {
+      sw_fuzz::CheckMessage(stepped);
+      diverged = true;
+      break;
+    }
+    FUZZ_CHECK(run->steps_done() > before, "Step made no progress");
+    FUZZ_CHECK(run->level() >= 0 && run->level() <= static_cast<int>(options.sigmas.size()),
+               "level() = %d", run->level());
+  }
+  if (!diverged) {
+    for (float v : run->samples())
+      FUZZ_CHECK(std::isfinite(v) || !finite_start, "a non-finite sample");
+  }
+  if (run->total_steps() > kMaxSteps) return;
+
+  std::vector<float> whole;
+  const sw::Status sampled = sw::Sample(model, n, options, nullptr, 0, &whole);
+  FUZZ_CHECK(sampled.ok() == !diverged, "Sample and the stepwise run disagree on divergence");
+  if (sampled.ok()) {
+    FUZZ_CHECK(SameBits(whole, run->samples()), "Sample differs from the stepwise run");
+  }
+  if (use_pool) {
+    std::vector<float> pooled;
+    const sw::Status on_pool = sw::Sample(model, n, options, Pool(), 0, &pooled);
+    FUZZ_CHECK(on_pool.ok() == sampled.ok(), "2 threads and 1 thread disagree on divergence");
+    if (on_pool.ok()) FUZZ_CHECK(SameBits(pooled, whole), "2 threads differ from 1 thread");
+  }
+}
+
+// Part 1: the model file's config JSON -> RecommendedSamplerOptions.
+void FuzzResolver(const std::string& config, const sw::ScoreModel& gmm) {
+  sw::LoadedModel loaded;
+  loaded.architecture = "ncsn-mlp";
+  loaded.config_json = config;
+  sw::SamplerOptions options;
+  options.steps_per_level = -12345;  // a sentinel: on error *out must stay as it was
+  const sw::Status status = sw::RecommendedSamplerOptions(loaded, &options);
+  if (!status.ok()) {
+    FUZZ_CHECK(status.code() == sw::StatusCode::kInvalidArgument, "resolver failed with %s",
+               sw::StatusCodeName(status.code()));
+    sw_fuzz::CheckMessage(status);
+    FUZZ_CHECK(options.steps_per_level == -12345, "a failed resolve modified its output");
+    return;
+  }
+  FUZZ_CHECK(options.kind == sw::SamplerKind::kAnnealedLangevin ||
+                 options.kind == sw::SamplerKind::kLangevin,
+             "resolved kind %d", static_cast<int>(options.kind));
+  FUZZ_CHECK(StrictlyDecreasingPositive(options.sigmas), "resolved sigmas are not valid levels");
+  FUZZ_CHECK(options.kind != sw::SamplerKind::kLangevin || options.sigmas.size() == 1,
+             "langevin with %zu levels", options.sigmas.size());
+  FUZZ_CHECK(options.steps_per_level >= 1, "resolved steps_per_level %d", options.steps_per_level);
+  // Finding F1: ReadSampling accepts any finite double > 0 as sampling.step_size, and
+  // RecommendedSamplerOptions narrows it to float: 1e39 becomes Inf, 1e-50 becomes 0, and the
+  // sampler then refuses what the resolver produced. TEMPORARILY only noted (not an abort) so
+  // that fuzzing goes on; make it a FUZZ_CHECK again when the config reader refuses such values.
+  const bool known_f1 = !std::isfinite(options.step_size) || !(options.step_size > 0);
+  FUZZ_NOTE(!known_f1,
+            "F1: resolved step_size %g (a finite positive double in the config that "
+            "is 0 or Inf as a float)",
+            options.step_size);
+  if (known_f1) return;
+  // The sampler must accept what the resolver produced (one owner of the sampling rules). The
+  // mixture's min_sigma is 0, so only the total step count may make it refuse.
+  std::unique_ptr<sw::SamplerRun> run;
+  const sw::Status created = sw::SamplerRun::Create(&gmm, 1, options, nullptr, 0, &run);
+  FUZZ_CHECK(created.ok() || TooManySteps(options), "the sampler refuses the resolved options: %s",
+             created.message().c_str());
+  if (created.ok()) {
+    while (!run->done() && run->steps_done() < kMaxSteps) {
+      if (!run->Step(8).ok()) break;  // divergence (huge step sizes) is allowed
+    }
+  }
+}
+
+// Part 2: option values decoded from bytes.
+void FuzzOptions(sw_fuzz::Reader& r) {
+  const uint8_t mode = r.U8();
+  // A small mixture; when the fuzzed one is invalid (Create must say so), the default one.
+  const size_t dim = 1 + r.U8() % kMaxDim, k = 1 + r.U8() % kMaxComponents;
+  std::vector<float> weights(k), means(k * dim), stds(k);
+  for (float& w : weights) w = r.Float();
+  for (float& m : means) m = r.Float();
+  for (float& s : stds) s = r.Float();
+  std::unique_ptr<sw::GaussianMixture> gmm;
+  const sw::Status made = sw::GaussianMixture::Create(weights, means, stds, dim, &gmm);
+  if (!made.ok()) {
+    FUZZ_CHECK(made.code() == sw::StatusCode::kInvalidArgument, "mixture failed with %s",
+               sw::StatusCodeName(made.code()));
+    gmm = DefaultMixture();
+  }
+
+  sw::SamplerOptions o;
+  o.kind = static_cast<sw::SamplerKind>(r.U8() % 4);  // 2 and 3 are not sampler kinds
+  const size_t levels = r.U8() % (kMaxLevels + 1);
+  if (mode & 2) {
+    // A geometric schedule. Its `levels` is an int with no upper bound in the API; capped here.
+    const float hi = r.Float(), lo = r.Float();
+    const int geometric_levels = static_cast<int>(r.U32() % (kMaxGeometricLevels + 2)) - 1;
+    std::vector<float> sigmas = {42.0f};
+    const sw::Status g = sw::GeometricSigmas(hi, lo, geometric_levels, &sigmas);
+    if (g.ok()) {
+      FUZZ_CHECK(static_cast<int>(sigmas.size()) == geometric_levels, "levels");
+      FUZZ_CHECK(StrictlyDecreasingPositive(sigmas), "GeometricSigmas gave invalid levels");
+      FUZZ_CHECK(sigmas[0] == hi, "the first level is not sigma_max");
+    } else {
+      FUZZ_CHECK(g.code() == sw::StatusCode::kInvalidArgument, "GeometricSigmas failed with %s",
+                 sw::StatusCodeName(g.code()));
+      sw_fuzz::CheckMessage(g);
+      FUZZ_CHECK(sigmas.size() == 1 && sigmas[0] == 42.0f, "a failed call modified its output");
+    }
+    // Keep at most kMaxLevels of them (a prefix stays strictly decreasing) so the run stays short.
+    if (sigmas.size() > kMaxLevels) sigmas.resize(kMaxLevels);
+    o.sigmas = sigmas;
+  } else {
+    for (size_t i = 0; i < levels; ++i) o.sigmas.push_back(r.Float());
+  }
+  o.steps_per_level = (mode & 4) ? r.I32() : static_cast<int>(r.U8() % 8) - 1;
+  o.step_size = r.Float();
+  o.denoise = (mode & 8) != 0;
+  o.seed = r.U64();
+  o.init = static_cast<sw::InitKind>(r.U8() % 4);  // 3 is not an init kind
+  o.uniform_lo = r.Float();
+  o.uniform_hi = r.Float();
+  const size_t n = 1 + r.U8() % kMaxChains;
+  const size_t points = r.U8() % (n * gmm->dim() + 3);  // n * dim is the valid count
+  for (size_t i = 0; i < points; ++i) o.init_points.push_back(r.Float());
+
+  // Bound the work before calling: steps_per_level may be up to 2^31 - 1, and a run of
+  // levels × steps_per_level < 2^30 steps is valid. RunSampler runs at most kMaxSteps of them.
+  RunSampler(*gmm, n, o, (mode & 16) != 0);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const uint8_t* nul = static_cast<const uint8_t*>(std::memchr(data, 0, size));
+  const size_t text_size = nul ? static_cast<size_t>(nul - data) : size;
+  const std::string config(reinterpret_cast<const char*>(data), text_size);
+  static const std::unique_ptr<sw::GaussianMixture> gmm = DefaultMixture();
+  FuzzResolver(config, *gmm);
+
+  const size_t rest = nul ? size - text_size - 1 : 0;
+  sw_fuzz::Reader reader(nul ? nul + 1 : data, rest);
+  FuzzOptions(reader);
+  return 0;
+}
