@@ -96,7 +96,10 @@ Status RecommendedSamplerOptions(const LoadedModel& model, SamplerOptions* out) 
       !has_sampling) {
     return InvalidArgument("the model file recommends no sampling settings (config \"sampling\")");
   }
-  return ResolveSamplerOptions(model.config_json, model.model->min_sigma(), SamplingRequest(), out);
+  // The model's minimum only matters for plain Langevin without trained sigmas (no file has that);
+  // a LoadedModel holding only a config (as the fuzz target builds) has none.
+  const float min_sigma = model.model != nullptr ? model.model->min_sigma() : 0.0f;
+  return ResolveSamplerOptions(model.config_json, min_sigma, SamplingRequest(), out);
 }
 
 }  // namespace sw
