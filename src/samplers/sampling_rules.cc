@@ -93,8 +93,9 @@ Status RecommendedSamplerOptions(const LoadedModel& model, SamplerOptions* out) 
   SamplingDefaults sampling;
   if (!config_json::ReadSigmasAndSampling(model.config_json, &sigmas, &has_sampling, &sampling)
            .ok() ||
-      !has_sampling) {
-    return InvalidArgument("the model file recommends no sampling settings (config \"sampling\")");
+      !has_sampling || sigmas.empty()) {
+    return InvalidArgument(
+        "the model file recommends no sampling settings (config \"sampling\" and \"sigmas\")");
   }
   // The model's minimum only matters for plain Langevin without trained sigmas (no file has that);
   // a LoadedModel holding only a config (as the fuzz target builds) has none.
