@@ -53,9 +53,11 @@ HWY_INLINE V Silu(D d, V x) {
   // Clamping keeps exp's argument in range; beyond it the result no longer depends on h.
   const V half_neg_abs = hn::Max(hn::Mul(hn::Abs(x), hn::Set(d, -0.5f)), hn::Set(d, -87.0f));
   const V h = ExpNonPositive(d, half_neg_abs);
-  const V e = hn::Mul(h, h);
   const V numerator = hn::IfThenElse(hn::Lt(x, hn::Zero(d)), hn::Mul(hn::Mul(x, h), h), x);
-  const V y = hn::Div(numerator, hn::Add(hn::Set(d, 1.0f), e));
+  // 1 + h², written as one MulAdd: GCC fuses a Mul followed by an Add (-ffp-contract=fast) in
+  // some builds and not in others (ASan's instrumentation prevents it), which changed the bits
+  // between builds; with MulAdd every build rounds once where the target has FMA.
+  const V y = hn::Div(numerator, hn::MulAdd(h, h, hn::Set(d, 1.0f)));
   return hn::IfThenZeroElse(hn::Lt(x, hn::Set(d, -150.0f)), y);
 }
 

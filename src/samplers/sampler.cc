@@ -73,10 +73,11 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
     case InitKind::kGaussian:
       break;
     case InitKind::kUniform:
+      // hi - lo must be finite too: the draw is lo + u (hi - lo).
       if (!std::isfinite(o.uniform_lo) || !std::isfinite(o.uniform_hi) ||
-          !(o.uniform_lo < o.uniform_hi)) {
-        return InvalidArgument("a uniform start needs finite lo < hi (got [" + Num(o.uniform_lo) +
-                               ", " + Num(o.uniform_hi) + "])");
+          !(o.uniform_lo < o.uniform_hi) || !std::isfinite(o.uniform_hi - o.uniform_lo)) {
+        return InvalidArgument("a uniform start needs finite lo < hi with a finite hi - lo (got [" +
+                               Num(o.uniform_lo) + ", " + Num(o.uniform_hi) + "])");
       }
       break;
     case InitKind::kGiven:
