@@ -11,6 +11,9 @@
 //      sw::SamplerRun::Create must refuse bad options with INVALID_ARGUMENT, and accepted ones run
 //      for at most kMaxSteps steps, stepwise and through sw::Sample (bit-identical, also on a
 //      2-thread pool).
+//   3. The bytes after part 2's decode a caller's sw::SamplingRequest (sampler name, listed or
+//      geometric sigmas, steps, denoise, sigma, step size, init), resolved against the same
+//      config by sw::ResolveSamplerOptions; what it resolves runs as in part 2.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +33,7 @@ namespace {
 
 // Bounds that keep one execution fast; the API itself takes larger values.
 constexpr int kMaxSteps = 64;                 // steps actually run per sampling run
-constexpr int kMaxGeometricLevels = 1 << 12;  // GeometricSigmas allocates `levels` floats first
+constexpr int kMaxGeometricLevels = 1 << 12;  // the API allows 2^20; fewer keep executions fast
 constexpr size_t kMaxChains = 8, kMaxDim = 4, kMaxComponents = 3, kMaxLevels = 16;
 
 std::unique_ptr<sw::GaussianMixture> DefaultMixture() {
@@ -128,9 +131,12 @@ void RunSampler(const sw::ScoreModel& model, size_t n, const sw::SamplerOptions&
   }
 }
 
-// Part 1: the model file's config JSON -> RecommendedSamplerOptions.
-void FuzzResolver(const std::string& config, const sw::ScoreModel& gmm) {
+// Part 1: the model file's config JSON -> RecommendedSamplerOptions. The model only lends its
+// min_sigma; a LoadedModel holding only a config (no model) must work too (fixed in 261bdad), so
+// half the inputs (by the text's length) go without one.
+void FuzzRecommended(const std::string& config, const sw::ScoreModel& gmm) {
   sw::LoadedModel loaded;
+  if (config.size() % 2 == 0) loaded.model = DefaultMixture();
   loaded.architecture = "ncsn-mlp";
   loaded.config_json = config;
   sw::SamplerOptions options;
@@ -146,20 +152,23 @@ void FuzzResolver(const std::string& config, const sw::ScoreModel& gmm) {
   FUZZ_CHECK(options.kind == sw::SamplerKind::kAnnealedLangevin ||
                  options.kind == sw::SamplerKind::kLangevin,
              "resolved kind %d", static_cast<int>(options.kind));
-  FUZZ_CHECK(StrictlyDecreasingPositive(options.sigmas), "resolved sigmas are not valid levels");
+  // Levels the sampler accepts: annealed ones finite, > 0 and strictly decreasing; plain Langevin
+  // runs at one sigma >= min_sigma, which may be 0 for the mixture (a config without "sigmas"
+  // resolves to the model's minimum).
+  if (options.kind == sw::SamplerKind::kAnnealedLangevin) {
+    FUZZ_CHECK(StrictlyDecreasingPositive(options.sigmas), "resolved sigmas are not valid levels");
+  } else {
+    FUZZ_CHECK(options.sigmas.size() == 1 && std::isfinite(options.sigmas[0]) &&
+                   options.sigmas[0] >= gmm.min_sigma(),
+               "resolved langevin sigma is not valid");
+  }
   FUZZ_CHECK(options.kind != sw::SamplerKind::kLangevin || options.sigmas.size() == 1,
              "langevin with %zu levels", options.sigmas.size());
   FUZZ_CHECK(options.steps_per_level >= 1, "resolved steps_per_level %d", options.steps_per_level);
-  // Finding F1: ReadSampling accepts any finite double > 0 as sampling.step_size, and
-  // RecommendedSamplerOptions narrows it to float: 1e39 becomes Inf, 1e-50 becomes 0, and the
-  // sampler then refuses what the resolver produced. TEMPORARILY only noted (not an abort) so
-  // that fuzzing goes on; make it a FUZZ_CHECK again when the config reader refuses such values.
-  const bool known_f1 = !std::isfinite(options.step_size) || !(options.step_size > 0);
-  FUZZ_NOTE(!known_f1,
-            "F1: resolved step_size %g (a finite positive double in the config that "
-            "is 0 or Inf as a float)",
-            options.step_size);
-  if (known_f1) return;
+  // Finding F1 (fixed in 2529e28): a config step size that is a finite double but 0 or Inf as
+  // a float.
+  FUZZ_CHECK(std::isfinite(options.step_size) && options.step_size > 0, "resolved step_size %g",
+             options.step_size);
   // The sampler must accept what the resolver produced (one owner of the sampling rules). The
   // mixture's min_sigma is 0, so only the total step count may make it refuse.
   std::unique_ptr<sw::SamplerRun> run;
@@ -194,7 +203,7 @@ void FuzzOptions(sw_fuzz::Reader& r) {
   o.kind = static_cast<sw::SamplerKind>(r.U8() % 4);  // 2 and 3 are not sampler kinds
   const size_t levels = r.U8() % (kMaxLevels + 1);
   if (mode & 2) {
-    // A geometric schedule. Its `levels` is an int with no upper bound in the API; capped here.
+    // A geometric schedule (levels capped here for speed; part 3 also tries any int).
     const float hi = r.Float(), lo = r.Float();
     const int geometric_levels = static_cast<int>(r.U32() % (kMaxGeometricLevels + 2)) - 1;
     std::vector<float> sigmas = {42.0f};
@@ -231,6 +240,56 @@ void FuzzOptions(sw_fuzz::Reader& r) {
   RunSampler(*gmm, n, o, (mode & 16) != 0);
 }
 
+// Part 3: the option resolver proper, sw::ResolveSamplerOptions: the config text and a caller's
+// SamplingRequest decoded from the bytes that follow part 2's (all zeros = nothing requested).
+void FuzzResolve(const std::string& config, sw_fuzz::Reader& r) {
+  static const char* const kSamplers[] = {"", "annealed-langevin", "langevin", "ddpm"};
+  sw::SamplingRequest q;
+  const uint8_t mode = r.U8();
+  q.sampler = kSamplers[r.U8() % 4];
+  const size_t listed = r.U8() % 6;
+  for (size_t i = 0; i < listed; ++i) q.sigmas.push_back(r.Float());
+  q.sigmas_max = r.Float();
+  q.sigmas_min = r.Float();
+  // Any int (the API caps a schedule at 2^20 levels) only when asked: a million levels is slow.
+  q.sigmas_levels = (mode & 1) ? r.I32() : static_cast<int>(r.U8() % 24) - 2;
+  q.steps_per_level = (mode & 2) ? r.I32() : static_cast<int>(r.U8() % 8) - 1;
+  q.denoise = static_cast<int>(r.U8() % 4) - 1;  // -1, 0, 1 and the invalid 2
+  q.has_sigma = (mode & 4) != 0;
+  q.sigma = r.Float();
+  q.steps = (mode & 8) ? r.I32() : static_cast<int>(r.U8() % 8) - 1;
+  q.step_size = r.Float();
+  q.seed = r.U64();
+  q.init = static_cast<sw::InitKind>(r.U8() % 4);
+  q.uniform_lo = r.Float();
+  q.uniform_hi = r.Float();
+  const float min_sigma = (mode & 16) ? 1e-6f : 0.0f;  // a network's or the mixture's
+
+  sw::SamplerOptions options;
+  options.steps_per_level = -12345;  // a sentinel: on error *out must stay as it was
+  const sw::Status status = sw::ResolveSamplerOptions(config, min_sigma, q, &options);
+  if (!status.ok()) {
+    // INVALID_ARGUMENT for the request; the config's own errors are INVALID_MODEL.
+    FUZZ_CHECK(status.code() == sw::StatusCode::kInvalidArgument ||
+                   status.code() == sw::StatusCode::kInvalidModel,
+               "ResolveSamplerOptions failed with %s", sw::StatusCodeName(status.code()));
+    sw_fuzz::CheckMessage(status);
+    FUZZ_CHECK(options.steps_per_level == -12345, "a failed resolve modified its output");
+    return;
+  }
+  FUZZ_CHECK(options.kind == sw::SamplerKind::kAnnealedLangevin ||
+                 options.kind == sw::SamplerKind::kLangevin,
+             "resolved kind %d", static_cast<int>(options.kind));
+  FUZZ_CHECK(!options.sigmas.empty(), "resolved an empty schedule");
+  FUZZ_CHECK(options.kind != sw::SamplerKind::kLangevin || options.sigmas.size() == 1,
+             "langevin with %zu levels", options.sigmas.size());
+  FUZZ_CHECK(options.seed == q.seed, "the seed is not passed through");
+  // The sampler checks what the resolver leaves to it (values of the caller's options); run what
+  // it accepts on a mixture (min_sigma 0 accepts everything a network would, and more).
+  static const std::unique_ptr<sw::GaussianMixture> gmm = DefaultMixture();
+  RunSampler(*gmm, 1 + (mode >> 5), options, false);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -238,10 +297,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t text_size = nul ? static_cast<size_t>(nul - data) : size;
   const std::string config(reinterpret_cast<const char*>(data), text_size);
   static const std::unique_ptr<sw::GaussianMixture> gmm = DefaultMixture();
-  FuzzResolver(config, *gmm);
+  FuzzRecommended(config, *gmm);
 
   const size_t rest = nul ? size - text_size - 1 : 0;
   sw_fuzz::Reader reader(nul ? nul + 1 : data, rest);
   FuzzOptions(reader);
+  FuzzResolve(config, reader);
   return 0;
 }

@@ -360,6 +360,26 @@ def options(mode=0, dim=2, weights=(0.5, 0.5), means=(-2, -2, 2, 2), stds=(0.5, 
     return out
 
 
+SAMPLER_NAMES = {"": 0, "annealed-langevin": 1, "langevin": 2, "ddpm": 3}
+
+
+def request(mode=0, sampler="", sigmas=(), sigmas_max=0.0, sigmas_min=0.0, levels=0,
+            steps_per_level=0, denoise=-1, sigma=0.0, steps=0, step_size=0.0, seed=11, init=0,
+            lo=0.0, hi=1.0, n=1):
+    """A SamplingRequest as FuzzResolve() in fuzz_sampler_options.cc decodes it (part 3). The
+    mode's bits: 1 levels as int32, 2 steps_per_level as int32, 4 has_sigma, 8 steps as int32,
+    16 min_sigma 1e-6; mode >> 5 is n - 1."""
+    mode |= (n - 1) << 5
+    out = u8(mode) + u8(SAMPLER_NAMES[sampler]) + u8(len(sigmas))
+    out += b"".join(f32(v) for v in sigmas) + f32(sigmas_max) + f32(sigmas_min)
+    out += i32(levels) if mode & 1 else u8(levels + 2)
+    out += i32(steps_per_level) if mode & 2 else u8(steps_per_level + 1)
+    out += u8(denoise + 1) + f32(sigma)
+    out += i32(steps) if mode & 8 else u8(steps + 1)
+    out += f32(step_size) + u64(seed) + u8(init) + f32(lo) + f32(hi)
+    return out
+
+
 def sampler_options_seeds():
     configs = {}
     for name in sorted(os.listdir(MODELS)):
@@ -420,6 +440,29 @@ def sampler_options_seeds():
     for oname, o in opts.items():
         seeds["options-" + oname] = base + b"\0" + o
     seeds["both-langevin"] = texts["langevin"] + b"\0" + opts["langevin"]
+    # Part 3: a caller's request on top of a file's config (or none).
+    requests = {
+        "nothing": request(),
+        "steps-override": request(steps_per_level=3, n=4),
+        "geometric": request(sigmas_max=4.0, sigmas_min=0.1, levels=5, steps_per_level=2),
+        "geometric-huge": request(mode=1, sigmas_max=4.0, sigmas_min=0.1, levels=(1 << 31) - 1),
+        "listed-and-geometric": request(sigmas=(2.0, 1.0), sigmas_max=4.0, sigmas_min=0.1,
+                                        levels=3),
+        "listed": request(sigmas=(2.0, 1.0, 0.5), denoise=1, step_size=0.01),
+        "langevin": request(sampler="langevin", mode=4, sigma=0.3, steps=5, step_size=0.01),
+        "langevin-min-sigma": request(sampler="langevin", mode=16, steps=3, step_size=0.01),
+        "langevin-with-sigmas": request(sampler="langevin", sigmas=(1.0,), steps=2),
+        "annealed-with-sigma": request(sampler="annealed-langevin", mode=4, sigma=0.5),
+        "unknown-sampler": request(sampler="ddpm"),
+        "steps-negative": request(mode=2, steps_per_level=-3),
+        "denoise-invalid": request(denoise=2),
+        "step-size-nan": request(step_size=float("nan")),
+    }
+    for cname in ("base", "langevin", "no-sampling", "empty", "moons"):
+        if cname not in texts:
+            continue
+        for rname, q in requests.items():
+            seeds["resolve-%s-%s" % (cname, rname)] = texts[cname] + b"\0" + opts["annealed"] + q
     return seeds
 
 
