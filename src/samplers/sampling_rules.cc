@@ -8,9 +8,6 @@
 namespace sw {
 namespace {
 
-// The published number of steps per level (NCSN, T = 100), for a model file without "sampling".
-constexpr int kDefaultStepsPerLevel = 100;
-
 Status NotFor(const char* option, const std::string& sampler) {
   return InvalidArgument(std::string("unknown option '") + option + "' for sampler '" + sampler +
                          "'");
@@ -21,18 +18,24 @@ Status Required(const char* option) {
                          " is required: the model has no default for it in its config");
 }
 
-}  // namespace
-
-Status ResolveSamplerOptions(const std::string& config_json, float min_sigma,
-                             const SamplingRequest& request, SamplerOptions* out) {
+// What a model file says about sampling: its trained levels (empty: none) and its "sampling".
+struct FileSampling {
   std::vector<float> trained;
   bool has_sampling = false;
   SamplingDefaults file;
-  const bool has_config = !config_json.empty() && config_json != "{}";
-  if (has_config) {
-    SW_RETURN_IF_ERROR(
-        config_json::ReadSigmasAndSampling(config_json, &trained, &has_sampling, &file));
-  }
+};
+
+Status ReadFileSampling(const std::string& config_json, FileSampling* out) {
+  if (config_json.empty() || config_json == "{}") return Status::Ok();
+  return config_json::ReadSigmasAndSampling(config_json, &out->trained, &out->has_sampling,
+                                            &out->file);
+}
+
+Status Resolve(const FileSampling& f, float min_sigma, const SamplingRequest& request,
+               SamplerOptions* out) {
+  const std::vector<float>& trained = f.trained;
+  const bool has_sampling = f.has_sampling;
+  const SamplingDefaults& file = f.file;
   const std::string sampler =
       !request.sampler.empty() ? request.sampler
                                : (has_sampling ? file.sampler : std::string("annealed-langevin"));
@@ -54,9 +57,9 @@ Status ResolveSamplerOptions(const std::string& config_json, float min_sigma,
     } else {
       return Required("sigmas");
     }
+    // Without a "sampling" block `file` holds SamplingDefaults: NCSN's T = 100.
     o.steps_per_level = request.steps_per_level != 0 ? request.steps_per_level
-                        : has_sampling               ? static_cast<int>(file.steps_per_level)
-                                                     : kDefaultStepsPerLevel;
+                                                     : static_cast<int>(file.steps_per_level);
     o.denoise = request.denoise >= 0 ? request.denoise == 1 : has_sampling && file.denoise;
   } else if (sampler == "langevin") {
     if (!request.sigmas.empty() || request.sigmas_levels > 0) return NotFor("sigmas", sampler);
@@ -87,20 +90,26 @@ Status ResolveSamplerOptions(const std::string& config_json, float min_sigma,
   return Status::Ok();
 }
 
+}  // namespace
+
+Status ResolveSamplerOptions(const std::string& config_json, float min_sigma,
+                             const SamplingRequest& request, SamplerOptions* out) {
+  FileSampling file;
+  SW_RETURN_IF_ERROR(ReadFileSampling(config_json, &file));
+  return Resolve(file, min_sigma, request, out);
+}
+
 Status RecommendedSamplerOptions(const LoadedModel& model, SamplerOptions* out) {
-  std::vector<float> sigmas;
-  bool has_sampling = false;
-  SamplingDefaults sampling;
-  if (!config_json::ReadSigmasAndSampling(model.config_json, &sigmas, &has_sampling, &sampling)
-           .ok() ||
-      !has_sampling || sigmas.empty()) {
+  FileSampling file;
+  if (!ReadFileSampling(model.config_json, &file).ok() || !file.has_sampling ||
+      file.trained.empty()) {
     return InvalidArgument(
         "the model file recommends no sampling settings (config \"sampling\" and \"sigmas\")");
   }
   // The model's minimum only matters for plain Langevin without trained sigmas (no file has that);
   // a LoadedModel holding only a config (as the fuzz target builds) has none.
   const float min_sigma = model.model != nullptr ? model.model->min_sigma() : 0.0f;
-  return ResolveSamplerOptions(model.config_json, min_sigma, SamplingRequest(), out);
+  return Resolve(file, min_sigma, SamplingRequest(), out);
 }
 
 }  // namespace sw
