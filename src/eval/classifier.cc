@@ -1,9 +1,7 @@
-// Training forward with kept activations (dense kernel without activation, then SiLU, so that the
-// pre-activations are there for SiLU'), the backward pass as Eigen products on row-major maps (as
-// in train/mlp_grad.cc), the chunked training loop, and the fused-SiLU forward for prediction.
+// Softmax cross-entropy over the dense stack (layers/dense_stack.h), the chunked training loop, and
+// prediction.
 #include "eval/classifier.h"
 
-#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,17 +10,10 @@
 
 #include "core/philox.h"
 #include "core/thread_pool.h"
-#include "kernels/dense.h"
-#include "kernels/elementwise.h"
 #include "train/adam.h"
-#include "train/image_ops_grad.h"
 
 namespace sw {
 namespace {
-
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MatrixMap = Eigen::Map<RowMatrix>;
-using ConstMatrixMap = Eigen::Map<const RowMatrix>;
 
 constexpr char kFormatKey[] = "format";
 constexpr char kFormat[] = "score-wasm-image-classifier";
@@ -41,6 +32,16 @@ double LogSumExp(const float* logits) {
 
 size_t ArgMax(const float* p) {
   return static_cast<size_t>(std::max_element(p, p + kImageClasses) - p);
+}
+
+std::vector<DenseView> Layers(const ClassifierWeights& w) {
+  std::vector<DenseView> layers;
+  size_t in = w.dim;
+  for (size_t i = 0; i < w.w.size(); ++i) {
+    layers.push_back({w.w[i].data(), w.b[i].data(), in, w.b[i].size()});
+    in = w.b[i].size();
+  }
+  return layers;
 }
 
 TensorList Tensors(ClassifierWeights* w) {
@@ -141,28 +142,13 @@ double ClassifierLossAndGrad(const ClassifierWeights& weights, const float* x,
                              const uint8_t* labels, size_t rows, float grad_scale,
                              ClassifierWeights* grads, ClassifierTape* tape) {
   if (rows == 0) return 0.0;
-  const size_t layers = weights.w.size();
-  tape->inputs.resize(layers);
-  tape->pre.resize(layers - 1);
-  // Layer 0 reads x itself; inputs[0] stays empty.
-  auto input = [&](size_t i) { return i == 0 ? x : tape->inputs[i].data(); };
-  size_t in = weights.dim;
-  for (size_t i = 0; i + 1 < layers; ++i) {
-    const size_t out = weights.b[i].size();
-    tape->pre[i].resize(rows * out);
-    tape->inputs[i + 1].resize(rows * out);
-    f32_dense(input(i), weights.w[i].data(), weights.b[i].data(), tape->pre[i].data(), rows, in,
-              out, Activation::kNone);
-    f32_silu(tape->pre[i].data(), tape->inputs[i + 1].data(), rows * out);
-    in = out;
-  }
-  // Logits into delta, then replaced in place by d loss / d logits = scale (softmax − one-hot).
-  tape->delta.resize(rows * kImageClasses);
-  f32_dense(input(layers - 1), weights.w[layers - 1].data(), weights.b[layers - 1].data(),
-            tape->delta.data(), rows, in, kImageClasses, Activation::kNone);
+  const std::vector<DenseView> layers = Layers(weights);
+  // Logits into dlogits, then replaced in place by d loss / d logits = scale (softmax − one-hot).
+  tape->dlogits.resize(rows * kImageClasses);
+  DenseStackForward(layers, x, rows, &tape->stack, tape->dlogits.data());
   double loss = 0;
   for (size_t r = 0; r < rows; ++r) {
-    float* d = tape->delta.data() + r * kImageClasses;
+    float* d = tape->dlogits.data() + r * kImageClasses;
     const double lse = LogSumExp(d);
     loss += lse - d[labels[r]];
     for (size_t k = 0; k < kImageClasses; ++k) {
@@ -170,29 +156,12 @@ double ClassifierLossAndGrad(const ClassifierWeights& weights, const float* x,
       d[k] = static_cast<float>(grad_scale * (p - (k == labels[r] ? 1.0 : 0.0)));
     }
   }
-  for (size_t i = layers; i-- > 0;) {
-    const size_t out = weights.b[i].size();
-    const size_t lin = weights.w[i].size() / out;
-    ConstMatrixMap delta(tape->delta.data(), rows, out);
-    ConstMatrixMap layer_input(input(i), rows, lin);
-    MatrixMap dw(grads->w[i].data(), lin, out);
-    dw.noalias() += layer_input.transpose() * delta;
-    float* db = grads->b[i].data();
-    for (size_t r = 0; r < rows; ++r) {
-      const float* d = tape->delta.data() + r * out;
-      for (size_t o = 0; o < out; ++o) db[o] += d[o];
-    }
-    if (i == 0) break;  // no gradient for the images
-    // d loss / d input of layer i, then through the SiLU of hidden layer i - 1.
-    tape->delta_next.resize(rows * lin);
-    MatrixMap dinput(tape->delta_next.data(), rows, lin);
-    ConstMatrixMap w(weights.w[i].data(), lin, out);
-    dinput.noalias() = delta * w.transpose();
-    const float* pre = tape->pre[i - 1].data();
-    float* dn = tape->delta_next.data();
-    SiluBackward(pre, dn, dn, rows * lin);
-    std::swap(tape->delta, tape->delta_next);
+  std::vector<DenseGrad> dense_grads;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    dense_grads.push_back({grads->w[i].data(), grads->b[i].data()});
   }
+  // No gradient for the images.
+  DenseStackBackward(layers, tape->dlogits.data(), &tape->stack, dense_grads, nullptr);
   return loss;
 }
 
@@ -341,28 +310,14 @@ Status ImageClassifier::Train(const float* images, const uint8_t* labels, size_t
 
 void ImageClassifier::Predict(const float* images, size_t n, float* probs, float* features) const {
   std::lock_guard<std::mutex> lock(predict_mu_);
-  const size_t layers = weights_.w.size();
+  const std::vector<DenseView> layers = Layers(weights_);
   const size_t features_dim = feature_dim();
   ForEachChunk(pool_.get(), n, 16, 256, [&](size_t begin, size_t end) {
     const size_t rows = end - begin;
     std::vector<float> a, b;
-    const float* in_ptr = images + begin * weights_.dim;
-    size_t in = weights_.dim;
-    for (size_t i = 0; i + 1 < layers; ++i) {
-      const size_t out = weights_.b[i].size();
-      b.resize(rows * out);
-      f32_dense(in_ptr, weights_.w[i].data(), weights_.b[i].data(), b.data(), rows, in, out,
-                Activation::kSilu);
-      std::swap(a, b);
-      in_ptr = a.data();
-      in = out;
-    }
-    if (features != nullptr) {
-      std::copy(a.begin(), a.end(), features + begin * features_dim);
-    }
     float* p = probs + begin * kImageClasses;
-    f32_dense(a.data(), weights_.w[layers - 1].data(), weights_.b[layers - 1].data(), p, rows, in,
-              kImageClasses, Activation::kNone);
+    DenseStackInfer(layers, images + begin * weights_.dim, rows, p, &a, &b,
+                    features != nullptr ? features + begin * features_dim : nullptr);
     for (size_t r = 0; r < rows; ++r) {
       float* row = p + r * kImageClasses;
       const double lse = LogSumExp(row);

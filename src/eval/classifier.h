@@ -23,6 +23,7 @@
 
 #include "core/status.h"
 #include "io/safetensors.h"
+#include "layers/dense_stack.h"
 
 namespace sw {
 
@@ -41,9 +42,9 @@ struct ClassifierOptions {
   std::vector<size_t> hidden = {256, 128};
 };
 
-// The network's tensors: layer i maps in_i → out_i with w[i] (in_i × out_i, row-major, the layout
-// of f32_dense) and b[i] (out_i). in_0 = dim, every layer but the last is followed by SiLU, the
-// last gives kImageClasses logits. Gradients use the same struct.
+// The network's tensors, a dense stack (layers/dense_stack.h): layer i maps in_i → out_i with w[i]
+// (in_i × out_i, row-major, the layout of f32_dense) and b[i] (out_i). in_0 = dim, every layer but
+// the last is followed by SiLU, the last gives kImageClasses logits. Gradients use the same struct.
 struct ClassifierWeights {
   size_t dim = 0;
   std::vector<std::vector<float>> w, b;
@@ -63,9 +64,8 @@ void ZeroClassifierGrads(const ClassifierWeights& weights, ClassifierWeights* gr
 
 // What the training forward pass keeps for the backward pass (reused to avoid allocation).
 struct ClassifierTape {
-  std::vector<std::vector<float>> inputs;  // inputs[i]: rows × in_i, the input of layer i >= 1
-  std::vector<std::vector<float>> pre;     // pre[i]: rows × out_i, hidden layer i before SiLU
-  std::vector<float> delta, delta_next;    // backward scratch
+  DenseStackTape stack;
+  std::vector<float> dlogits;  // rows × kImageClasses
 };
 
 // The summed softmax cross-entropy Σ_r −log p(labels[r] | x_r) over x (rows × dim) and, added to

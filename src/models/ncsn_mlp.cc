@@ -12,8 +12,8 @@
 #include "core/memory_budget.h"
 #include "core/philox.h"
 #include "io/json_text.h"
-#include "kernels/dense.h"
 #include "kernels/elementwise.h"
+#include "layers/dense_stack.h"
 #include "layers/sigma_embedding.h"
 #include "models/model_file_keys.h"
 
@@ -316,9 +316,20 @@ Status InitNcsnMlpWeights(const NcsnMlpConfig& config, uint64_t seed, NcsnMlpWei
   return Status::Ok();
 }
 
-NcsnMlp::NcsnMlp(NcsnMlpWeights weights) : weights_(std::move(weights)) {
-  widths_ = LayerWidths(weights_.config);
-  max_width_ = *std::max_element(widths_.begin(), widths_.end());
+std::vector<DenseView> NcsnMlpLayers(const NcsnMlpWeights& weights) {
+  const std::vector<size_t> widths = LayerWidths(weights.config);
+  std::vector<DenseView> layers;
+  for (size_t i = 0; i + 1 < widths.size(); ++i) {
+    layers.push_back(
+        {weights.weights[i].data(), weights.biases[i].data(), widths[i], widths[i + 1]});
+  }
+  return layers;
+}
+
+NcsnMlp::NcsnMlp(NcsnMlpWeights weights)
+    : weights_(std::move(weights)), layers_(NcsnMlpLayers(weights_)) {
+  const std::vector<size_t> widths = LayerWidths(weights_.config);
+  max_width_ = *std::max_element(widths.begin(), widths.end());
 }
 
 Status NcsnMlp::Create(NcsnMlpWeights weights, std::unique_ptr<NcsnMlp>* out) {
@@ -332,10 +343,10 @@ Status NcsnMlp::Create(NcsnMlpWeights weights, std::unique_ptr<NcsnMlp>* out) {
 }
 
 uint64_t NcsnMlp::scratch_bytes_per_thread() const {
-  // ScoreRows' two activation buffers of one tile, the dense kernel's packed copy of its input
+  // ScoreRows' input tile and two activation buffers, the dense kernel's packed copy of its input
   // (at most a tile of the widest layer) and the σ embedding.
   const uint64_t tile = SaturatingMul(kTileRows, max_width_);
-  return sizeof(float) * SaturatingAdd(SaturatingMul(3, tile), 2 * weights_.freqs.size());
+  return sizeof(float) * SaturatingAdd(SaturatingMul(4, tile), 2 * weights_.freqs.size());
 }
 
 Status NcsnMlp::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<NcsnMlp>* out) {
@@ -348,34 +359,26 @@ void NcsnMlp::ScoreRows(const float* x, size_t n, float sigma, float* out) const
   if (n == 0) return;
   const size_t dim = weights_.config.dim;
   const size_t freqs = weights_.config.sigma_embedding_freqs;
-  const size_t in0 = widths_[0];
-  const size_t layers = widths_.size() - 1;
+  const size_t in0 = layers_[0].in;
 
   // The embedding depends on σ only: computed once per call.
   std::vector<float> embedding(2 * freqs);
   SigmaEmbedding(weights_.freqs, sigma, embedding.data());
 
-  // Per-call scratch (two activations of one tile): bounded memory, nothing shared between
-  // concurrent calls.
+  // Per-call scratch (the input and two activations of one tile): bounded memory, nothing shared
+  // between concurrent calls.
   const size_t tile = std::min(n, kTileRows);
-  std::vector<float> buffer_a(tile * max_width_), buffer_b(tile * max_width_);
+  std::vector<float> input(tile * in0), buffer_a, buffer_b;
   const float inv_sigma = 1.0f / sigma;
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
-    float* h = buffer_a.data();
-    float* next = buffer_b.data();
     for (size_t r = 0; r < rows; ++r) {
-      std::memcpy(h + r * in0, x + (start + r) * dim, dim * sizeof(float));
-      if (freqs > 0) std::memcpy(h + r * in0 + dim, embedding.data(), 2 * freqs * sizeof(float));
-    }
-    for (size_t i = 0; i + 1 < layers; ++i) {
-      f32_dense(h, weights_.weights[i].data(), weights_.biases[i].data(), next, rows, widths_[i],
-                widths_[i + 1], Activation::kSilu);
-      std::swap(h, next);
+      std::memcpy(&input[r * in0], x + (start + r) * dim, dim * sizeof(float));
+      if (freqs > 0)
+        std::memcpy(&input[r * in0 + dim], embedding.data(), 2 * freqs * sizeof(float));
     }
     float* y = out + start * dim;
-    f32_dense(h, weights_.weights[layers - 1].data(), weights_.biases[layers - 1].data(), y, rows,
-              widths_[layers - 1], dim, Activation::kNone);
+    DenseStackInfer(layers_, input.data(), rows, y, &buffer_a, &buffer_b);
     f32_scale(y, inv_sigma, y, rows * dim);
   }
 }

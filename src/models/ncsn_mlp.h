@@ -27,6 +27,7 @@
 
 #include "core/status.h"
 #include "io/safetensors.h"
+#include "layers/dense.h"
 #include "models/config_json.h"
 #include "models/score_model.h"
 
@@ -78,6 +79,10 @@ Status NcsnMlpWeightsToSafetensors(const NcsnMlpWeights& weights, SafetensorsFil
 // Fourier frequencies f ~ N(0, 1) (log σ spans a few units, so this covers a few periods).
 Status InitNcsnMlpWeights(const NcsnMlpConfig& config, uint64_t seed, NcsnMlpWeights* out);
 
+// The network's layers as views of `weights` (valid): layer i reads weights.weights[i] and
+// weights.biases[i]. The views live as long as the tensors do.
+std::vector<DenseView> NcsnMlpLayers(const NcsnMlpWeights& weights);
+
 class NcsnMlp : public ScoreModel {
  public:
   // Validates `weights` (INVALID_MODEL on inconsistency) and builds the network.
@@ -99,12 +104,15 @@ class NcsnMlp : public ScoreModel {
 
   static constexpr size_t kTileRows = 64;
 
+  NcsnMlp(const NcsnMlp&) = delete;  // layers_ points into weights_
+  NcsnMlp& operator=(const NcsnMlp&) = delete;
+
  private:
   explicit NcsnMlp(NcsnMlpWeights weights);
 
   NcsnMlpWeights weights_;
-  std::vector<size_t> widths_;  // in_0, out_0, ..., out_H
-  size_t max_width_ = 0;
+  std::vector<DenseView> layers_;  // views of weights_
+  size_t max_width_ = 0;           // of in_0, out_0, ..., out_H
 };
 
 }  // namespace sw

@@ -14,7 +14,9 @@
 #include "io/json_text.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
-#include "layers/image_ops.h"
+#include "layers/conv3x3.h"
+#include "layers/group_norm.h"
+#include "layers/resample.h"
 #include "layers/sigma_embedding.h"
 #include "models/model_file_keys.h"
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "layers/dense_stack.h"
 #include "models/ncsn_mlp.h"
 #include "train/adam.h"
 #include "train/trainable.h"
@@ -18,10 +19,10 @@ namespace sw {
 // What the forward pass keeps for the backward pass (reused between calls to avoid allocation).
 struct NcsnMlpActivations {
   size_t rows = 0;
-  std::vector<float> sigma;                // rows
-  std::vector<std::vector<float>> inputs;  // inputs[i]: rows × in_i, the input of layer i
-  std::vector<std::vector<float>> pre;     // pre[i]: rows × out_i, hidden layer i before SiLU
-  std::vector<float> delta, delta_next;    // backward scratch
+  std::vector<float> sigma;  // rows
+  std::vector<float> input;  // rows × (dim + 2F): x and the σ embedding, the stack's input
+  DenseStackTape stack;
+  std::vector<float> dy;  // backward scratch: d loss / d (the stack's output)
 };
 
 // s_θ(x_r, σ_r) for rows r < rows into score (rows × dim), keeping the activations in *act.

@@ -6,6 +6,9 @@
 #include <utility>
 
 #include "kernels/elementwise.h"
+#include "layers/conv3x3.h"
+#include "layers/group_norm.h"
+#include "layers/resample.h"
 
 namespace sw {
 namespace {

@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include "layers/dense.h"
 #include "models/ncsn_unet.h"
-#include "train/image_ops_grad.h"
 #include "train/trainable.h"
 
 namespace sw {

@@ -31,7 +31,7 @@ namespace sw {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-// GroupNorm's ε (layers/image_ops.h documents 1e-5 for the architecture).
+// GroupNorm's ε (layers/group_norm.h documents 1e-5 for the architecture).
 constexpr double kEps = 1e-5;
 
 // Faults the reference can be given on purpose; each must make it disagree with production.

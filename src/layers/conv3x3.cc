@@ -1,0 +1,100 @@
+// The 3×3 convolution as im2col patches times the dense kernel, its adjoint col2im, and the
+// per-image channel bias (see conv3x3.h).
+#include "layers/conv3x3.h"
+
+#include <cstring>
+
+#include "kernels/dense.h"
+#include "layers/dense.h"
+
+namespace sw {
+
+void Im2col3x3(const float* x, const ImageDims& d, float* cols) {
+  const size_t c = d.c, row = 9 * c;
+  for (size_t b = 0; b < d.n; ++b) {
+    const float* image = x + b * d.h * d.w * c;
+    for (size_t y = 0; y < d.h; ++y) {
+      for (size_t xx = 0; xx < d.w; ++xx) {
+        float* patch = cols + ((b * d.h + y) * d.w + xx) * row;
+        for (size_t ky = 0; ky < 3; ++ky) {
+          const bool row_inside = y + ky >= 1 && y + ky - 1 < d.h;
+          for (size_t kx = 0; kx < 3; ++kx) {
+            float* dst = patch + (ky * 3 + kx) * c;
+            if (row_inside && xx + kx >= 1 && xx + kx - 1 < d.w) {
+              std::memcpy(dst, image + ((y + ky - 1) * d.w + (xx + kx - 1)) * c, c * sizeof(float));
+            } else {
+              std::memset(dst, 0, c * sizeof(float));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void Col2im3x3(const float* dcols, const ImageDims& d, float* dx) {
+  const size_t c = d.c, row = 9 * c;
+  std::memset(dx, 0, d.size() * sizeof(float));
+  for (size_t b = 0; b < d.n; ++b) {
+    float* image = dx + b * d.h * d.w * c;
+    for (size_t y = 0; y < d.h; ++y) {
+      for (size_t xx = 0; xx < d.w; ++xx) {
+        const float* patch = dcols + ((b * d.h + y) * d.w + xx) * row;
+        for (size_t ky = 0; ky < 3; ++ky) {
+          if (y + ky < 1 || y + ky - 1 >= d.h) continue;
+          for (size_t kx = 0; kx < 3; ++kx) {
+            if (xx + kx < 1 || xx + kx - 1 >= d.w) continue;
+            float* dst = image + ((y + ky - 1) * d.w + (xx + kx - 1)) * c;
+            const float* src = patch + (ky * 3 + kx) * c;
+            for (size_t k = 0; k < c; ++k) dst[k] += src[k];
+          }
+        }
+      }
+    }
+  }
+}
+
+void Conv3x3(const float* x, const ImageDims& d, const float* weight, const float* bias,
+             size_t cout, float* cols, float* y) {
+  Im2col3x3(x, d, cols);
+  f32_dense(cols, weight, bias, y, d.pixels(), 9 * d.c, cout, Activation::kNone);
+}
+
+void Conv3x3Backward(const float* x, const ImageDims& d, const float* w, size_t cout,
+                     const float* dy, float* dw, float* db, float* dx, GradScratch* s) {
+  const size_t k = 9 * d.c;
+  s->cols.resize(d.pixels() * k);
+  Im2col3x3(x, d, s->cols.data());
+  float* dcols = nullptr;
+  if (dx != nullptr) {
+    s->dcols.resize(d.pixels() * k);
+    dcols = s->dcols.data();
+  }
+  DenseBackward(s->cols.data(), d.pixels(), k, cout, w, dy, dw, db, dcols, s);
+  if (dx != nullptr) Col2im3x3(dcols, d, dx);
+}
+
+void AddChannelBias(const float* x, const ImageDims& d, const float* v, float* y) {
+  const size_t hw = d.h * d.w, c = d.c;
+  for (size_t b = 0; b < d.n; ++b) {
+    const float* vb = v + b * c;
+    for (size_t p = 0; p < hw; ++p) {
+      const size_t o = (b * hw + p) * c;
+      for (size_t k = 0; k < c; ++k) y[o + k] = x[o + k] + vb[k];
+    }
+  }
+}
+
+void ChannelBiasBackward(const float* dy, const ImageDims& d, float* dv) {
+  const size_t hw = d.h * d.w, c = d.c;
+  for (size_t b = 0; b < d.n; ++b) {
+    float* v = dv + b * c;
+    std::memset(v, 0, c * sizeof(float));
+    for (size_t p = 0; p < hw; ++p) {
+      const float* row = dy + (b * hw + p) * c;
+      for (size_t k = 0; k < c; ++k) v[k] += row[k];
+    }
+  }
+}
+
+}  // namespace sw

@@ -1,0 +1,40 @@
+// The 3×3 "same" convolution (stride 1, zero padding) over image batches (layers/image_dims.h):
+// im2col patches times the dense kernel, so the arithmetic runs in the Highway GEMM and these
+// functions only move data; and the per-image channel bias through which the σ embedding enters a
+// residual block. Backward passes follow layers/dense.h's conventions.
+#pragma once
+
+#include <cstddef>
+
+#include "layers/dense.h"
+#include "layers/image_dims.h"
+
+namespace sw {
+
+// The 3×3 patches of x with zero padding: cols is (n h w) × (9 c), the patch of pixel p ordered
+// (ky, kx, channel) with ky, kx in 0..2 for the offsets -1..1. cols must not overlap x.
+void Im2col3x3(const float* x, const ImageDims& dims, float* cols);
+
+// dx = the sum, over every patch entry, of dcols scattered back onto the pixel it was copied from
+// (the adjoint of Im2col3x3).
+void Col2im3x3(const float* dcols, const ImageDims& dims, float* dx);
+
+// y[(n h w) × cout] = conv3x3(x) + bias, with weight (9 c) × cout in Im2col3x3's patch order
+// (PyTorch's Conv2d weight [cout, c, 3, 3] permuted to [3, 3, c, cout]). cols is scratch of
+// dims.pixels() × 9 c floats. bias may be nullptr.
+void Conv3x3(const float* x, const ImageDims& dims, const float* weight, const float* bias,
+             size_t cout, float* cols, float* y);
+
+// Backward of Conv3x3 (dims: its input x; dy: pixels × cout).
+void Conv3x3Backward(const float* x, const ImageDims& dims, const float* w, size_t cout,
+                     const float* dy, float* dw, float* db, float* dx, GradScratch* s);
+
+// y[b, pixel, ch] = x[b, pixel, ch] + v[b, ch]: a per-image, per-channel bias (the σ embedding's
+// projection). y may equal x.
+void AddChannelBias(const float* x, const ImageDims& dims, const float* v, float* y);
+
+// Backward of AddChannelBias with respect to the bias: dv[b, ch] = Σ_pixels dy[b, pixel, ch]
+// (overwritten; the gradient with respect to x is dy itself).
+void ChannelBiasBackward(const float* dy, const ImageDims& dims, float* dv);
+
+}  // namespace sw
