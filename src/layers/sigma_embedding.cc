@@ -5,9 +5,8 @@
 
 namespace sw {
 
-void SigmaEmbedding(const std::vector<float>& freqs, float sigma, float* out) {
+void SigmaEmbedding(const float* freqs, size_t f, float sigma, float* out) {
   constexpr double kTwoPi = 6.283185307179586;
-  const size_t f = freqs.size();
   const double log_sigma = std::log(static_cast<double>(sigma));
   for (size_t j = 0; j < f; ++j) {
     const double angle = kTwoPi * static_cast<double>(freqs[j]) * log_sigma;

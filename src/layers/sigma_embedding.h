@@ -5,11 +5,11 @@
 // training of every architecture, so all of them see the same bits.
 #pragma once
 
-#include <vector>
+#include <cstddef>
 
 namespace sw {
 
 // Writes the 2F values of the embedding of `sigma` (> 0) to out.
-void SigmaEmbedding(const std::vector<float>& freqs, float sigma, float* out);
+void SigmaEmbedding(const float* freqs, size_t count, float sigma, float* out);
 
 }  // namespace sw

@@ -8,5 +8,7 @@ inline constexpr char kMetadataFormatKey[] = "format";
 inline constexpr char kMetadataArchitectureKey[] = "architecture";
 inline constexpr char kMetadataConfigKey[] = "config";
 inline constexpr char kModelFileFormat[] = "score-wasm";
+// The σ embedding's fixed Fourier frequencies, in every architecture that embeds σ.
+inline constexpr char kSigmaEmbeddingFreqsName[] = "sigma_embed.freqs";
 
 }  // namespace sw

@@ -6,16 +6,15 @@
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <utility>
 
 #include "core/memory_budget.h"
-#include "core/philox.h"
 #include "io/json_text.h"
 #include "kernels/elementwise.h"
 #include "layers/dense_stack.h"
 #include "layers/sigma_embedding.h"
 #include "models/model_file_keys.h"
+#include "models/tensor_table.h"
 
 namespace sw {
 namespace {
@@ -32,10 +31,6 @@ constexpr uint64_t kMaxLayers = 1024;
 constexpr uint64_t kMaxInitLayerElements = uint64_t{1} << 28;
 
 Status BadConfig(const std::string& message) { return config_json::Bad(kArch, message); }
-
-std::string WeightName(size_t layer) { return "layers." + std::to_string(layer) + ".weight"; }
-std::string BiasName(size_t layer) { return "layers." + std::to_string(layer) + ".bias"; }
-constexpr char kFreqsName[] = "sigma_embed.freqs";
 
 // in_0, out_0 = in_1, ..., out_H = dim for a valid config.
 std::vector<size_t> LayerWidths(const NcsnMlpConfig& config) {
@@ -99,6 +94,29 @@ Status ParseConfigImpl(const std::string& text, NcsnMlpConfig* out) {
   return Status::Ok();
 }
 
+// The weights' tensors in NcsnMlpTensorTable order (weights and biases resized to the config's
+// layer count first).
+TensorList Slots(NcsnMlpWeights* w) {
+  const size_t layers = w->config.hidden.size() + 1;
+  w->weights.resize(layers);
+  w->biases.resize(layers);
+  TensorList slots = {&w->freqs};
+  for (size_t i = 0; i < layers; ++i) {
+    slots.push_back(&w->weights[i]);
+    slots.push_back(&w->biases[i]);
+  }
+  return slots;
+}
+// The same for weights whose layer count is the config's.
+ConstTensorList Slots(const NcsnMlpWeights& w) {
+  ConstTensorList slots = {&w.freqs};
+  for (size_t i = 0; i < w.weights.size(); ++i) {
+    slots.push_back(&w.weights[i]);
+    slots.push_back(&w.biases[i]);
+  }
+  return slots;
+}
+
 Status AsInvalidArgument(const Status& status) {
   return status.ok() ? status : InvalidArgument(status.message());
 }
@@ -145,49 +163,36 @@ Status ValidateNcsnMlpConfig(const NcsnMlpConfig& config) {
   return Status::Ok();
 }
 
+TensorTable NcsnMlpTensorTable(const NcsnMlpConfig& config) {
+  const std::vector<size_t> widths = LayerWidths(config);
+  const auto dim64 = [](size_t v) { return static_cast<int64_t>(v); };
+  TensorTable table = {{kSigmaEmbeddingFreqsName,
+                        {dim64(config.sigma_embedding_freqs)},
+                        TensorInit::kStandardNormal,
+                        0,
+                        /*trainable=*/false}};
+  for (size_t i = 0; i + 1 < widths.size(); ++i) {
+    const std::string layer = "layers." + std::to_string(i);
+    table.push_back({layer + ".weight",
+                     {dim64(widths[i]), dim64(widths[i + 1])},
+                     TensorInit::kNormalFanIn,
+                     1 + i});
+    table.push_back({layer + ".bias", {dim64(widths[i + 1])}, TensorInit::kZeros});
+  }
+  return table;
+}
+
 Status ValidateNcsnMlpWeights(const NcsnMlpWeights& weights) {
   SW_RETURN_IF_ERROR(ValidateNcsnMlpConfig(weights.config));
-  const NcsnMlpConfig& config = weights.config;
-  const std::vector<size_t> widths = LayerWidths(config);
-  const size_t layers = widths.size() - 1;
-  if (weights.freqs.size() != config.sigma_embedding_freqs) {
-    return InvalidModel("ncsn-mlp: " + std::string(kFreqsName) + " has " +
-                        std::to_string(weights.freqs.size()) +
-                        " values but config.sigma_embedding_freqs is " +
-                        std::to_string(config.sigma_embedding_freqs));
-  }
+  const size_t layers = weights.config.hidden.size() + 1;
   if (weights.weights.size() != layers || weights.biases.size() != layers) {
     return InvalidModel("ncsn-mlp: " + std::to_string(weights.weights.size()) + " weight and " +
                         std::to_string(weights.biases.size()) +
-                        " bias tensors, but config.hidden "
-                        "has " +
-                        std::to_string(config.hidden.size()) + " layers, so " +
+                        " bias tensors, but config.hidden has " +
+                        std::to_string(weights.config.hidden.size()) + " layers, so " +
                         std::to_string(layers) + " of each are expected");
   }
-  const auto all_finite = [](const std::vector<float>& v) {
-    return std::all_of(v.begin(), v.end(), [](float f) { return std::isfinite(f); });
-  };
-  if (!all_finite(weights.freqs)) {
-    return InvalidModel(std::string("ncsn-mlp: ") + kFreqsName + " holds a non-finite value");
-  }
-  for (size_t i = 0; i < layers; ++i) {
-    const size_t in = widths[i], out = widths[i + 1];
-    // size == in * out without forming the product (it could overflow size_t in WASM).
-    const size_t size = weights.weights[i].size();
-    if (size % in != 0 || size / in != out) {
-      return InvalidModel("ncsn-mlp: " + WeightName(i) + " has " + std::to_string(size) +
-                          " values; expected " + std::to_string(in) + " x " + std::to_string(out));
-    }
-    if (weights.biases[i].size() != out) {
-      return InvalidModel("ncsn-mlp: " + BiasName(i) + " has " +
-                          std::to_string(weights.biases[i].size()) + " values; expected " +
-                          std::to_string(out));
-    }
-    if (!all_finite(weights.weights[i]) || !all_finite(weights.biases[i])) {
-      return InvalidModel("ncsn-mlp: layer " + std::to_string(i) + " holds a non-finite value");
-    }
-  }
-  return Status::Ok();
+  return CheckTableTensors(kArch, NcsnMlpTensorTable(weights.config), Slots(weights));
 }
 
 Status ParseNcsnMlpConfig(const std::string& json, NcsnMlpConfig* out) {
@@ -216,102 +221,36 @@ std::string NcsnMlpConfigToJson(const NcsnMlpConfig& config) {
 }
 
 Status NcsnMlpWeightsFromSafetensors(const SafetensorsFile& file, NcsnMlpWeights* out) {
-  const auto arch = file.metadata.find(kMetadataArchitectureKey);
-  if (arch == file.metadata.end() || arch->second != kNcsnMlpArchitecture) {
-    return InvalidModel(std::string("ncsn-mlp: the metadata \"architecture\" is ") +
-                        (arch == file.metadata.end() ? "missing" : QuoteForMessage(arch->second)) +
-                        "; expected \"ncsn-mlp\"");
-  }
-  const auto config_text = file.metadata.find(kMetadataConfigKey);
-  if (config_text == file.metadata.end()) {
-    return InvalidModel("ncsn-mlp: the metadata has no \"config\" (a JSON object string)");
-  }
+  std::string config_json;
+  SW_RETURN_IF_ERROR(ModelFileConfig(kArch, file, &config_json));
   NcsnMlpWeights weights;
-  SW_RETURN_IF_ERROR(ParseNcsnMlpConfig(config_text->second, &weights.config));
-  const std::vector<size_t> widths = LayerWidths(weights.config);
-  const size_t layers = widths.size() - 1;
-
-  std::set<std::string> expected;
-  const auto take = [&](const std::string& name, const std::vector<int64_t>& shape,
-                        std::vector<float>* data) -> Status {
-    expected.insert(name);
-    const Tensor* t = file.Find(name);
-    if (t == nullptr) {
-      return InvalidModel("ncsn-mlp: tensor " + QuoteForMessage(name) +
-                          " is missing (the config implies " + std::to_string(layers) + " layers)");
-    }
-    if (t->shape != shape) {
-      return InvalidModel("ncsn-mlp: tensor " + QuoteForMessage(name) + " has shape " +
-                          ShapeText(t->shape) + "; the config implies " + ShapeText(shape));
-    }
-    *data = t->data;
-    return Status::Ok();
-  };
-  const auto dim64 = [](size_t v) { return static_cast<int64_t>(v); };
+  SW_RETURN_IF_ERROR(ParseNcsnMlpConfig(config_json, &weights.config));
   SW_RETURN_IF_ERROR(
-      take(kFreqsName, {dim64(weights.config.sigma_embedding_freqs)}, &weights.freqs));
-  weights.weights.resize(layers);
-  weights.biases.resize(layers);
-  for (size_t i = 0; i < layers; ++i) {
-    SW_RETURN_IF_ERROR(
-        take(WeightName(i), {dim64(widths[i]), dim64(widths[i + 1])}, &weights.weights[i]));
-    SW_RETURN_IF_ERROR(take(BiasName(i), {dim64(widths[i + 1])}, &weights.biases[i]));
-  }
-  for (const Tensor& t : file.tensors) {
-    if (expected.count(t.name) == 0) {
-      return InvalidModel("ncsn-mlp: unexpected tensor " + QuoteForMessage(t.name) +
-                          " (config.hidden has " + std::to_string(weights.config.hidden.size()) +
-                          " entries, so layers 0.." + std::to_string(layers - 1) +
-                          " and sigma_embed.freqs are all there should be)");
-    }
-  }
-  SW_RETURN_IF_ERROR(ValidateNcsnMlpWeights(weights));
+      ReadTableTensors(kArch, NcsnMlpTensorTable(weights.config), file, Slots(&weights)));
   *out = std::move(weights);
   return Status::Ok();
 }
 
 Status NcsnMlpWeightsToSafetensors(const NcsnMlpWeights& weights, SafetensorsFile* out) {
   SW_RETURN_IF_ERROR(AsInvalidArgument(ValidateNcsnMlpWeights(weights)));
-  const std::vector<size_t> widths = LayerWidths(weights.config);
-  const auto dim64 = [](size_t v) { return static_cast<int64_t>(v); };
-  SafetensorsFile file;
-  file.metadata[kMetadataFormatKey] = kModelFileFormat;
-  file.metadata[kMetadataArchitectureKey] = kNcsnMlpArchitecture;
-  file.metadata[kMetadataConfigKey] = NcsnMlpConfigToJson(weights.config);
-  file.tensors.push_back({kFreqsName, {dim64(weights.freqs.size())}, weights.freqs});
-  for (size_t i = 0; i + 1 < widths.size(); ++i) {
-    file.tensors.push_back(
-        {WeightName(i), {dim64(widths[i]), dim64(widths[i + 1])}, weights.weights[i]});
-    file.tensors.push_back({BiasName(i), {dim64(widths[i + 1])}, weights.biases[i]});
-  }
-  *out = std::move(file);
+  *out = TableToSafetensors(kArch, NcsnMlpConfigToJson(weights.config),
+                            NcsnMlpTensorTable(weights.config), Slots(weights));
   return Status::Ok();
 }
 
 Status InitNcsnMlpWeights(const NcsnMlpConfig& config, uint64_t seed, NcsnMlpWeights* out) {
   SW_RETURN_IF_ERROR(AsInvalidArgument(ValidateNcsnMlpConfig(config)));
-  const std::vector<size_t> widths = LayerWidths(config);
-  for (size_t i = 0; i + 1 < widths.size(); ++i) {
-    if (uint64_t{widths[i]} * widths[i + 1] > kMaxInitLayerElements) {
-      return InvalidArgument("ncsn-mlp: layer " + std::to_string(i) + " would have " +
-                             std::to_string(uint64_t{widths[i]} * widths[i + 1]) +
-                             " weights; at most " + std::to_string(kMaxInitLayerElements));
+  const TensorTable table = NcsnMlpTensorTable(config);
+  for (const TensorSpec& spec : table) {
+    if (spec.elements() > kMaxInitLayerElements) {
+      return InvalidArgument("ncsn-mlp: " + spec.name + " would have " +
+                             std::to_string(spec.elements()) + " weights; at most " +
+                             std::to_string(kMaxInitLayerElements));
     }
   }
   NcsnMlpWeights w;
   w.config = config;
-  // Each tensor draws from its own Philox sample index, so changing one layer's width leaves the
-  // others' draws alone.
-  w.freqs.resize(config.sigma_embedding_freqs);
-  FillNormal(seed, RandomStream::kInit, 0, 0, w.freqs.data(), w.freqs.size());
-  for (size_t i = 0; i + 1 < widths.size(); ++i) {
-    std::vector<float> weight(widths[i] * widths[i + 1]);
-    FillNormal(seed, RandomStream::kInit, 1 + i, 0, weight.data(), weight.size());
-    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(widths[i])));
-    for (float& v : weight) v *= scale;
-    w.weights.push_back(std::move(weight));
-    w.biases.emplace_back(widths[i + 1], 0.0f);
-  }
+  InitTableTensors(table, seed, Slots(&w));
   *out = std::move(w);
   return Status::Ok();
 }
@@ -363,7 +302,7 @@ void NcsnMlp::ScoreRows(const float* x, size_t n, float sigma, float* out) const
 
   // The embedding depends on σ only: computed once per call.
   std::vector<float> embedding(2 * freqs);
-  SigmaEmbedding(weights_.freqs, sigma, embedding.data());
+  SigmaEmbedding(weights_.freqs.data(), freqs, sigma, embedding.data());
 
   // Per-call scratch (the input and two activations of one tile): bounded memory, nothing shared
   // between concurrent calls.

@@ -30,6 +30,7 @@
 #include "layers/dense.h"
 #include "models/config_json.h"
 #include "models/score_model.h"
+#include "models/tensor_table.h"
 
 namespace sw {
 
@@ -55,6 +56,10 @@ struct NcsnMlpWeights {
 
 // Checks the config alone (dims, sigma order, data_shape product, sampling values); INVALID_MODEL.
 Status ValidateNcsnMlpConfig(const NcsnMlpConfig& config);
+
+// The file's tensors for a valid config: "sigma_embed.freqs" (fixed), then "layers.{i}.weight" and
+// "layers.{i}.bias" for i = 0..H (Parameters() of the trainable network, in this order).
+TensorTable NcsnMlpTensorTable(const NcsnMlpConfig& config);
 
 // Checks the config, and that every tensor has the size the config implies and finite values
 // (INVALID_MODEL).

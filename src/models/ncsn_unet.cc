@@ -1,16 +1,15 @@
-// The noise-conditional U-Net: config (de)serialisation, the tensor list and its layout,
-// validation, initialisation and the forward pass (image layers over the dense kernel).
+// The noise-conditional U-Net: config (de)serialisation, the walk of the architecture that gives
+// its tensor table and views, and the forward pass (image layers over the dense kernel). The
+// backward pass is in ncsn_unet_backward.cc.
 #include "models/ncsn_unet.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <utility>
 
 #include "core/memory_budget.h"
-#include "core/philox.h"
 #include "io/json_text.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
@@ -25,7 +24,6 @@ namespace {
 
 using Json = nlohmann::json;
 constexpr char kArch[] = "ncsn-unet";
-constexpr char kFreqsName[] = "sigma_embed.freqs";
 // Far above a browser-sized network, far below any size_t overflow in the products below.
 constexpr uint64_t kMaxSide = 4096, kMaxChannels = 4096, kMaxLevels = 8, kMaxFreqs = 4096;
 // Values per image (H · W · C): 64 MiB of f32. With the bounds above every product of sizes in this
@@ -34,67 +32,81 @@ constexpr uint64_t kMaxDim = uint64_t{1} << 24;
 
 Status BadConfig(const std::string& message) { return config_json::Bad(kArch, message); }
 
-enum class Init { kNormal, kZeros, kOnes };
-
-// Walks the architecture once, producing the tensor list (names, shapes, initialisation) and the
-// layout that indexes it, so the two can never disagree.
-struct Description {
-  std::vector<TensorSpec> specs;
-  std::vector<Init> init;
-  NcsnUnetLayout layout;
-
-  size_t Add(const std::string& name, std::vector<int64_t> shape, Init kind) {
-    specs.push_back({name, std::move(shape)});
-    init.push_back(kind);
-    return specs.size() - 1;
-  }
-  // A weight (in × out) and its bias; returns the weight's index.
-  size_t AddLinear(const std::string& name, size_t in, size_t out) {
-    const size_t index = Add(name + ".weight", {int64_t(in), int64_t(out)}, Init::kNormal);
-    Add(name + ".bias", {int64_t(out)}, Init::kZeros);
-    return index;
-  }
-  size_t AddNorm(const std::string& name, size_t c) {
-    const size_t index = Add(name + ".weight", {int64_t(c)}, Init::kOnes);
-    Add(name + ".bias", {int64_t(c)}, Init::kZeros);
-    return index;
-  }
-  NcsnUnetBlockLayout AddBlock(const std::string& name, size_t cin, size_t cout, size_t h, size_t w,
-                               size_t e) {
-    NcsnUnetBlockLayout b;
-    b.cin = cin, b.cout = cout, b.h = h, b.w = w;
-    b.norm1 = AddNorm(name + ".norm1", cin);
-    b.conv1 = AddLinear(name + ".conv1", 9 * cin, cout);
-    b.emb = AddLinear(name + ".emb", e, cout);
-    b.norm2 = AddNorm(name + ".norm2", cout);
-    b.conv2 = AddLinear(name + ".conv2", 9 * cout, cout);
+// Walks the architecture once in storage order, calling bind(spec) for every tensor and keeping
+// the pointer it returns in the view. The tensor table, the weights' view and the gradients' view
+// are all this walk (with different binds), so they can never disagree. A tensor's Philox init
+// stream is its index in the table.
+template <class F, class Bind>
+UnetTensors<F> Walk(const NcsnUnetConfig& c, Bind&& bind) {
+  UnetTensors<F> net;
+  uint64_t index = 0;
+  const auto add = [&](const std::string& name, std::vector<int64_t> shape, TensorInit init,
+                       bool trainable = true) -> F* {
+    return bind(TensorSpec{name, std::move(shape), init, index++, trainable});
+  };
+  const auto linear = [&](const std::string& name, size_t in, size_t out) {
+    UnetLinear<F> l;
+    l.w = add(name + ".weight", {int64_t(in), int64_t(out)}, TensorInit::kNormalFanIn);
+    l.b = add(name + ".bias", {int64_t(out)}, TensorInit::kZeros);
+    return l;
+  };
+  const auto norm = [&](const std::string& name, size_t channels) {
+    UnetNorm<F> n;
+    n.gamma = add(name + ".weight", {int64_t(channels)}, TensorInit::kOnes);
+    n.beta = add(name + ".bias", {int64_t(channels)}, TensorInit::kZeros);
+    return n;
+  };
+  const size_t e = c.embedding_dim;
+  const auto block = [&](const std::string& name, size_t cin, size_t cout, size_t level) {
+    UnetBlock<F> b;
+    b.cin = cin, b.cout = cout, b.h = c.height >> level, b.w = c.width >> level;
+    b.norm1 = norm(name + ".norm1", cin);
+    b.conv1 = linear(name + ".conv1", 9 * cin, cout);
+    b.emb = linear(name + ".emb", e, cout);
+    b.norm2 = norm(name + ".norm2", cout);
+    b.conv2 = linear(name + ".conv2", 9 * cout, cout);
     b.has_skip = cin != cout;
-    if (b.has_skip) b.skip = AddLinear(name + ".skip", cin, cout);
+    if (b.has_skip) b.skip = linear(name + ".skip", cin, cout);
     return b;
-  }
-};
-
-Description Describe(const NcsnUnetConfig& c) {
-  Description d;
-  const size_t levels = c.channels.size(), e = c.embedding_dim;
-  d.layout.embed = d.AddLinear("embed", 2 * c.sigma_embedding_freqs, e);
-  d.layout.conv_in = d.AddLinear("conv_in", 9 * c.image_channels, c.channels[0]);
+  };
+  const size_t levels = c.channels.size();
+  net.freqs = add(kSigmaEmbeddingFreqsName, {int64_t(c.sigma_embedding_freqs)},
+                  TensorInit::kStandardNormal, /*trainable=*/false);
+  net.embed = linear("embed", 2 * c.sigma_embedding_freqs, e);
+  net.conv_in = linear("conv_in", 9 * c.image_channels, c.channels[0]);
   size_t cin = c.channels[0];
   for (size_t l = 0; l < levels; ++l) {
-    d.layout.down.push_back(d.AddBlock("down." + std::to_string(l), cin, c.channels[l],
-                                       c.height >> l, c.width >> l, e));
+    net.down.push_back(block("down." + std::to_string(l), cin, c.channels[l], l));
     cin = c.channels[l];
   }
-  d.layout.up.resize(levels - 1);
-  d.layout.proj.resize(levels - 1);
+  net.up.resize(levels - 1);
+  net.proj.resize(levels - 1);
   for (size_t l = levels - 1; l-- > 0;) {
     const std::string name = "up." + std::to_string(l);
-    d.layout.proj[l] = d.AddLinear(name + ".proj", c.channels[l + 1], c.channels[l]);
-    d.layout.up[l] = d.AddBlock(name, c.channels[l], c.channels[l], c.height >> l, c.width >> l, e);
+    net.proj[l] = linear(name + ".proj", c.channels[l + 1], c.channels[l]);
+    net.up[l] = block(name, c.channels[l], c.channels[l], l);
   }
-  d.layout.norm_out = d.AddNorm("norm_out", c.channels[0]);
-  d.layout.conv_out = d.AddLinear("conv_out", 9 * c.channels[0], c.image_channels);
-  return d;
+  net.norm_out = norm("norm_out", c.channels[0]);
+  net.conv_out = linear("conv_out", 9 * c.channels[0], c.image_channels);
+  return net;
+}
+
+// The sizes alone (every pointer null), for the cost and memory estimates.
+NcsnUnetView Geometry(const NcsnUnetConfig& c) {
+  return Walk<const float>(c, [](const TensorSpec&) -> const float* { return nullptr; });
+}
+
+ConstTensorList Slots(const NcsnUnetWeights& w) {
+  ConstTensorList slots = {&w.freqs};
+  for (const std::vector<float>& t : w.tensors) slots.push_back(&t);
+  return slots;
+}
+
+TensorList Slots(NcsnUnetWeights* w, size_t trainable) {
+  w->tensors.resize(trainable);
+  TensorList slots = {&w->freqs};
+  for (std::vector<float>& t : w->tensors) slots.push_back(&t);
+  return slots;
 }
 
 Status AsInvalidArgument(const Status& status) {
@@ -146,40 +158,32 @@ Status ValidateNcsnUnetConfig(const NcsnUnetConfig& c) {
   return Status::Ok();
 }
 
-std::vector<TensorSpec> NcsnUnetTensorSpecs(const NcsnUnetConfig& config) {
-  return Describe(config).specs;
+TensorTable NcsnUnetTensorTable(const NcsnUnetConfig& config) {
+  TensorTable table;
+  Walk<const float>(config, [&](const TensorSpec& spec) -> const float* {
+    table.push_back(spec);
+    return nullptr;
+  });
+  return table;
 }
 
-NcsnUnetLayout MakeNcsnUnetLayout(const NcsnUnetConfig& config) { return Describe(config).layout; }
+NcsnUnetView ViewNcsnUnet(const NcsnUnetWeights& weights) {
+  size_t next = 0;
+  const ConstTensorList slots = Slots(weights);
+  return Walk<const float>(weights.config,
+                           [&](const TensorSpec&) { return slots[next++]->data(); });
+}
+
+NcsnUnetGrads ViewNcsnUnetGrads(const NcsnUnetConfig& config, const TensorList& grads) {
+  size_t next = 0;
+  return Walk<float>(config, [&](const TensorSpec& spec) -> float* {
+    return spec.trainable ? grads[next++]->data() : nullptr;
+  });
+}
 
 Status ValidateNcsnUnetWeights(const NcsnUnetWeights& weights) {
   SW_RETURN_IF_ERROR(ValidateNcsnUnetConfig(weights.config));
-  const auto finite = [](const std::vector<float>& v) {
-    return std::all_of(v.begin(), v.end(), [](float f) { return std::isfinite(f); });
-  };
-  if (weights.freqs.size() != weights.config.sigma_embedding_freqs || !finite(weights.freqs)) {
-    return InvalidModel(std::string("ncsn-unet: ") + kFreqsName +
-                        " must hold sigma_embedding_freqs finite values");
-  }
-  const std::vector<TensorSpec> specs = NcsnUnetTensorSpecs(weights.config);
-  if (weights.tensors.size() != specs.size()) {
-    return InvalidModel("ncsn-unet: " + std::to_string(weights.tensors.size()) +
-                        " tensors; the config implies " + std::to_string(specs.size()));
-  }
-  for (size_t i = 0; i < specs.size(); ++i) {
-    size_t size = 1;
-    for (int64_t d : specs[i].shape) size *= static_cast<size_t>(d);
-    if (weights.tensors[i].size() != size) {
-      return InvalidModel("ncsn-unet: tensor " + QuoteForMessage(specs[i].name) + " has " +
-                          std::to_string(weights.tensors[i].size()) + " values; expected " +
-                          ShapeText(specs[i].shape));
-    }
-    if (!finite(weights.tensors[i])) {
-      return InvalidModel("ncsn-unet: tensor " + QuoteForMessage(specs[i].name) +
-                          " holds a non-finite value");
-    }
-  }
-  return Status::Ok();
+  return CheckTableTensors(kArch, NcsnUnetTensorTable(weights.config), Slots(weights));
 }
 
 Status ParseNcsnUnetConfig(const std::string& text, NcsnUnetConfig* out) {
@@ -249,84 +253,29 @@ std::string NcsnUnetConfigToJson(const NcsnUnetConfig& c) {
 }
 
 Status NcsnUnetWeightsFromSafetensors(const SafetensorsFile& file, NcsnUnetWeights* out) {
-  const auto arch = file.metadata.find(kMetadataArchitectureKey);
-  if (arch == file.metadata.end() || arch->second != kNcsnUnetArchitecture) {
-    return InvalidModel(std::string("ncsn-unet: the metadata \"architecture\" is ") +
-                        (arch == file.metadata.end() ? "missing" : QuoteForMessage(arch->second)) +
-                        "; expected \"ncsn-unet\"");
-  }
-  const auto config_text = file.metadata.find(kMetadataConfigKey);
-  if (config_text == file.metadata.end()) {
-    return InvalidModel("ncsn-unet: the metadata has no \"config\" (a JSON object string)");
-  }
+  std::string config_json;
+  SW_RETURN_IF_ERROR(ModelFileConfig(kArch, file, &config_json));
   NcsnUnetWeights weights;
-  SW_RETURN_IF_ERROR(ParseNcsnUnetConfig(config_text->second, &weights.config));
-  std::vector<TensorSpec> specs = NcsnUnetTensorSpecs(weights.config);
-  specs.insert(specs.begin(), {kFreqsName, {int64_t(weights.config.sigma_embedding_freqs)}});
-  std::set<std::string> expected;
-  for (size_t i = 0; i < specs.size(); ++i) {
-    expected.insert(specs[i].name);
-    const Tensor* t = file.Find(specs[i].name);
-    if (t == nullptr) {
-      return InvalidModel("ncsn-unet: tensor " + QuoteForMessage(specs[i].name) +
-                          " is missing (the config implies it)");
-    }
-    if (t->shape != specs[i].shape) {
-      return InvalidModel("ncsn-unet: tensor " + QuoteForMessage(specs[i].name) + " has shape " +
-                          ShapeText(t->shape) + "; the config implies " +
-                          ShapeText(specs[i].shape));
-    }
-    if (i == 0) {
-      weights.freqs = t->data;
-    } else {
-      weights.tensors.push_back(t->data);
-    }
-  }
-  for (const Tensor& t : file.tensors) {
-    if (expected.count(t.name) == 0) {
-      return InvalidModel("ncsn-unet: unexpected tensor " + QuoteForMessage(t.name) +
-                          " (not part of the architecture the config describes)");
-    }
-  }
-  SW_RETURN_IF_ERROR(ValidateNcsnUnetWeights(weights));
+  SW_RETURN_IF_ERROR(ParseNcsnUnetConfig(config_json, &weights.config));
+  const TensorTable table = NcsnUnetTensorTable(weights.config);
+  SW_RETURN_IF_ERROR(ReadTableTensors(kArch, table, file, Slots(&weights, table.size() - 1)));
   *out = std::move(weights);
   return Status::Ok();
 }
 
 Status NcsnUnetWeightsToSafetensors(const NcsnUnetWeights& weights, SafetensorsFile* out) {
   SW_RETURN_IF_ERROR(AsInvalidArgument(ValidateNcsnUnetWeights(weights)));
-  SafetensorsFile file;
-  file.metadata[kMetadataFormatKey] = kModelFileFormat;
-  file.metadata[kMetadataArchitectureKey] = kNcsnUnetArchitecture;
-  file.metadata[kMetadataConfigKey] = NcsnUnetConfigToJson(weights.config);
-  file.tensors.push_back({kFreqsName, {int64_t(weights.freqs.size())}, weights.freqs});
-  const std::vector<TensorSpec> specs = NcsnUnetTensorSpecs(weights.config);
-  for (size_t i = 0; i < specs.size(); ++i) {
-    file.tensors.push_back({specs[i].name, specs[i].shape, weights.tensors[i]});
-  }
-  *out = std::move(file);
+  *out = TableToSafetensors(kArch, NcsnUnetConfigToJson(weights.config),
+                            NcsnUnetTensorTable(weights.config), Slots(weights));
   return Status::Ok();
 }
 
 Status InitNcsnUnetWeights(const NcsnUnetConfig& config, uint64_t seed, NcsnUnetWeights* out) {
   SW_RETURN_IF_ERROR(AsInvalidArgument(ValidateNcsnUnetConfig(config)));
-  const Description d = Describe(config);
+  const TensorTable table = NcsnUnetTensorTable(config);
   NcsnUnetWeights w;
   w.config = config;
-  w.freqs.resize(config.sigma_embedding_freqs);
-  FillNormal(seed, RandomStream::kInit, 0, 0, w.freqs.data(), w.freqs.size());
-  for (size_t i = 0; i < d.specs.size(); ++i) {
-    size_t size = 1;
-    for (int64_t dim : d.specs[i].shape) size *= static_cast<size_t>(dim);
-    std::vector<float> t(size, d.init[i] == Init::kOnes ? 1.0f : 0.0f);
-    if (d.init[i] == Init::kNormal) {
-      // Each tensor draws from its own Philox sample index.
-      FillNormal(seed, RandomStream::kInit, 1 + i, 0, t.data(), t.size());
-      const float scale = static_cast<float>(1.0 / std::sqrt(double(d.specs[i].shape[0])));
-      for (float& v : t) v *= scale;
-    }
-    w.tensors.push_back(std::move(t));
-  }
+  InitTableTensors(table, seed, Slots(&w, table.size() - 1));
   *out = std::move(w);
   return Status::Ok();
 }
@@ -334,41 +283,37 @@ Status InitNcsnUnetWeights(const NcsnUnetConfig& config, uint64_t seed, NcsnUnet
 namespace {
 
 // One residual block (see the header) over act's buffers; `in` has b.cin channels.
-void BlockForward(const NcsnUnetWeights& wt, const NcsnUnetBlockLayout& b, const float* in,
-                  size_t rows, size_t groups, NcsnUnetActivations* act,
-                  NcsnUnetBlockActivations* a) {
-  const auto& t = wt.tensors;
+void BlockForward(const NcsnUnetConfig& c, const UnetBlock<const float>& b, const float* in,
+                  size_t rows, NcsnUnetActivations* act, NcsnUnetBlockActivations* a) {
   const ImageDims din{rows, b.h, b.w, b.cin}, dout{rows, b.h, b.w, b.cout};
-  const size_t e = wt.config.embedding_dim;
+  const size_t e = c.embedding_dim, groups = c.groups;
   a->norm1.resize(din.size());
   a->act1.resize(din.size());
   a->mean1.resize(rows * groups);
   a->rstd1.resize(rows * groups);
-  GroupNorm(in, din, groups, t[b.norm1].data(), t[b.norm1 + 1].data(), a->norm1.data(),
-            a->mean1.data(), a->rstd1.data());
+  GroupNorm(in, din, groups, b.norm1.gamma, b.norm1.beta, a->norm1.data(), a->mean1.data(),
+            a->rstd1.data());
   f32_silu(a->norm1.data(), a->act1.data(), din.size());
   a->pre2.resize(dout.size());
-  Conv3x3(a->act1.data(), din, t[b.conv1].data(), t[b.conv1 + 1].data(), b.cout, act->cols.data(),
-          a->pre2.data());
+  Conv3x3(a->act1.data(), din, b.conv1.w, b.conv1.b, b.cout, act->cols.data(), a->pre2.data());
   act->block_bias.resize(rows * b.cout);
-  f32_dense(act->embed.data(), t[b.emb].data(), t[b.emb + 1].data(), act->block_bias.data(), rows,
-            e, b.cout, Activation::kNone);
+  f32_dense(act->embed.data(), b.emb.w, b.emb.b, act->block_bias.data(), rows, e, b.cout,
+            Activation::kNone);
   AddChannelBias(a->pre2.data(), dout, act->block_bias.data(), a->pre2.data());
   a->norm2.resize(dout.size());
   a->act2.resize(dout.size());
   a->mean2.resize(rows * groups);
   a->rstd2.resize(rows * groups);
-  GroupNorm(a->pre2.data(), dout, groups, t[b.norm2].data(), t[b.norm2 + 1].data(), a->norm2.data(),
+  GroupNorm(a->pre2.data(), dout, groups, b.norm2.gamma, b.norm2.beta, a->norm2.data(),
             a->mean2.data(), a->rstd2.data());
   f32_silu(a->norm2.data(), a->act2.data(), dout.size());
   a->out.resize(dout.size());
-  Conv3x3(a->act2.data(), dout, t[b.conv2].data(), t[b.conv2 + 1].data(), b.cout, act->cols.data(),
-          a->out.data());
+  Conv3x3(a->act2.data(), dout, b.conv2.w, b.conv2.b, b.cout, act->cols.data(), a->out.data());
   const float* skip = in;
   if (b.has_skip) {
     act->skip.resize(dout.size());
-    f32_dense(in, t[b.skip].data(), t[b.skip + 1].data(), act->skip.data(), din.pixels(), b.cin,
-              b.cout, Activation::kNone);
+    f32_dense(in, b.skip.w, b.skip.b, act->skip.data(), din.pixels(), b.cin, b.cout,
+              Activation::kNone);
     skip = act->skip.data();
   }
   for (size_t i = 0; i < dout.size(); ++i) a->out[i] += skip[i];
@@ -376,10 +321,8 @@ void BlockForward(const NcsnUnetWeights& wt, const NcsnUnetBlockLayout& b, const
 
 }  // namespace
 
-void NcsnUnetForward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout, const float* x,
+void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const float* x,
                      const float* sigma, size_t rows, NcsnUnetActivations* act, float* score) {
-  const NcsnUnetConfig& c = wt.config;
-  const auto& t = wt.tensors;
   const size_t levels = c.channels.size(), f2 = 2 * c.sigma_embedding_freqs;
   const size_t e = c.embedding_dim;
   act->rows = rows;
@@ -393,18 +336,19 @@ void NcsnUnetForward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout, co
   act->cols.resize(rows * cols);
 
   act->embed_in.resize(rows * f2);
-  for (size_t r = 0; r < rows; ++r) SigmaEmbedding(wt.freqs, sigma[r], &act->embed_in[r * f2]);
+  for (size_t r = 0; r < rows; ++r)
+    SigmaEmbedding(net.freqs, f2 / 2, sigma[r], &act->embed_in[r * f2]);
   act->embed_pre.resize(rows * e);
   act->embed.resize(rows * e);
-  f32_dense(act->embed_in.data(), t[layout.embed].data(), t[layout.embed + 1].data(),
-            act->embed_pre.data(), rows, f2, e, Activation::kNone);
+  f32_dense(act->embed_in.data(), net.embed.w, net.embed.b, act->embed_pre.data(), rows, f2, e,
+            Activation::kNone);
   f32_silu(act->embed_pre.data(), act->embed.data(), rows * e);
 
   const ImageDims dx{rows, c.height, c.width, c.image_channels};
   act->x.assign(x, x + dx.size());
   act->h_in.resize(rows * c.height * c.width * c.channels[0]);
-  Conv3x3(act->x.data(), dx, t[layout.conv_in].data(), t[layout.conv_in + 1].data(), c.channels[0],
-          act->cols.data(), act->h_in.data());
+  Conv3x3(act->x.data(), dx, net.conv_in.w, net.conv_in.b, c.channels[0], act->cols.data(),
+          act->h_in.data());
 
   act->down.resize(levels);
   act->up.resize(levels - 1);
@@ -413,8 +357,8 @@ void NcsnUnetForward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout, co
   act->merged.resize(levels - 1);
   const float* h = act->h_in.data();
   for (size_t l = 0; l < levels; ++l) {
-    const NcsnUnetBlockLayout& b = layout.down[l];
-    BlockForward(wt, b, h, rows, c.groups, act, &act->down[l]);
+    const UnetBlock<const float>& b = net.down[l];
+    BlockForward(c, b, h, rows, act, &act->down[l]);
     h = act->down[l].out.data();
     if (l + 1 < levels) {
       act->pooled[l].resize(rows * (b.h / 2) * (b.w / 2) * b.cout);
@@ -423,17 +367,17 @@ void NcsnUnetForward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout, co
     }
   }
   for (size_t l = levels - 1; l-- > 0;) {
-    const NcsnUnetBlockLayout& b = layout.up[l];  // resolution of level l, c_l channels
+    const UnetBlock<const float>& b = net.up[l];  // resolution of level l, c_l channels
     const ImageDims low{rows, b.h / 2, b.w / 2, b.cout};
     act->proj[l].resize(low.size());
-    f32_dense(h, t[layout.proj[l]].data(), t[layout.proj[l] + 1].data(), act->proj[l].data(),
-              low.pixels(), c.channels[l + 1], b.cout, Activation::kNone);
+    f32_dense(h, net.proj[l].w, net.proj[l].b, act->proj[l].data(), low.pixels(), c.channels[l + 1],
+              b.cout, Activation::kNone);
     std::vector<float>& merged = act->merged[l];
     merged.resize(rows * b.h * b.w * b.cout);
     Upsample2(act->proj[l].data(), low, merged.data());
     const std::vector<float>& skip = act->down[l].out;
     for (size_t i = 0; i < merged.size(); ++i) merged[i] += skip[i];
-    BlockForward(wt, b, merged.data(), rows, c.groups, act, &act->up[l]);
+    BlockForward(c, b, merged.data(), rows, act, &act->up[l]);
     h = act->up[l].out.data();
   }
   const ImageDims d0{rows, c.height, c.width, c.channels[0]};
@@ -441,28 +385,28 @@ void NcsnUnetForward(const NcsnUnetWeights& wt, const NcsnUnetLayout& layout, co
   act->act_out.resize(d0.size());
   act->mean_out.resize(rows * c.groups);
   act->rstd_out.resize(rows * c.groups);
-  GroupNorm(h, d0, c.groups, t[layout.norm_out].data(), t[layout.norm_out + 1].data(),
-            act->norm_out.data(), act->mean_out.data(), act->rstd_out.data());
+  GroupNorm(h, d0, c.groups, net.norm_out.gamma, net.norm_out.beta, act->norm_out.data(),
+            act->mean_out.data(), act->rstd_out.data());
   f32_silu(act->norm_out.data(), act->act_out.data(), d0.size());
-  Conv3x3(act->act_out.data(), d0, t[layout.conv_out].data(), t[layout.conv_out + 1].data(),
-          c.image_channels, act->cols.data(), score);
+  Conv3x3(act->act_out.data(), d0, net.conv_out.w, net.conv_out.b, c.image_channels,
+          act->cols.data(), score);
   const size_t dim = c.dim();
   for (size_t r = 0; r < rows; ++r)
     f32_scale(score + r * dim, 1.0f / sigma[r], score + r * dim, dim);
 }
 
 double NcsnUnetFlopsPerImage(const NcsnUnetConfig& c) {
-  const NcsnUnetLayout layout = MakeNcsnUnetLayout(c);
+  const NcsnUnetView geometry = Geometry(c);
   const double hw = double(c.height) * c.width;
-  const auto block = [](const NcsnUnetBlockLayout& b) {
+  const auto block = [](const UnetBlock<const float>& b) {
     const double p = double(b.h) * b.w;
     return 2 * p *
            (9.0 * b.cin * b.cout + 9.0 * b.cout * b.cout + (b.has_skip ? b.cin * b.cout : 0));
   };
   double flops = 2 * hw * 9.0 * c.image_channels * c.channels[0] * 2;  // conv_in and conv_out
-  for (const auto& b : layout.down) flops += block(b);
-  for (size_t l = 0; l < layout.up.size(); ++l) {
-    const NcsnUnetBlockLayout& b = layout.up[l];
+  for (const auto& b : geometry.down) flops += block(b);
+  for (size_t l = 0; l < geometry.up.size(); ++l) {
+    const UnetBlock<const float>& b = geometry.up[l];
     flops += block(b) + 2 * (double(b.h) * b.w / 4) * c.channels[l + 1] * b.cout;
   }
   return flops;
@@ -471,22 +415,22 @@ double NcsnUnetFlopsPerImage(const NcsnUnetConfig& c) {
 uint64_t NcsnUnetScratchFloatsPerImage(const NcsnUnetConfig& c) {
   // Every buffer of NcsnUnetActivations for one image, as NcsnUnetForward sizes them, plus the
   // dense kernel's packed copy of its largest input (the im2col buffer).
-  const NcsnUnetLayout layout = MakeNcsnUnetLayout(c);
+  const NcsnUnetView geometry = Geometry(c);
   const uint64_t g = c.groups, e = c.embedding_dim;
   const uint64_t p0 = uint64_t{c.height} * c.width, c0 = c.channels[0];
   uint64_t floats = 1 + 2 * c.sigma_embedding_freqs + 2 * e;  // σ and its embedding
   floats += p0 * c.image_channels + p0 * c0;                  // x, h_in
   floats += 2 * p0 * c0 + 2 * g;                              // norm_out, act_out, statistics
   uint64_t cols = 9 * p0 * c.image_channels, block_bias = 0, skip = 0;
-  const auto block = [&](const NcsnUnetBlockLayout& b) {
+  const auto block = [&](const UnetBlock<const float>& b) {
     const uint64_t p = uint64_t{b.h} * b.w;
     floats += 2 * p * b.cin + 4 * p * b.cout + 4 * g;  // norm1, act1, pre2, norm2, act2, out
     cols = std::max(cols, 9 * p * std::max(b.cin, b.cout));
     block_bias = std::max<uint64_t>(block_bias, b.cout);
     if (b.has_skip) skip = std::max(skip, p * b.cout);
   };
-  for (const NcsnUnetBlockLayout& b : layout.down) block(b);
-  for (const NcsnUnetBlockLayout& b : layout.up) {
+  for (const UnetBlock<const float>& b : geometry.down) block(b);
+  for (const UnetBlock<const float>& b : geometry.up) {
     block(b);
     const uint64_t p = uint64_t{b.h} * b.w;
     floats += p / 4 * b.cout + p / 4 * b.cout + p * b.cout;  // pooled, proj, merged
@@ -499,7 +443,7 @@ uint64_t NcsnUnet::scratch_bytes_per_thread() const {
 }
 
 NcsnUnet::NcsnUnet(NcsnUnetWeights weights)
-    : weights_(std::move(weights)), layout_(MakeNcsnUnetLayout(weights_.config)) {}
+    : weights_(std::move(weights)), view_(ViewNcsnUnet(weights_)) {}
 
 Status NcsnUnet::Create(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out) {
   SW_RETURN_IF_ERROR(ValidateNcsnUnetWeights(weights));
@@ -525,7 +469,7 @@ void NcsnUnet::ScoreRows(const float* x, size_t n, float sigma, float* out) cons
   std::fill(sigmas, sigmas + kTileRows, sigma);
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
-    NcsnUnetForward(weights_, layout_, x + start * dim, sigmas, rows, &act, out + start * dim);
+    NcsnUnetForward(weights_.config, view_, x + start * dim, sigmas, rows, &act, out + start * dim);
   }
 }
 

@@ -19,7 +19,7 @@
 // Tensors (F32 or F16): "sigma_embed.freqs" [F] (fixed, not trained), "embed.weight" [2F, E],
 // "embed.bias" [E], "conv_in.*", for each down level
 // "down.{l}.{norm1,conv1,emb,norm2,conv2,skip}.*", for each up level "up.{l}.proj.*" and
-// "up.{l}.{norm1,...}.*", "norm_out.*", "conv_out.*" (the list and shapes are NcsnUnetTensorSpecs).
+// "up.{l}.{norm1,...}.*", "norm_out.*", "conv_out.*" (the list and shapes are NcsnUnetTensorTable).
 // Metadata: "format": "score-wasm", "architecture": "ncsn-unet", "config":
 //   {"data_shape": [28, 28, 1], "channels": [16, 32, 64], "groups": 4,
 //    "sigma_embedding_freqs": 16, "embedding_dim": 64, "sigmas": [...], "sampling": {...}}
@@ -34,8 +34,10 @@
 
 #include "core/status.h"
 #include "io/safetensors.h"
+#include "layers/dense.h"
 #include "models/config_json.h"
 #include "models/score_model.h"
+#include "models/tensor_table.h"
 
 namespace sw {
 
@@ -54,37 +56,53 @@ struct NcsnUnetConfig {
   size_t dim() const { return height * width * image_channels; }
 };
 
-// A tensor's name and shape in the model file.
-struct TensorSpec {
-  std::string name;
-  std::vector<int64_t> shape;
-};
-
-// Where each layer's tensors sit in NcsnUnetWeights::tensors (indices), and its sizes.
-struct NcsnUnetBlockLayout {
-  size_t cin = 0, cout = 0, h = 0, w = 0;
-  size_t norm1 = 0, conv1 = 0, emb = 0, norm2 = 0, conv2 = 0;  // index of the weight; bias next
-  bool has_skip = false;
-  size_t skip = 0;
-};
-struct NcsnUnetLayout {
-  size_t embed = 0, conv_in = 0, norm_out = 0, conv_out = 0;  // weight index; bias at + 1
-  std::vector<NcsnUnetBlockLayout> down;                      // L blocks
-  std::vector<NcsnUnetBlockLayout> up;                        // L - 1 blocks, by level l
-  std::vector<size_t> proj;                                   // L - 1 weight indices, by level l
-};
-
 struct NcsnUnetWeights {
   NcsnUnetConfig config;
   std::vector<float> freqs;                 // F fixed Fourier frequencies
-  std::vector<std::vector<float>> tensors;  // the trainable tensors, in NcsnUnetTensorSpecs order
+  std::vector<std::vector<float>> tensors;  // the trainable tensors, in NcsnUnetTensorTable order
 };
+
+// Views of one layer's tensors: F is const float (the weights) or float (their gradients).
+template <class F>
+struct UnetLinear {  // a dense layer, or a convolution's (9 · in or in) × out GEMM, and its bias
+  F* w = nullptr;
+  F* b = nullptr;
+};
+template <class F>
+struct UnetNorm {  // GroupNorm's scale and shift
+  F* gamma = nullptr;
+  F* beta = nullptr;
+};
+template <class F>
+struct UnetBlock {
+  size_t cin = 0, cout = 0, h = 0, w = 0;  // channels in and out, resolution
+  bool has_skip = false;                   // a 1×1 skip convolution (cin != cout)
+  UnetNorm<F> norm1, norm2;
+  UnetLinear<F> conv1, emb, conv2, skip;
+};
+// The whole network, built by the same walk of the architecture as its tensor table, so the two
+// can never disagree.
+template <class F>
+struct UnetTensors {
+  F* freqs = nullptr;  // fixed: no gradient view
+  UnetLinear<F> embed, conv_in, conv_out;
+  UnetNorm<F> norm_out;
+  std::vector<UnetBlock<F>> down;   // L blocks
+  std::vector<UnetBlock<F>> up;     // L - 1 blocks, by level l
+  std::vector<UnetLinear<F>> proj;  // L - 1 projections, by level l
+};
+using NcsnUnetView = UnetTensors<const float>;
+using NcsnUnetGrads = UnetTensors<float>;
 
 // Checks sizes, divisibility and the sampling/sigma values; INVALID_MODEL.
 Status ValidateNcsnUnetConfig(const NcsnUnetConfig& config);
-// The trainable tensors' names and shapes for a valid config, in storage order, and their layout.
-std::vector<TensorSpec> NcsnUnetTensorSpecs(const NcsnUnetConfig& config);
-NcsnUnetLayout MakeNcsnUnetLayout(const NcsnUnetConfig& config);
+// The file's tensors for a valid config: "sigma_embed.freqs" (fixed), then the trainable tensors
+// in the order of NcsnUnetWeights::tensors.
+TensorTable NcsnUnetTensorTable(const NcsnUnetConfig& config);
+// Views of valid weights (they live as long as the tensors do), and of gradients: one tensor per
+// NcsnUnetWeights::tensors entry, with its size.
+NcsnUnetView ViewNcsnUnet(const NcsnUnetWeights& weights);
+NcsnUnetGrads ViewNcsnUnetGrads(const NcsnUnetConfig& config, const TensorList& grads);
 // The config, and every tensor's size and finiteness (INVALID_MODEL).
 Status ValidateNcsnUnetWeights(const NcsnUnetWeights& weights);
 
@@ -123,9 +141,22 @@ struct NcsnUnetActivations {
 };
 
 // score[rows × dim] = s_θ(x_r, σ_r), each row with its own σ_r > 0, keeping every intermediate in
-// *act. Weights must be valid; `layout` is MakeNcsnUnetLayout(weights.config).
-void NcsnUnetForward(const NcsnUnetWeights& weights, const NcsnUnetLayout& layout, const float* x,
+// *act. `net` views valid weights of `config`.
+void NcsnUnetForward(const NcsnUnetConfig& config, const NcsnUnetView& net, const float* x,
                      const float* sigma, size_t rows, NcsnUnetActivations* act, float* score);
+
+// Backward scratch, reused between calls.
+struct NcsnUnetGradScratch {
+  GradScratch ops;
+  std::vector<float> dy, dh, dnext, dskip_in, dact, dnorm, dpre, dbias, dembed, dembed_tmp;
+  std::vector<std::vector<float>> dskip;  // by level l < L-1: d loss / d down[l].out via the skip
+};
+
+// Adds d loss / d θ to *grads given dscore = d loss / d score (rows × dim) for the activations of
+// the last NcsnUnetForward on `act` (with the same config and weights).
+void NcsnUnetBackward(const NcsnUnetConfig& config, const NcsnUnetView& net, const float* dscore,
+                      const NcsnUnetActivations& act, const NcsnUnetGrads& grads,
+                      NcsnUnetGradScratch* scratch);
 
 // Floats of NcsnUnetActivations (and the dense kernel's packed input) per image: the forward
 // pass's working memory, known before any allocation. Config must be valid.
@@ -151,10 +182,13 @@ class NcsnUnet : public ScoreModel {
 
   static constexpr size_t kTileRows = 4;
 
+  NcsnUnet(const NcsnUnet&) = delete;  // view_ points into weights_
+  NcsnUnet& operator=(const NcsnUnet&) = delete;
+
  private:
   explicit NcsnUnet(NcsnUnetWeights weights);
   NcsnUnetWeights weights_;
-  NcsnUnetLayout layout_;
+  NcsnUnetView view_;
 };
 
 }  // namespace sw

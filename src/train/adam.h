@@ -7,10 +7,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace sw {
+#include "models/tensor_table.h"  // TensorList
 
-using TensorList = std::vector<std::vector<float>*>;
-using ConstTensorList = std::vector<const std::vector<float>*>;
+namespace sw {
 
 struct AdamOptions {
   double lr = 1e-3;

@@ -23,7 +23,7 @@ void NcsnMlpForwardTrain(const NcsnMlpWeights& weights, const float* x, const fl
   for (size_t r = 0; r < rows; ++r) {
     float* h = act->input.data() + r * in0;
     std::memcpy(h, x + r * dim, dim * sizeof(float));
-    SigmaEmbedding(weights.freqs, sigma[r], h + dim);
+    SigmaEmbedding(weights.freqs.data(), weights.freqs.size(), sigma[r], h + dim);
   }
   DenseStackForward(NcsnMlpLayers(weights), act->input.data(), rows, &act->stack, score);
   for (size_t r = 0; r < rows; ++r)

@@ -26,13 +26,11 @@ std::vector<uint8_t> UnetFile(const NcsnUnetConfig& c, const std::string& config
   file.metadata["format"] = "score-wasm";
   file.metadata["architecture"] = "ncsn-unet";
   file.metadata["config"] = config_json;
-  file.tensors.push_back({"sigma_embed.freqs",
-                          {int64_t(c.sigma_embedding_freqs)},
-                          std::vector<float>(c.sigma_embedding_freqs, 0.5f)});
-  for (const TensorSpec& spec : NcsnUnetTensorSpecs(c)) {
+  for (const TensorSpec& spec : NcsnUnetTensorTable(c)) {
     size_t size = 1;
     for (int64_t d : spec.shape) size *= static_cast<size_t>(d);
-    file.tensors.push_back({spec.name, spec.shape, std::vector<float>(size, 0.0f)});
+    const float value = spec.trainable ? 0.0f : 0.5f;  // the frequencies
+    file.tensors.push_back({spec.name, spec.shape, std::vector<float>(size, value)});
   }
   std::vector<uint8_t> bytes;
   EXPECT_TRUE(WriteSafetensors(file, /*store_f16=*/true, &bytes).ok());

@@ -76,8 +76,10 @@ struct Image {
 class ReferenceUnet {
  public:
   ReferenceUnet(const NcsnUnetWeights& weights, Fault fault) : w_(weights), fault_(fault) {
-    const std::vector<TensorSpec> specs = NcsnUnetTensorSpecs(w_.config);
-    for (size_t i = 0; i < specs.size(); ++i) specs_[specs[i].name] = {i, specs[i].shape};
+    // The trainable tensors, in the order of w_.tensors (the table's first entry is the fixed
+    // frequencies, read from w_.freqs).
+    const TensorTable table = NcsnUnetTensorTable(w_.config);
+    for (size_t i = 1; i < table.size(); ++i) specs_[table[i].name] = {i - 1, table[i].shape};
   }
 
   // s(x, σ) for one image x of config.dim() values.
@@ -129,7 +131,7 @@ class ReferenceUnet {
   const std::vector<float>& Get(const std::string& name, std::vector<int64_t> shape) const {
     const auto it = specs_.find(name);
     if (it == specs_.end()) {
-      ADD_FAILURE() << "no tensor " << name << " in NcsnUnetTensorSpecs";
+      ADD_FAILURE() << "no tensor " << name << " in NcsnUnetTensorTable";
     } else if (it->second.shape != shape) {
       ADD_FAILURE() << "tensor " << name << " has an unexpected shape";
     } else {
@@ -363,8 +365,7 @@ void ExpectMatchesReference(const NcsnUnetWeights& weights, const std::vector<fl
   std::vector<float> row_sigma(max_rows);
   for (size_t r = 0; r < max_rows; ++r) row_sigma[r] = sigmas[r % sigmas.size()];
   NcsnUnetActivations act;
-  NcsnUnetForward(weights, MakeNcsnUnetLayout(c), x.data(), row_sigma.data(), max_rows, &act,
-                  got.data());
+  NcsnUnetForward(c, ViewNcsnUnet(weights), x.data(), row_sigma.data(), max_rows, &act, got.data());
   for (size_t r = 0; r < max_rows; ++r) {
     const double err = ErrorInTolerances(&got[r * dim], expected(r, row_sigma[r]), tol);
     worst = std::max(worst, err);

@@ -40,7 +40,7 @@ TEST(NcsnUnet, GradientOfEveryTensorMatchesFiniteDifferences) {
     const std::vector<float> noise = Normal(w.tensors[i].size(), 100 + i, 0.3f);
     for (size_t k = 0; k < noise.size(); ++k) w.tensors[i][k] += noise[k];
   }
-  const NcsnUnetLayout layout = MakeNcsnUnetLayout(w.config);
+  const NcsnUnetView net = ViewNcsnUnet(w);
   const size_t rows = 2, dim = w.config.dim();
   const std::vector<float> x = Normal(rows * dim, 20);
   const std::vector<float> sigma = {0.7f, 1.6f};
@@ -48,7 +48,7 @@ TEST(NcsnUnet, GradientOfEveryTensorMatchesFiniteDifferences) {
   NcsnUnetActivations act;
   std::vector<float> score(rows * dim);
   const auto loss = [&] {
-    NcsnUnetForward(w, layout, x.data(), sigma.data(), rows, &act, score.data());
+    NcsnUnetForward(w.config, net, x.data(), sigma.data(), rows, &act, score.data());
     return Dot(r, score);
   };
   loss();
@@ -57,10 +57,10 @@ TEST(NcsnUnet, GradientOfEveryTensorMatchesFiniteDifferences) {
   for (const auto& t : w.tensors) grads.emplace_back(t.size(), 0.0f);
   for (auto& g : grads) list.push_back(&g);
   NcsnUnetGradScratch scratch;
-  NcsnUnetBackward(w, layout, r.data(), act, list, &scratch);
-  const std::vector<TensorSpec> specs = NcsnUnetTensorSpecs(w.config);
+  NcsnUnetBackward(w.config, net, r.data(), act, ViewNcsnUnetGrads(w.config, list), &scratch);
+  const TensorTable table = NcsnUnetTensorTable(w.config);  // the frequencies first, then w.tensors
   for (size_t i = 0; i < w.tensors.size(); ++i) {
-    ExpectGradient(&w.tensors[i], grads[i], loss, 12, specs[i].name.c_str(), 3e-2);
+    ExpectGradient(&w.tensors[i], grads[i], loss, 12, table[i + 1].name.c_str(), 3e-2);
   }
 }
 
