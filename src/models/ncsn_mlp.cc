@@ -1,8 +1,9 @@
-// The NCSN MLP: config (de)serialisation, validation against the file's tensors, initialisation,
-// and the forward pass over tiles of rows with the dense/elementwise kernels.
+// The NCSN MLP: config (de)serialisation, its tensor table, and the forward (inference over tiles
+// of rows, and training with one σ per row) and backward passes over the dense stack.
 #include "models/ncsn_mlp.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -263,6 +264,46 @@ std::vector<DenseView> NcsnMlpLayers(const NcsnMlpWeights& weights) {
         {weights.weights[i].data(), weights.biases[i].data(), widths[i], widths[i + 1]});
   }
   return layers;
+}
+
+TensorList NcsnMlpTensors(NcsnMlpWeights* weights) { return Slots(weights); }
+
+void NcsnMlpForwardTrain(const NcsnMlpWeights& weights, const float* x, const float* sigma,
+                         size_t rows, NcsnMlpActivations* act, float* score) {
+  const NcsnMlpConfig& config = weights.config;
+  const size_t dim = config.dim;
+  const size_t in0 = dim + 2 * config.sigma_embedding_freqs;
+  act->rows = rows;
+  act->sigma.assign(sigma, sigma + rows);
+  act->input.resize(rows * in0);
+  for (size_t r = 0; r < rows; ++r) {
+    float* h = act->input.data() + r * in0;
+    std::memcpy(h, x + r * dim, dim * sizeof(float));
+    SigmaEmbedding(weights.freqs.data(), weights.freqs.size(), sigma[r], h + dim);
+  }
+  DenseStackForward(NcsnMlpLayers(weights), act->input.data(), rows, &act->stack, score);
+  for (size_t r = 0; r < rows; ++r)
+    f32_scale(score + r * dim, 1.0f / sigma[r], score + r * dim, dim);
+}
+
+void NcsnMlpBackward(const NcsnMlpWeights& weights, const float* dscore, NcsnMlpActivations* act,
+                     const TensorList& grads) {
+  const size_t rows = act->rows;
+  const size_t dim = weights.config.dim;
+  const size_t layers = weights.weights.size();
+  assert(grads.size() == 2 * layers);
+  if (rows == 0) return;
+  // s = y / σ, so d loss / d y = dscore / σ.
+  act->dy.resize(rows * dim);
+  for (size_t r = 0; r < rows; ++r) {
+    f32_scale(dscore + r * dim, 1.0f / act->sigma[r], act->dy.data() + r * dim, dim);
+  }
+  std::vector<DenseGrad> dense_grads(layers);
+  for (size_t i = 0; i < layers; ++i) {
+    dense_grads[i] = {grads[2 * i]->data(), grads[2 * i + 1]->data()};
+  }
+  // No gradient for the input (x and the fixed embedding).
+  DenseStackBackward(NcsnMlpLayers(weights), act->dy.data(), &act->stack, dense_grads, nullptr);
 }
 
 NcsnMlp::NcsnMlp(NcsnMlpWeights weights)

@@ -28,6 +28,7 @@
 #include "core/status.h"
 #include "io/safetensors.h"
 #include "layers/dense.h"
+#include "layers/dense_stack.h"
 #include "models/config_json.h"
 #include "models/score_model.h"
 #include "models/tensor_table.h"
@@ -87,6 +88,33 @@ Status InitNcsnMlpWeights(const NcsnMlpConfig& config, uint64_t seed, NcsnMlpWei
 // The network's layers as views of `weights` (valid): layer i reads weights.weights[i] and
 // weights.biases[i]. The views live as long as the tensors do.
 std::vector<DenseView> NcsnMlpLayers(const NcsnMlpWeights& weights);
+
+// The tensors of valid weights in NcsnMlpTensorTable order.
+TensorList NcsnMlpTensors(NcsnMlpWeights* weights);
+
+// What the forward pass keeps for the backward pass (reused between calls to avoid allocation).
+struct NcsnMlpActivations {
+  size_t rows = 0;
+  std::vector<float> sigma;  // rows
+  std::vector<float> input;  // rows × (dim + 2F): x and the σ embedding, the stack's input
+  DenseStackTape stack;
+  std::vector<float> dy;  // backward scratch: d loss / d (the stack's output)
+};
+
+// s_θ(x_r, σ_r) for rows r < rows into score (rows × dim), keeping the activations in *act.
+// Same mathematics as NcsnMlp::ScoreRows (the embedding computed in double), but each row has its
+// own σ_r > 0. `weights` must be valid (ValidateNcsnMlpWeights). Rows are independent: a row's
+// result does not depend on the other rows.
+void NcsnMlpForwardTrain(const NcsnMlpWeights& weights, const float* x, const float* sigma,
+                         size_t rows, NcsnMlpActivations* act, float* score);
+
+// Adds d loss / d θ to grads, given dscore = d loss / d score (rows × dim) for the activations of
+// the last NcsnMlpForwardTrain on `act`. grads holds layer 0's weight gradient, its bias gradient,
+// then layer 1's, ..., with the shapes of NcsnMlpWeights::weights / ::biases (the order of the
+// trainable network's Parameters()). Sums over rows are taken in a fixed order, so the result is
+// a function of the rows alone.
+void NcsnMlpBackward(const NcsnMlpWeights& weights, const float* dscore, NcsnMlpActivations* act,
+                     const TensorList& grads);
 
 class NcsnMlp : public ScoreModel {
  public:

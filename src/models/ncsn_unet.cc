@@ -174,6 +174,10 @@ NcsnUnetView ViewNcsnUnet(const NcsnUnetWeights& weights) {
                            [&](const TensorSpec&) { return slots[next++]->data(); });
 }
 
+TensorList NcsnUnetTensors(NcsnUnetWeights* weights) {
+  return Slots(weights, weights->tensors.size());
+}
+
 NcsnUnetGrads ViewNcsnUnetGrads(const NcsnUnetConfig& config, const TensorList& grads) {
   size_t next = 0;
   return Walk<float>(config, [&](const TensorSpec& spec) -> float* {

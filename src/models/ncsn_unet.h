@@ -102,6 +102,8 @@ TensorTable NcsnUnetTensorTable(const NcsnUnetConfig& config);
 // Views of valid weights (they live as long as the tensors do), and of gradients: one tensor per
 // NcsnUnetWeights::tensors entry, with its size.
 NcsnUnetView ViewNcsnUnet(const NcsnUnetWeights& weights);
+// The tensors of valid weights in NcsnUnetTensorTable order (the frequencies, then `tensors`).
+TensorList NcsnUnetTensors(NcsnUnetWeights* weights);
 NcsnUnetGrads ViewNcsnUnetGrads(const NcsnUnetConfig& config, const TensorList& grads);
 // The config, and every tensor's size and finiteness (INVALID_MODEL).
 Status ValidateNcsnUnetWeights(const NcsnUnetWeights& weights);

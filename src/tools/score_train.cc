@@ -16,16 +16,15 @@
 #include "data/image_datasets.h"
 #include "data/toy2d.h"
 #include "io/safetensors.h"
+#include "models/architectures.h"
 #include "models/model_file.h"
 #include "models/ncsn_mlp.h"
 #include "models/ncsn_unet.h"
+#include "models/trainable_network.h"
 #include "samplers/sampler.h"
 #include "tools/cli.h"
-#include "train/mlp_grad.h"
 #include "train/noise_schedule.h"
-#include "train/trainable.h"
 #include "train/trainer.h"
-#include "train/unet_grad.h"
 
 namespace {
 

@@ -1,7 +1,8 @@
-// Training objectives for any trainable network (train/trainable.h), each over a block of rows
-// through a tape of the network: the loss SUMMED over the rows (callers divide by the batch size)
-// and, when grads is not empty, its gradient ADDED to grads (one vector per Parameters() entry).
-// The random draws (noise level, z, v) are inputs, so the objectives are deterministic functions.
+// Training objectives for any trainable network (models/trainable_network.h), each over a block of
+// rows through a tape of the network: the loss SUMMED over the rows (callers divide by the batch
+// size) and, when grads is not empty, its gradient ADDED to grads (one vector per Parameters()
+// entry). The random draws (noise level, z, v) are inputs, so the objectives are deterministic
+// functions.
 //
 // Denoising score matching with λ(σ) = σ² (DESIGN.md §3), per row r with x̃ = x + σ_r z:
 //   ℓ_r = ½ || σ_r s_θ(x̃, σ_r) + z ||²
@@ -19,8 +20,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "models/trainable_network.h"
 #include "train/adam.h"
-#include "train/trainable.h"
 
 namespace sw {
 

@@ -13,6 +13,7 @@
 #include "core/philox.h"
 #include "core/thread_pool.h"
 #include "io/safetensors.h"
+#include "models/architectures.h"
 #include "models/model_file.h"
 
 namespace sw {

@@ -1,6 +1,6 @@
-// The training loop for any trainable network (train/trainable.h): the network, Adam state, EMA
-// and the step counter over an in-memory dataset, advanced a given number of steps at a time (so a
-// CLI can print progress and checkpoint in between), with resumable checkpoints.
+// The training loop for any trainable network (models/trainable_network.h): the network, Adam
+// state, EMA and the step counter over an in-memory dataset, advanced a given number of steps at a
+// time (so a CLI can print progress and checkpoint in between), with resumable checkpoints.
 //
 // Determinism: at step t, batch slot b takes its example index and noise level from Philox block
 // (seed, kTrainBatch, counter {b, t}) and its z (and v for SSM) from FillNormal(seed, kTrainNoise /
@@ -19,9 +19,9 @@
 #include "core/status.h"
 #include "core/thread_pool.h"
 #include "io/safetensors.h"
+#include "models/trainable_network.h"
 #include "train/adam.h"
 #include "train/objectives.h"
-#include "train/trainable.h"
 
 namespace sw {
 

@@ -21,11 +21,11 @@
 #include "core/thread_pool.h"
 #include "models/model_file.h"
 #include "models/ncsn_unet.h"
+#include "models/architectures.h"
+#include "models/trainable_network.h"
 #include "samplers/sampler.h"
 #include "samplers/sampling_rules.h"
-#include "train/trainable.h"
 #include "train/trainer.h"
-#include "train/unet_grad.h"
 
 namespace sw {
 namespace {

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "gradient_check.h"
+#include "models/architectures.h"
 #include "models/model_file.h"
 #include "samplers/sampling_rules.h"
-#include "train/unet_grad.h"
 
 namespace sw {
 namespace {

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "core/philox.h"
+#include "models/architectures.h"
 #include "models/gaussian_mixture.h"
+#include "models/trainable_network.h"
 #include "samplers/sampler.h"
-#include "train/mlp_grad.h"
-#include "train/trainable.h"
 #include "train/trainer.h"
 
 namespace sw {

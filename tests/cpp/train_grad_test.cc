@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "core/philox.h"
+#include "models/architectures.h"
 #include "models/ncsn_mlp.h"
-#include "train/mlp_grad.h"
+#include "models/trainable_network.h"
 #include "train/objectives.h"
-#include "train/trainable.h"
 
 namespace sw {
 namespace {

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "core/philox.h"
+#include "models/architectures.h"
 #include "models/model_file.h"
-#include "train/mlp_grad.h"
-#include "train/trainable.h"
+#include "models/trainable_network.h"
 #include "train/trainer.h"
 
 namespace sw {

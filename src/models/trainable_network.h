@@ -1,6 +1,7 @@
 // What the trainer needs of a score network, whatever its architecture (the NCSN MLP, the U-Net):
 // its trainable tensors in a fixed order, a differentiable forward pass with one σ per row, and
-// its model file. The trainer, the objectives and the checkpoints see only this.
+// its model file. The trainer, the objectives and the checkpoints see only this; each architecture
+// provides it through the registry (models/architectures.h).
 #pragma once
 
 #include <cstddef>
@@ -10,7 +11,7 @@
 
 #include "core/status.h"
 #include "io/safetensors.h"
-#include "train/adam.h"
+#include "models/tensor_table.h"
 
 namespace sw {
 
@@ -50,10 +51,5 @@ class TrainableNetwork {
   // The model file: metadata (format, architecture, config) and every tensor.
   virtual Status ToSafetensors(SafetensorsFile* out) const = 0;
 };
-
-// The trainable network of a model file, by its "architecture" metadata. INVALID_MODEL when the
-// file is not a valid model of an architecture the trainer knows. *out unchanged on error.
-Status TrainableFromSafetensors(const SafetensorsFile& file,
-                                std::unique_ptr<TrainableNetwork>* out);
 
 }  // namespace sw
