@@ -11,6 +11,7 @@
 #include "core/philox.h"
 #include "core/thread_pool.h"
 #include "train/adam.h"
+#include "train/batch_gradient.h"
 
 namespace sw {
 namespace {
@@ -44,7 +45,9 @@ std::vector<DenseView> Layers(const ClassifierWeights& w) {
   return layers;
 }
 
-TensorList Tensors(ClassifierWeights* w) {
+}  // namespace
+
+TensorList ClassifierTensors(ClassifierWeights* w) {
   TensorList list;
   for (size_t i = 0; i < w->w.size(); ++i) {
     list.push_back(&w->w[i]);
@@ -52,6 +55,8 @@ TensorList Tensors(ClassifierWeights* w) {
   }
   return list;
 }
+
+namespace {
 
 // Threads actually used: the single-threaded WASM build cannot start any (and results do not
 // depend on the count anyway).
@@ -140,7 +145,7 @@ void ZeroClassifierGrads(const ClassifierWeights& weights, ClassifierWeights* gr
 
 double ClassifierLossAndGrad(const ClassifierWeights& weights, const float* x,
                              const uint8_t* labels, size_t rows, float grad_scale,
-                             ClassifierWeights* grads, ClassifierTape* tape) {
+                             const TensorList& grads, ClassifierTape* tape) {
   if (rows == 0) return 0.0;
   const std::vector<DenseView> layers = Layers(weights);
   // Logits into dlogits, then replaced in place by d loss / d logits = scale (softmax − one-hot).
@@ -158,7 +163,7 @@ double ClassifierLossAndGrad(const ClassifierWeights& weights, const float* x,
   }
   std::vector<DenseGrad> dense_grads;
   for (size_t i = 0; i < layers.size(); ++i) {
-    dense_grads.push_back({grads->w[i].data(), grads->b[i].data()});
+    dense_grads.push_back({grads[2 * i]->data(), grads[2 * i + 1]->data()});
   }
   // No gradient for the images.
   DenseStackBackward(layers, tape->dlogits.data(), &tape->stack, dense_grads, nullptr);
@@ -212,24 +217,22 @@ Status ImageClassifier::Train(const float* images, const uint8_t* labels, size_t
       new ImageClassifier(std::move(initial), UsableThreads(options.threads)));
   ClassifierWeights& weights = model->weights_;
 
+  // Per chunk of a batch: its examples and the training forward pass's tape.
   struct Chunk {
     std::vector<float> x;
     std::vector<uint8_t> y;
-    ClassifierWeights grads;
     ClassifierTape tape;
-    double loss = 0;
   };
-  std::vector<Chunk> chunks((std::min(options.batch, n) + kChunkRows - 1) / kChunkRows);
-  ClassifierWeights grads;
-  ZeroClassifierGrads(weights, &grads);
+  const TensorList params = ClassifierTensors(&weights);
   std::vector<size_t> sizes;
-  for (const std::vector<float>* t : Tensors(&weights)) sizes.push_back(t->size());
+  for (const std::vector<float>* t : params) sizes.push_back(t->size());
+  BatchGradient batch(sizes, std::min(options.batch, n), kChunkRows);
+  std::vector<Chunk> chunks(batch.max_chunks());
+  const TensorList& grad_list = batch.Mean();
+  const ConstTensorList const_grads(grad_list.begin(), grad_list.end());
   AdamOptions adam_options;
   adam_options.lr = options.lr;
   Adam adam(adam_options, sizes);
-  const TensorList params = Tensors(&weights);
-  const TensorList grad_list = Tensors(&grads);
-  const ConstTensorList const_grads(grad_list.begin(), grad_list.end());
 
   const uint64_t key =
       options.seed ^ (uint64_t{static_cast<uint32_t>(RandomStream::kClassifierBatch)} << 56);
@@ -252,12 +255,11 @@ Status ImageClassifier::Train(const float* images, const uint8_t* labels, size_t
     double epoch_loss = 0;
     for (size_t start = 0; start < n; start += options.batch) {
       const size_t rows = std::min(options.batch, n - start);
-      const size_t num_chunks = (rows + kChunkRows - 1) / kChunkRows;
-      const float grad_scale = 1.0f / static_cast<float>(rows);
-      auto run_chunk = [&](size_t c) {
+      // The batch's rows [begin, end), in the epoch's order, and their summed loss; the gradient
+      // is added to the chunk's grads (ClassifierTensors order).
+      const auto run_chunk = [&](size_t c, size_t begin, size_t end, const TensorList& grads) {
         Chunk& ch = chunks[c];
-        const size_t begin = c * kChunkRows;
-        const size_t m = std::min(rows, begin + kChunkRows) - begin;
+        const size_t m = end - begin;
         ch.x.resize(m * dim);
         ch.y.resize(m);
         for (size_t r = 0; r < m; ++r) {
@@ -265,30 +267,9 @@ Status ImageClassifier::Train(const float* images, const uint8_t* labels, size_t
           std::copy(images + index * dim, images + (index + 1) * dim, ch.x.begin() + r * dim);
           ch.y[r] = labels[index];
         }
-        ZeroClassifierGrads(weights, &ch.grads);
-        ch.loss = ClassifierLossAndGrad(weights, ch.x.data(), ch.y.data(), m, grad_scale, &ch.grads,
-                                        &ch.tape);
+        return ClassifierLossAndGrad(weights, ch.x.data(), ch.y.data(), m, 1.0f, grads, &ch.tape);
       };
-      if (model->pool_ != nullptr && num_chunks > 1) {
-        model->pool_->ParallelFor(num_chunks, run_chunk);
-      } else {
-        for (size_t c = 0; c < num_chunks; ++c) run_chunk(c);
-      }
-      // Chunk sums in chunk order, so the step does not depend on which thread ran which chunk.
-      double batch_loss = 0;
-      for (size_t c = 0; c < num_chunks; ++c) {
-        const TensorList g = Tensors(&chunks[c].grads);
-        for (size_t t = 0; t < g.size(); ++t) {
-          float* dst = grad_list[t]->data();
-          const float* src = g[t]->data();
-          if (c == 0) {
-            std::copy(src, src + g[t]->size(), dst);
-          } else {
-            for (size_t k = 0; k < g[t]->size(); ++k) dst[k] += src[k];
-          }
-        }
-        batch_loss += chunks[c].loss;
-      }
+      const double batch_loss = batch.Compute(rows, model->pool_.get(), run_chunk);
       if (!std::isfinite(batch_loss) || !std::isfinite(GlobalNorm(const_grads))) {
         return InvalidArgument("classifier: non-finite loss or gradient in epoch " +
                                std::to_string(epoch + 1) + " (lower the learning rate)");

@@ -24,6 +24,7 @@
 #include "core/status.h"
 #include "io/safetensors.h"
 #include "layers/dense_stack.h"
+#include "models/tensor_table.h"
 
 namespace sw {
 
@@ -59,6 +60,9 @@ Status ValidateClassifierWeights(const ClassifierWeights& weights);
 Status InitClassifierWeights(size_t dim, const std::vector<size_t>& hidden, uint64_t seed,
                              ClassifierWeights* out);
 
+// The tensors in the order w[0], b[0], w[1], b[1], ...
+TensorList ClassifierTensors(ClassifierWeights* weights);
+
 // Resizes *grads to the shapes of `weights` and sets every value to 0.
 void ZeroClassifierGrads(const ClassifierWeights& weights, ClassifierWeights* grads);
 
@@ -69,13 +73,13 @@ struct ClassifierTape {
 };
 
 // The summed softmax cross-entropy Σ_r −log p(labels[r] | x_r) over x (rows × dim) and, added to
-// *grads (shaped by ZeroClassifierGrads), grad_scale × its gradient with respect to every weight
-// and bias (grad_scale = 1 / batch size gives the gradient of the batch mean). `weights` must be
-// valid and every label below kImageClasses. Sums over rows run in a fixed order, so the result is
-// a function of the rows alone.
+// grads (ClassifierTensors of weights shaped by ZeroClassifierGrads), grad_scale × its gradient
+// with respect to every weight and bias (grad_scale = 1 / batch size gives the gradient of the
+// batch mean). `weights` must be valid and every label below kImageClasses. Sums over rows run in a
+// fixed order, so the result is a function of the rows alone.
 double ClassifierLossAndGrad(const ClassifierWeights& weights, const float* x,
                              const uint8_t* labels, size_t rows, float grad_scale,
-                             ClassifierWeights* grads, ClassifierTape* tape);
+                             const TensorList& grads, ClassifierTape* tape);
 
 class ImageClassifier {
  public:

@@ -151,8 +151,9 @@ Status LoadModel(const SafetensorsFile& file, std::unique_ptr<ScoreModel>* out) 
 template <class Traits, Status (*FromFile)(const SafetensorsFile&, typename Traits::Weights*)>
 Status LoadTrainable(const SafetensorsFile& file, std::unique_ptr<TrainableNetwork>* out) {
   typename Traits::Weights weights;
-  SW_RETURN_IF_ERROR(FromFile(file, &weights));
-  return MakeTrainable<Traits>(std::move(weights), out);
+  SW_RETURN_IF_ERROR(FromFile(file, &weights));  // validates them
+  *out = std::make_unique<Network<Traits>>(std::move(weights));
+  return Status::Ok();
 }
 
 std::string KnownNames() {

@@ -314,6 +314,10 @@ NcsnMlp::NcsnMlp(NcsnMlpWeights weights)
 
 Status NcsnMlp::Create(NcsnMlpWeights weights, std::unique_ptr<NcsnMlp>* out) {
   SW_RETURN_IF_ERROR(ValidateNcsnMlpWeights(weights));
+  return FromValidWeights(std::move(weights), out);
+}
+
+Status NcsnMlp::FromValidWeights(NcsnMlpWeights weights, std::unique_ptr<NcsnMlp>* out) {
   std::unique_ptr<NcsnMlp> model(new NcsnMlp(std::move(weights)));
   SW_RETURN_IF_ERROR(CheckWorkingMemory(
       model->scratch_bytes_per_thread(),
@@ -331,8 +335,8 @@ uint64_t NcsnMlp::scratch_bytes_per_thread() const {
 
 Status NcsnMlp::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<NcsnMlp>* out) {
   NcsnMlpWeights weights;
-  SW_RETURN_IF_ERROR(NcsnMlpWeightsFromSafetensors(file, &weights));
-  return Create(std::move(weights), out);
+  SW_RETURN_IF_ERROR(NcsnMlpWeightsFromSafetensors(file, &weights));  // validates them
+  return FromValidWeights(std::move(weights), out);
 }
 
 void NcsnMlp::ScoreRows(const float* x, size_t n, float sigma, float* out) const {

@@ -142,6 +142,8 @@ class NcsnMlp : public ScoreModel {
 
  private:
   explicit NcsnMlp(NcsnMlpWeights weights);
+  // Create without validating again (the weights come from a validating reader).
+  static Status FromValidWeights(NcsnMlpWeights weights, std::unique_ptr<NcsnMlp>* out);
 
   NcsnMlpWeights weights_;
   std::vector<DenseView> layers_;  // views of weights_

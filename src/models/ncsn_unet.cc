@@ -451,6 +451,10 @@ NcsnUnet::NcsnUnet(NcsnUnetWeights weights)
 
 Status NcsnUnet::Create(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out) {
   SW_RETURN_IF_ERROR(ValidateNcsnUnetWeights(weights));
+  return FromValidWeights(std::move(weights), out);
+}
+
+Status NcsnUnet::FromValidWeights(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out) {
   std::unique_ptr<NcsnUnet> model(new NcsnUnet(std::move(weights)));
   SW_RETURN_IF_ERROR(CheckWorkingMemory(
       model->scratch_bytes_per_thread(),
@@ -461,8 +465,8 @@ Status NcsnUnet::Create(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out)
 
 Status NcsnUnet::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<NcsnUnet>* out) {
   NcsnUnetWeights weights;
-  SW_RETURN_IF_ERROR(NcsnUnetWeightsFromSafetensors(file, &weights));
-  return Create(std::move(weights), out);
+  SW_RETURN_IF_ERROR(NcsnUnetWeightsFromSafetensors(file, &weights));  // validates them
+  return FromValidWeights(std::move(weights), out);
 }
 
 void NcsnUnet::ScoreRows(const float* x, size_t n, float sigma, float* out) const {

@@ -189,6 +189,8 @@ class NcsnUnet : public ScoreModel {
 
  private:
   explicit NcsnUnet(NcsnUnetWeights weights);
+  // Create without validating again (the weights come from a validating reader).
+  static Status FromValidWeights(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out);
   NcsnUnetWeights weights_;
   NcsnUnetView view_;
 };

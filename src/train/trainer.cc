@@ -23,8 +23,6 @@ constexpr char kCheckpointFormat[] = "score-wasm-checkpoint";
 
 constexpr size_t kMaxBatch = size_t{1} << 20;
 constexpr size_t kMaxThreads = 256;
-// Elements per task of the gradient sum (see ForEachChunk).
-constexpr size_t kMinSumSlice = 4096, kMaxSumSlice = 1 << 16;
 
 // FNV-1a over the data's bytes: enough to notice that a checkpoint is resumed on other data.
 std::string Fingerprint(const std::vector<float>& data) {
@@ -94,13 +92,6 @@ SafetensorsFile SubFile(const SafetensorsFile& file, const std::string& prefix) 
     }
   }
   return sub;
-}
-
-// Pointers to each of `tensors`, in order.
-TensorList ListOf(std::vector<std::vector<float>>* tensors) {
-  TensorList list;
-  for (std::vector<float>& t : *tensors) list.push_back(&t);
-  return list;
 }
 
 // Reads and parses the checkpoint at `path`, checking that it is one.
@@ -189,28 +180,20 @@ void Trainer::Reset(std::unique_ptr<TrainableNetwork> network,
   ema_ = std::move(ema);
   chunk_rows_ = network_->TrainChunkRows();
   std::vector<size_t> sizes;
-  grads_.clear();
-  for (const std::vector<float>* t : network_->Parameters()) {
-    sizes.push_back(t->size());
-    grads_.emplace_back(t->size(), 0.0f);
-  }
+  for (const std::vector<float>* t : network_->Parameters()) sizes.push_back(t->size());
+  batch_ = std::make_unique<BatchGradient>(sizes, options_.batch_size, chunk_rows_);
   AdamOptions adam;
   adam.lr = options_.lr;
   adam_ = std::make_unique<Adam>(adam, sizes);
   step_ = 0;
   chunks_.clear();
-  chunks_.resize((options_.batch_size + chunk_rows_ - 1) / chunk_rows_);
-  for (Chunk& c : chunks_) {
-    c.tape = network_->NewTape();
-    c.grads = grads_;
-    c.grad_list = ListOf(&c.grads);
-  }
+  chunks_.resize(batch_->max_chunks());
+  for (Chunk& c : chunks_) c.tape = network_->NewTape();
 }
 
-void Trainer::RunChunk(size_t chunk) {
+double Trainer::RunChunk(size_t chunk, size_t begin, size_t end, const TensorList& grads) {
   Chunk& c = chunks_[chunk];
-  const size_t begin = chunk * chunk_rows_;
-  const size_t rows = std::min(options_.batch_size, begin + chunk_rows_) - begin;
+  const size_t rows = end - begin;
   const std::vector<float>& sigmas = network_->sigmas();
   const bool ssm = options_.objective == TrainObjective::kSsm;
   c.x.resize(rows * dim_);
@@ -234,12 +217,11 @@ void Trainer::RunChunk(size_t chunk) {
                  dim_);
     }
   }
-  for (std::vector<float>& g : c.grads) std::fill(g.begin(), g.end(), 0.0f);
-  c.loss =
-      ssm ? FdSsmLossAndGrad(c.tape.get(), dim_, c.x.data(), c.sigma.data(), c.z.data(), c.v.data(),
-                             rows, static_cast<float>(options_.ssm_fd_eps), c.grad_list, &c.ws)
-          : DsmLossAndGrad(c.tape.get(), dim_, c.x.data(), c.sigma.data(), c.z.data(), rows,
-                           c.grad_list, &c.ws);
+  return ssm ? FdSsmLossAndGrad(c.tape.get(), dim_, c.x.data(), c.sigma.data(), c.z.data(),
+                                c.v.data(), rows, static_cast<float>(options_.ssm_fd_eps), grads,
+                                &c.ws)
+             : DsmLossAndGrad(c.tape.get(), dim_, c.x.data(), c.sigma.data(), c.z.data(), rows,
+                              grads, &c.ws);
 }
 
 Status Trainer::Step(int64_t k) {
@@ -249,35 +231,17 @@ Status Trainer::Step(int64_t k) {
   }
   double loss_sum = 0.0;
   const TensorList params = network_->Parameters();
-  const TensorList grads = ListOf(&grads_);
+  const TensorList& grads = batch_->Mean();
   const ConstTensorList const_grads(grads.begin(), grads.end());
   const ConstTensorList const_params(params.begin(), params.end());
   const TensorList ema = ema_->Parameters();
-  const float inv_batch = 1.0f / static_cast<float>(options_.batch_size);
+  const BatchGradient::ChunkFn chunk_fn = [this](size_t chunk, size_t begin, size_t end,
+                                                 const TensorList& chunk_grads) {
+    return RunChunk(chunk, begin, end, chunk_grads);
+  };
   for (int64_t s = 0; s < k; ++s) {
-    if (pool_ != nullptr && chunks_.size() > 1) {
-      pool_->ParallelFor(chunks_.size(), [this](size_t c) { RunChunk(c); });
-    } else {
-      for (size_t c = 0; c < chunks_.size(); ++c) RunChunk(c);
-    }
-    // Sum in chunk order, each element on its own: the same bits whatever thread ran which chunk
-    // or which slice of the sum. Slices of every tensor go over the pool (this sum is most of a
-    // step's serial work).
-    for (size_t t = 0; t < grads.size(); ++t) {
-      ForEachChunk(pool_.get(), grads[t]->size(), kMinSumSlice, kMaxSumSlice,
-                   [&](size_t begin, size_t end) {
-                     float* g = grads[t]->data();
-                     std::fill(g + begin, g + end, 0.0f);
-                     for (const Chunk& c : chunks_) {
-                       const float* cg = c.grads[t].data();
-                       for (size_t i = begin; i < end; ++i) g[i] += cg[i];
-                     }
-                     for (size_t i = begin; i < end; ++i) g[i] *= inv_batch;
-                   });
-    }
-    double loss = 0.0;
-    for (const Chunk& c : chunks_) loss += c.loss;
-    loss /= static_cast<double>(options_.batch_size);
+    const double loss = batch_->Compute(options_.batch_size, pool_.get(), chunk_fn) /
+                        static_cast<double>(options_.batch_size);
     const double norm = ClipByGlobalNorm(grads, options_.grad_clip);
     if (!std::isfinite(loss) || !std::isfinite(norm)) {
       return InvalidArgument("trainer: non-finite loss or gradient at step " +

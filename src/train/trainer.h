@@ -4,10 +4,10 @@
 //
 // Determinism: at step t, batch slot b takes its example index and noise level from Philox block
 // (seed, kTrainBatch, counter {b, t}) and its z (and v for SSM) from FillNormal(seed, kTrainNoise /
-// kTrainDirection, sample b, step t). The batch is cut into fixed chunks of the network's
-// TrainChunkRows() slots; each chunk's loss and gradient are computed alone (on any thread, with
-// the chunk's own tape) and summed in chunk order. So the trained weights are bit-identical for
-// any thread count, and train(n + m) equals train(n), SaveCheckpoint, FromCheckpoint, train(m).
+// kTrainDirection, sample b, step t). The gradient is a BatchGradient (train/batch_gradient.h) in
+// chunks of the network's TrainChunkRows() slots, each with its own tape. So the trained weights
+// are bit-identical for any thread count, and train(n + m) equals train(n), SaveCheckpoint,
+// FromCheckpoint, train(m).
 #pragma once
 
 #include <cstddef>
@@ -21,6 +21,7 @@
 #include "io/safetensors.h"
 #include "models/trainable_network.h"
 #include "train/adam.h"
+#include "train/batch_gradient.h"
 #include "train/objectives.h"
 
 namespace sw {
@@ -86,7 +87,9 @@ class Trainer {
   Status LoadCheckpointFile(const SafetensorsFile& file);
   void Reset(std::unique_ptr<TrainableNetwork> network, std::unique_ptr<TrainableNetwork> ema,
              const TrainOptions& options);
-  void RunChunk(size_t chunk);
+  // The summed loss of batch slots [begin, end) of the current step; its gradient is added to
+  // grads.
+  double RunChunk(size_t chunk, size_t begin, size_t end, const TensorList& grads);
 
   std::vector<float> data_;
   size_t dim_ = 0, rows_ = 0;
@@ -100,18 +103,14 @@ class Trainer {
   int64_t step_ = 0;
   double loss_, last_loss_, last_grad_norm_;
 
-  // Per chunk: a tape of network_, scratch, gradient of the chunk's summed loss (one tensor per
-  // parameter, and the list of them the objectives fill), and that loss.
+  // Per chunk of the batch: a tape of network_ and scratch.
   struct Chunk {
     std::unique_ptr<TrainTape> tape;
     ObjectiveWorkspace ws;
     std::vector<float> x, sigma, z, v;
-    std::vector<std::vector<float>> grads;
-    TensorList grad_list;
-    double loss = 0.0;
   };
   std::vector<Chunk> chunks_;
-  std::vector<std::vector<float>> grads_;  // the batch's mean gradient
+  std::unique_ptr<BatchGradient> batch_;
 };
 
 }  // namespace sw

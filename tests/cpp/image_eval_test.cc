@@ -236,8 +236,8 @@ TEST(Classifier, GradientMatchesFiniteDifferences) {
   ClassifierWeights grads;
   ZeroClassifierGrads(weights, &grads);
   ClassifierTape tape;
-  const double loss =
-      ClassifierLossAndGrad(weights, x.data(), y.data(), rows, 1.0f / rows, &grads, &tape);
+  const double loss = ClassifierLossAndGrad(weights, x.data(), y.data(), rows, 1.0f / rows,
+                                            ClassifierTensors(&grads), &tape);
   std::vector<std::vector<double>> w, b;
   for (size_t l = 0; l < weights.w.size(); ++l) {
     w.emplace_back(weights.w[l].begin(), weights.w[l].end());
@@ -267,7 +267,8 @@ TEST(Classifier, GradientMatchesFiniteDifferences) {
   EXPECT_EQ(checked, size_t{5 * 6 + 6 + 6 * 4 + 4 + 4 * 10 + 10});
   // The gradient is added (grads accumulate over chunks), scaled by grad_scale.
   ClassifierWeights twice = grads;
-  ClassifierLossAndGrad(weights, x.data(), y.data(), rows, 1.0f / rows, &twice, &tape);
+  ClassifierLossAndGrad(weights, x.data(), y.data(), rows, 1.0f / rows, ClassifierTensors(&twice),
+                        &tape);
   EXPECT_NEAR(twice.w[0][3], 2 * grads.w[0][3], 1e-6);
 }
 

@@ -19,9 +19,9 @@
 
 #include "core/philox.h"
 #include "core/thread_pool.h"
+#include "models/architectures.h"
 #include "models/model_file.h"
 #include "models/ncsn_unet.h"
-#include "models/architectures.h"
 #include "models/trainable_network.h"
 #include "samplers/sampler.h"
 #include "samplers/sampling_rules.h"
