@@ -29,9 +29,7 @@ if ! command -v clang++-14 >/dev/null ||
 fi
 
 echo "== fuzz build (clang-14, libFuzzer + ASan + UBSan) in $build"
-# -O2 with debug info and without NDEBUG: fast enough to fuzz, and asserts stay on.
-cmake -S . -B "$build" -G Ninja -DSCORE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g" >/dev/null
+bash tests/configure-sanitized.sh "$build"
 # shellcheck disable=SC2086
 ninja -C "$build" -j"$jobs" $targets
 

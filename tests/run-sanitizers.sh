@@ -1,29 +1,24 @@
 #!/usr/bin/env bash
 # The native GoogleTest suite under AddressSanitizer (with LeakSanitizer) and
-# UndefinedBehaviorSanitizer (issue 9, "Proof, in the tests"): configures build/asan, builds
-# core_tests and runs it through ctest. Any sanitizer report fails the test it happens in
-# (-fno-sanitize-recover=undefined, halt_on_error=1).
+# UndefinedBehaviorSanitizer (issue 9, "Proof, in the tests"): builds core_tests in build/fuzz, the
+# clang-14 build of tests/run-fuzz.sh whose every object (the core included) already carries
+# ASan + UBSan, so the core is compiled once for both, and runs it through ctest. Any sanitizer
+# report fails the test it happens in (-fno-sanitize-recover=undefined, halt_on_error=1).
 #
 #   bash tests/run-sanitizers.sh
-#   SCORE_ASAN_CXX=clang++-14 bash tests/run-sanitizers.sh   # the compiler (default: g++, as the
-#                                                           # native build, so results match it)
 #   SCORE_ASAN_JOBS=1 ...                                   # ninja and ctest parallelism
 #   SCORE_ASAN_EXCLUDE='^NativeWasmParity\.|Pretrained' ...  # ctest -E: the tests to leave out
 #   SCORE_ASAN_CTEST_ARGS='-R Sampler' ...                  # more ctest arguments
+#
+# Needs: apt-get install -y clang-14 libfuzzer-14-dev libclang-rt-14-dev
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=${SCORE_ASAN_JOBS:-$(nproc)}
-cxx=${SCORE_ASAN_CXX:-g++}
-build=build/asan
-sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+build=build/fuzz
 
-echo "== ASan + UBSan build ($cxx) in $build"
-# -O2 with debug info, without NDEBUG (asserts stay on). The same compiler as the native build by
-# default, so that its bit-exact tests (stored digests) see the same floating-point code.
-cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g" -DCMAKE_CXX_FLAGS="$sanitize" \
-  -DCMAKE_EXE_LINKER_FLAGS="$sanitize" >/dev/null
+echo "== ASan + UBSan build (clang-14) of core_tests in $build"
+bash tests/configure-sanitized.sh "$build"
 ninja -C "$build" -j"$jobs" core_tests
 
 # Excluded here (a ctest -E regex over the GoogleTest names), each for a reason that is not about
@@ -37,8 +32,9 @@ ninja -C "$build" -j"$jobs" core_tests
 #     Under ASan + UBSan (measured on 2 shared cores) the two image tests each ran past ctest's
 #     30-minute timeout (3.5 min natively) and the four 2-D ones took 310-343 s each. Loading and
 #     sampling the shipped models stays covered here by NcsnUnetReference.ShippedMnist*.
-#   Shipped/ShippedDigest.*: 47-62 s each here (6 minutes); they run natively and in WASM, and
-#     pass under the sanitizers too (SCORE_ASAN_EXCLUDE='^NativeWasmParity\.' runs them).
+#   Shipped/ShippedDigest.*: 47-62 s each under ASan, and their stored digests are those of the
+#     g++ native build and of the WASM build (another compiler may contract floating-point
+#     operations differently); they run natively and in WASM.
 exclude=${SCORE_ASAN_EXCLUDE:-'^NativeWasmParity\.|^Shipped/'}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -13,11 +13,15 @@
 
 namespace sw {
 
+// Annealed Langevin's settings when neither the model file nor the caller gives them (NCSN's).
+inline constexpr int64_t kDefaultStepsPerLevel = 100;
+inline constexpr double kDefaultStepSize = 2e-5;
+
 // Sampler defaults a model file may carry (the trainer knows what works for its model).
 struct SamplingDefaults {
   std::string sampler = "annealed-langevin";
-  int64_t steps_per_level = 100;  // > 0
-  double step_size = 2e-5;        // > 0
+  int64_t steps_per_level = kDefaultStepsPerLevel;  // > 0
+  double step_size = kDefaultStepSize;              // > 0
   bool denoise = true;
 };
 

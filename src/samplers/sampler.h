@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "models/config_json.h"
 #include "models/score_model.h"
 
 namespace sw {
@@ -28,9 +29,9 @@ struct SamplerOptions {
   SamplerKind kind = SamplerKind::kAnnealedLangevin;
   // Noise levels, strictly decreasing, each >= model.min_sigma(). Plain Langevin uses exactly one.
   std::vector<float> sigmas;
-  int steps_per_level = 100;  // T, > 0
-  float step_size = 2e-5f;    // eps, > 0
-  bool denoise = false;       // final x <- x + sigma_L^2 s(x, sigma_L) (annealed only)
+  int steps_per_level = static_cast<int>(kDefaultStepsPerLevel);  // T, > 0
+  float step_size = static_cast<float>(kDefaultStepSize);         // eps, > 0
+  bool denoise = false;  // final x <- x + sigma_L^2 s(x, sigma_L) (annealed only)
   uint64_t seed = 0;
   InitKind init = InitKind::kGaussian;   // gaussian: N(0, sigmas[0]^2 I)
   float uniform_lo = 0, uniform_hi = 1;  // for InitKind::kUniform, lo < hi

@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "core/fnv1a.h"
 #include "core/philox.h"
 #include "core/thread_pool.h"
 #include "io/safetensors.h"
@@ -26,14 +27,9 @@ constexpr size_t kMaxThreads = 256;
 
 // FNV-1a over the data's bytes: enough to notice that a checkpoint is resumed on other data.
 std::string Fingerprint(const std::vector<float>& data) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
-  for (size_t i = 0; i < data.size() * sizeof(float); ++i) {
-    h ^= bytes[i];
-    h *= 0x100000001b3ull;
-  }
   char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(text, sizeof(text), "%016llx",
+                static_cast<unsigned long long>(Fnv1a64(data.data(), data.size() * sizeof(float))));
   return text;
 }
 

@@ -15,24 +15,16 @@
 #include <string>
 #include <vector>
 
+#include "core/fnv1a.h"
 #include "hwy/targets.h"
 #include "shipped_models.h"
 
 namespace sw {
 namespace {
 
-// FNV-1a over the samples' IEEE-754 bit patterns.
+// FNV-1a over the samples' IEEE-754 bit patterns (their bytes, little-endian in both builds).
 uint64_t Digest(const std::vector<float>& values) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (float v : values) {
-    uint32_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    for (int byte = 0; byte < 4; ++byte) {
-      h ^= (bits >> (8 * byte)) & 0xffu;
-      h *= 0x100000001b3ull;
-    }
-  }
-  return h;
+  return Fnv1a64(values.data(), values.size() * sizeof(float));
 }
 
 struct DigestCase {
