@@ -112,6 +112,10 @@ struct SamplerRequest {
   float sigma = 0;
   int steps = 0;
   float step_size = 0;
+  float sigma_max = 0, sigma_min = 0;
+  int corrector_steps = -1;
+  float snr = 0;
+  std::string solver;
   uint32_t seed_lo = 0, seed_hi = 0;
   int init = 0;  // 0 gaussian, 1 uniform, 2 given points
   float uniform_lo = 0, uniform_hi = 1;
@@ -139,6 +143,11 @@ class Sampler {
     request.sigma = r.sigma;
     request.steps = r.steps;
     request.step_size = r.step_size;
+    request.sigma_max = r.sigma_max;
+    request.sigma_min = r.sigma_min;
+    request.corrector_steps = r.corrector_steps;
+    request.snr = r.snr;
+    request.solver = r.solver;
     request.seed = (uint64_t{r.seed_hi} << 32) | r.seed_lo;
     request.init = static_cast<sw::InitKind>(r.init);
     request.uniform_lo = r.uniform_lo;
@@ -163,6 +172,8 @@ class Sampler {
   int Level() const { return run_ ? run_->level() : 0; }
   int Levels() const { return run_ ? run_->levels() : 0; }
   int StepsPerLevel() const { return run_ ? run_->steps_per_level() : 0; }
+  // Network evaluations per sample so far (a double: it may pass 2^31).
+  double Evaluations() const { return run_ ? static_cast<double>(run_->evaluations()) : 0; }
   bool Done() const { return run_ && run_->done(); }
   // Address of the n × dim samples (valid until the next Step or until the sampler is deleted).
   uintptr_t SamplesPtr() const {
@@ -192,6 +203,11 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .field("sigma", &SamplerRequest::sigma)
       .field("steps", &SamplerRequest::steps)
       .field("stepSize", &SamplerRequest::step_size)
+      .field("sigmaMax", &SamplerRequest::sigma_max)
+      .field("sigmaMin", &SamplerRequest::sigma_min)
+      .field("correctorSteps", &SamplerRequest::corrector_steps)
+      .field("snr", &SamplerRequest::snr)
+      .field("solver", &SamplerRequest::solver)
       .field("seedLo", &SamplerRequest::seed_lo)
       .field("seedHi", &SamplerRequest::seed_hi)
       .field("init", &SamplerRequest::init)
@@ -218,6 +234,7 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .function("level", &Sampler::Level)
       .function("levels", &Sampler::Levels)
       .function("stepsPerLevel", &Sampler::StepsPerLevel)
+      .function("evaluations", &Sampler::Evaluations)
       .function("done", &Sampler::Done)
       .function("samplesPtr", &Sampler::SamplesPtr);
 }

@@ -192,7 +192,7 @@ export interface ModelConfig {
   [key: string]: unknown;
 }
 
-export type SamplerName = 'langevin' | 'annealed-langevin';
+export type SamplerName = 'langevin' | 'annealed-langevin' | 'reverse-diffusion' | 'pc' | 'ode';
 
 /** One progress report of a sampling run. */
 export interface SampleProgress {
@@ -200,8 +200,13 @@ export interface SampleProgress {
   fraction: number;
   /** Steps done (score evaluations per chain), 1 … totalSteps. */
   step: number;
-  /** levels × steps per level, plus 1 with `denoise`. */
+  /**
+   * All steps of the run: levels × steps per level (plus 1 with `denoise` for the Langevin
+   * samplers); levels − 1 Heun steps (plus 1 with `denoise`) for the ODE.
+   */
   totalSteps: number;
+  /** Network evaluations per sample so far (two per Heun step of the ODE, one per other step). */
+  evaluations: number;
   /** 0-based index of the noise level the last step ran at (the denoising step counts as the last). */
   level: number;
   /** Number of noise levels (1 for plain Langevin). */
@@ -215,8 +220,8 @@ interface CommonSampleOptions {
   /** Number of samples (independent chains), a positive integer. Required. */
   n: number;
   /**
-   * Step size ε (> 0, at least 1.1754943508222875e-38: a normal float32). Its meaning depends on the
-   * sampler (see each). Default: the model file's `sampling.step_size`; required for models without
+   * Step size ε of the Langevin samplers (> 0, at least 1.1754943508222875e-38: a normal float32;
+   * the SDE samplers refuse it). Its meaning depends on the sampler (see each). Default: the model file's `sampling.step_size`; required for models without
    * one (the mixture).
    */
   stepSize?: number;
@@ -306,7 +311,71 @@ export interface LangevinOptions extends CommonSampleOptions {
   sigma?: number;
 }
 
-export type SampleOptions = AnnealedLangevinOptions | LangevinOptions;
+/** Options of the score-SDE samplers (Song et al. 2021, the variance-exploding SDE). */
+interface SdeSampleOptions extends CommonSampleOptions {
+  /**
+   * Levels of the discretisation from sigmaMax down to sigmaMin: geometric for 'reverse-diffusion'
+   * and 'pc' (default 500), the spacing of Karras et al. 2022 (ρ = 7, dense near sigmaMin) for
+   * 'ode' (default 18: 17 Heun steps, 34 evaluations).
+   */
+  steps?: number;
+  /**
+   * The largest σ, where the chains start from N(0, sigmaMax² I): that prior stands in for the
+   * σ-perturbed data, so sigmaMax should be well above the data's spread and its distance from the
+   * origin. Default: the model file's largest trained σ; required for the mixture.
+   */
+  sigmaMax?: number;
+  /** The smallest σ, ≥ minSigma. Default: the model file's smallest trained σ; required for the mixture. */
+  sigmaMin?: number;
+  /**
+   * Finish at σ = sigmaMin with x ← x + sigmaMin² · s(x, sigmaMin) and no noise (for
+   * 'reverse-diffusion' and 'pc' this is their last step without its noise; the ODE takes one more
+   * evaluation). Default: the file's `sampling.denoise`, else false.
+   */
+  denoise?: boolean;
+}
+
+/**
+ * The reverse-time SDE discretised over `steps` levels σ_0 > … > σ_{N−1} = sigmaMin (σ_N = 0):
+ *   x ← x + (σ_i² − σ_{i+1}²) · s(x, σ_i) + √(σ_i² − σ_{i+1}²) · z.
+ * One network evaluation per step.
+ */
+export interface ReverseDiffusionOptions extends SdeSampleOptions {
+  sampler: 'reverse-diffusion';
+}
+
+/**
+ * Predictor–corrector: at each level `correctorSteps` Langevin steps x ← x + ε_i s + √(2 ε_i) z with
+ * ε_i = 2 (snr · σ_i)², then the reverse-diffusion step. The step is constant per level: the
+ * reference code's ε from norms averaged over the batch makes a sample depend on its batch, and
+ * each sample's own norms make the spreads too wide. (correctorSteps + 1) evaluations per level;
+ * with correctorSteps 0 it is 'reverse-diffusion', bit for bit.
+ */
+export interface PredictorCorrectorOptions extends SdeSampleOptions {
+  sampler: 'pc';
+  /** Langevin corrector steps per level, 0 to 2^20 (default 1). */
+  correctorSteps?: number;
+  /** The corrector's signal-to-noise ratio, > 0 (default 0.16). */
+  snr?: number;
+}
+
+/**
+ * The probability-flow ODE dx/dσ = −σ · s(x, σ) from sigmaMax to sigmaMin, deterministic given the
+ * start, with Heun's second-order steps (two evaluations each). The adaptive 'rk45' solver is not
+ * in this build yet.
+ */
+export interface OdeOptions extends SdeSampleOptions {
+  sampler: 'ode';
+  /** `'heun'` (the default). */
+  solver?: 'heun';
+}
+
+export type SampleOptions =
+  | AnnealedLangevinOptions
+  | LangevinOptions
+  | ReverseDiffusionOptions
+  | PredictorCorrectorOptions
+  | OdeOptions;
 
 /** A score model owned by the worker. Dispose it when done (or `using` it). */
 export interface ScoreModel {

@@ -2,15 +2,19 @@
 // of wasm/bindings.cc, the listed noise levels and the start points. The core resolves the rest.
 import { invalidArgument } from './errors.js';
 import {
-  boolean, denseArray, describe, float32Number, finiteRows, finiteVector, knownKeys, normalFloat32, optionsObject,
-  positiveInteger, threadCount,
+  boolean, denseArray, describe, float32Number, finiteRows, finiteVector, knownKeys, nonNegativeInteger, normalFloat32,
+  optionsObject, positiveInteger, threadCount,
 } from './checks.js';
 
 const COMMON_OPTIONS = ['n', 'sampler', 'stepSize', 'seed', 'init', 'threads', 'onProgress', 'signal',
   'progressEvery', 'progressSamples'];
+const SDE_OPTIONS = ['steps', 'sigmaMax', 'sigmaMin', 'denoise'];
 const SAMPLER_OPTIONS = {
   'langevin': ['sigma', 'steps'],
   'annealed-langevin': ['sigmas', 'stepsPerLevel', 'denoise'],
+  'reverse-diffusion': SDE_OPTIONS,
+  'pc': [...SDE_OPTIONS, 'correctorSteps', 'snr'],
+  'ode': [...SDE_OPTIONS, 'solver'],
 };
 const ALL_OPTIONS = [...COMMON_OPTIONS, ...new Set(Object.values(SAMPLER_OPTIONS).flat())];
 const INIT_KIND = { gaussian: 0, uniform: 1, given: 2 };
@@ -84,8 +88,12 @@ export function resolveSampleOptions(options, model) {
     hasSigma: o.sigma !== undefined,
     sigma: o.sigma === undefined ? 0 : normalFloat32(o.sigma, 'sigma'),
     steps,
-    // 0 means "not given" to the core, so a given step size must be positive here.
-    stepSize: o.stepSize === undefined ? 0 : positiveStepSize(o.stepSize),
+    stepSize: o.stepSize === undefined ? 0 : positiveFloat32(o.stepSize, 'stepSize'),
+    sigmaMax: o.sigmaMax === undefined ? 0 : positiveFloat32(o.sigmaMax, 'sigmaMax'),
+    sigmaMin: o.sigmaMin === undefined ? 0 : positiveFloat32(o.sigmaMin, 'sigmaMin'),
+    correctorSteps: o.correctorSteps === undefined ? -1 : correctorSteps(o.correctorSteps),
+    snr: o.snr === undefined ? 0 : positiveFloat32(o.snr, 'snr'),
+    solver: o.solver === undefined ? '' : solverName(o.solver),
     seedLo: seed % 2 ** 32,
     seedHi: Math.floor(seed / 2 ** 32),
     init: init.kind,
@@ -131,10 +139,22 @@ function sigmaRequest(value) {
     levels: levelCount(positiveInteger(levels, 'sigmas.levels'), 'sigmas.levels') } };
 }
 
-function positiveStepSize(value) {
-  normalFloat32(value, 'stepSize');
-  if (!(value > 0)) throw invalidArgument(`stepSize must be > 0, got ${describe(value)}`);
+// 0 means "not given" to the core, so a given value must be positive here.
+function positiveFloat32(value, name) {
+  normalFloat32(value, name);
+  if (!(value > 0)) throw invalidArgument(`${name} must be > 0, got ${describe(value)}`);
   return value;
+}
+
+function correctorSteps(value) {
+  nonNegativeInteger(value, 'correctorSteps');
+  if (value > MAX_LEVELS) throw invalidArgument(`correctorSteps must be at most ${MAX_LEVELS}, got ${value}`);
+  return value;
+}
+
+function solverName(value) {
+  if (typeof value !== 'string') throw invalidArgument(`solver must be a string, got ${describe(value)}`);
+  return value;  // the core says which solvers it has
 }
 
 function levelCount(levels, name) {

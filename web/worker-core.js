@@ -169,9 +169,10 @@ function createScoreWasmWorker(host) {
         if (crash) throw failure('INTERNAL', crashMessage());  // another request trapped meanwhile
         if (run.stopCode) throw failure(run.stopCode, stopMessage(run.stopCode));
         const done = sampler.stepsDone();
-        // Chunks end at every level boundary (so each level gets a progress report) and at every
-        // multiple of progressEvery; without progressEvery, every chunk is reported.
-        const toLevelEnd = done < levels * perLevel ? perLevel - (done % perLevel) : total - done;
+        // Chunks end at every level boundary of a sampler with several steps per level (so each
+        // level gets a progress report) and at every multiple of progressEvery; without
+        // progressEvery, every chunk is reported.
+        const toLevelEnd = perLevel > 1 && done < levels * perLevel ? perLevel - (done % perLevel) : total - done;
         const toReport = progressEvery ? progressEvery - (done % progressEvery) : Infinity;
         const steps = Math.min(chunk, toLevelEnd, toReport);
         const start = performance.now();
@@ -180,7 +181,8 @@ function createScoreWasmWorker(host) {
         if (!progressEvery || steps === toLevelEnd || steps === toReport) {
           const step = sampler.stepsDone();
           const progress = { step, totalSteps: total, fraction: step / total, levels,
-            level: Math.min(Math.floor((step - 1) / perLevel), levels - 1) };
+            level: Math.min(Math.floor((step - 1) / perLevel), levels - 1),
+            evaluations: sampler.evaluations() };
           if (progressSamples) progress.samples = copyOutFloats(sampler.samplesPtr(), count);
           host.post({ id, progress }, progressSamples ? [progress.samples.buffer] : []);
         }

@@ -24,6 +24,19 @@ constexpr size_t kMaxValues = size_t{1} << 26;
 // Most levels of a schedule: far more than any sampler needs, and checked before allocating.
 constexpr int kMaxLevels = 1 << 20;
 
+// Steps the run makes at each level (see SamplerRun::steps_per_level).
+int StepsPerLevel(const SamplerOptions& o) {
+  switch (o.kind) {
+    case SamplerKind::kLangevin:
+    case SamplerKind::kAnnealedLangevin:
+      return o.steps_per_level;
+    case SamplerKind::kPredictorCorrector:
+      return o.corrector_steps + 1;
+    default:
+      return 1;
+  }
+}
+
 std::string Num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
@@ -37,7 +50,10 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
                            " values (got n = " + std::to_string(n) +
                            ", dim = " + std::to_string(model.dim()) + ")");
   }
-  if (o.kind != SamplerKind::kLangevin && o.kind != SamplerKind::kAnnealedLangevin) {
+  const bool langevin_kind =
+      o.kind == SamplerKind::kLangevin || o.kind == SamplerKind::kAnnealedLangevin;
+  if (!langevin_kind && o.kind != SamplerKind::kReverseDiffusion &&
+      o.kind != SamplerKind::kPredictorCorrector && o.kind != SamplerKind::kProbabilityFlowHeun) {
     return InvalidArgument("unknown sampler kind");
   }
   if (o.sigmas.empty()) return InvalidArgument("the noise schedule (sigmas) is empty");
@@ -45,29 +61,49 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
     return InvalidArgument("plain Langevin runs at exactly one noise level (got " +
                            std::to_string(o.sigmas.size()) + ")");
   }
+  if (o.kind == SamplerKind::kProbabilityFlowHeun && o.sigmas.size() < 2) {
+    return InvalidArgument("the probability-flow ODE needs at least 2 levels (got " +
+                           std::to_string(o.sigmas.size()) + ")");
+  }
+  if (o.sigmas.size() > static_cast<size_t>(kMaxLevels)) {
+    return InvalidArgument("at most " + std::to_string(kMaxLevels) + " levels");
+  }
   for (size_t i = 0; i < o.sigmas.size(); ++i) {
     const float s = o.sigmas[i];
     if (!std::isfinite(s) || s < model.min_sigma() ||
-        (s <= 0 && o.kind == SamplerKind::kAnnealedLangevin)) {
+        (s <= 0 && o.kind != SamplerKind::kLangevin)) {
       return InvalidArgument(
           "sigma " + std::to_string(i) + " = " + Num(s) + " must be finite and " +
-          (o.kind == SamplerKind::kAnnealedLangevin ? "> 0" : ">= " + Num(model.min_sigma())));
+          (o.kind != SamplerKind::kLangevin ? "> 0" : ">= " + Num(model.min_sigma())));
     }
     if (i > 0 && !(s < o.sigmas[i - 1])) {
       return InvalidArgument("sigmas must be strictly decreasing (sigma " + std::to_string(i) +
                              " = " + Num(s) + " follows " + Num(o.sigmas[i - 1]) + ")");
     }
   }
-  if (o.steps_per_level <= 0) {
-    return InvalidArgument("steps per level must be a positive integer (got " +
-                           std::to_string(o.steps_per_level) + ")");
+  if (langevin_kind) {
+    if (o.steps_per_level <= 0) {
+      return InvalidArgument("steps per level must be a positive integer (got " +
+                             std::to_string(o.steps_per_level) + ")");
+    }
+    if (!std::isfinite(o.step_size) || o.step_size <= 0) {
+      return InvalidArgument("the step size must be a finite number > 0 (got " + Num(o.step_size) +
+                             ")");
+    }
   }
-  if (static_cast<int64_t>(o.steps_per_level) * o.sigmas.size() >= (int64_t{1} << 30)) {
+  if (o.kind == SamplerKind::kPredictorCorrector) {
+    if (o.corrector_steps < 0 || o.corrector_steps > kMaxLevels) {
+      return InvalidArgument("corrector steps must be an integer in [0, " +
+                             std::to_string(kMaxLevels) + "] (got " +
+                             std::to_string(o.corrector_steps) + ")");
+    }
+    if (!std::isfinite(o.snr) || o.snr <= 0) {
+      return InvalidArgument("snr must be a finite number > 0 (got " + Num(o.snr) + ")");
+    }
+  }
+  if (static_cast<int64_t>(StepsPerLevel(o)) * static_cast<int64_t>(o.sigmas.size()) >=
+      (int64_t{1} << 30)) {
     return InvalidArgument("too many steps: levels × steps per level must be below 2^30");
-  }
-  if (!std::isfinite(o.step_size) || o.step_size <= 0) {
-    return InvalidArgument("the step size must be a finite number > 0 (got " + Num(o.step_size) +
-                           ")");
   }
   switch (o.init) {
     case InitKind::kGaussian:
@@ -102,8 +138,9 @@ uint64_t SamplerRunBytes(const ScoreModel& model, size_t n, ThreadPool* pool, si
                          size_t* threads) {
   *threads = std::min(n, ChunkThreads(pool, max_threads));
   const uint64_t chains = SaturatingMul(2 * sizeof(float), SaturatingMul(n, model.dim()));
+  // Per task: the score, the noise and (Heun) a second score and the intermediate point.
   const uint64_t task =
-      SaturatingMul(2 * sizeof(float), SaturatingMul(std::min(n, kMaxChainsPerTask), model.dim()));
+      SaturatingMul(4 * sizeof(float), SaturatingMul(std::min(n, kMaxChainsPerTask), model.dim()));
   return SaturatingAdd(
       chains, SaturatingMul(*threads, SaturatingAdd(task, model.scratch_bytes_per_thread())));
 }
@@ -136,6 +173,35 @@ Status GeometricSigmas(float sigma_max, float sigma_min, int levels, std::vector
   return Status::Ok();
 }
 
+Status KarrasSigmas(float sigma_max, float sigma_min, int levels, double rho,
+                    std::vector<float>* out) {
+  if (levels < 2 || levels > kMaxLevels) {
+    return InvalidArgument("levels must be an integer in [2, " + std::to_string(kMaxLevels) +
+                           "] (got " + std::to_string(levels) + ")");
+  }
+  if (!std::isfinite(sigma_max) || !std::isfinite(sigma_min) || sigma_min <= 0 ||
+      !(sigma_min < sigma_max) || !std::isfinite(rho) || rho < 1) {
+    return InvalidArgument(
+        "a Karras schedule needs finite 0 < min < max and rho >= 1 (got max = " + Num(sigma_max) +
+        ", min = " + Num(sigma_min) + ", rho = " + Num(rho) + ")");
+  }
+  const double hi = std::pow(double{sigma_max}, 1 / rho), lo = std::pow(double{sigma_min}, 1 / rho);
+  std::vector<float> sigmas(levels);
+  for (int i = 0; i < levels; ++i) {
+    sigmas[i] = static_cast<float>(std::pow(hi + i * (lo - hi) / (levels - 1), rho));
+  }
+  sigmas.front() = sigma_max;  // exactly the ends, whatever pow rounds to
+  sigmas.back() = sigma_min;
+  for (int i = 1; i < levels; ++i) {
+    if (!(sigmas[i] < sigmas[i - 1])) {
+      return InvalidArgument("max and min are too close for " + std::to_string(levels) +
+                             " distinct float levels");
+    }
+  }
+  *out = std::move(sigmas);
+  return Status::Ok();
+}
+
 Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOptions& options,
                           ThreadPool* pool, size_t max_threads, std::unique_ptr<SamplerRun>* out) {
   SW_RETURN_IF_ERROR(ValidateOptions(*model, n, options));
@@ -151,8 +217,19 @@ Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOption
   run->options_ = options;
   run->options_.init_points.clear();
   run->options_.init_points.shrink_to_fit();
-  run->total_steps_ =
-      static_cast<int>(options.sigmas.size()) * options.steps_per_level + (options.denoise ? 1 : 0);
+  run->steps_per_level_ = StepsPerLevel(options);
+  const int levels = static_cast<int>(options.sigmas.size());
+  switch (options.kind) {
+    case SamplerKind::kReverseDiffusion:
+    case SamplerKind::kPredictorCorrector:  // denoising is the last step without its noise
+      run->total_steps_ = levels * run->steps_per_level_;
+      break;
+    case SamplerKind::kProbabilityFlowHeun:  // from each level to the next
+      run->total_steps_ = levels - 1 + (options.denoise ? 1 : 0);
+      break;
+    default:
+      run->total_steps_ = levels * run->steps_per_level_ + (options.denoise ? 1 : 0);
+  }
   const size_t dim = model->dim();
   run->x_.resize(n * dim);
   run->next_.resize(n * dim);
@@ -185,8 +262,7 @@ Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOption
 }
 
 int SamplerRun::level() const {
-  return std::min<int>(steps_done_ / options_.steps_per_level,
-                       static_cast<int>(options_.sigmas.size()));
+  return std::min<int>(steps_done_ / steps_per_level_, static_cast<int>(options_.sigmas.size()));
 }
 
 Status SamplerRun::Step(int max_steps) {
@@ -198,26 +274,88 @@ Status SamplerRun::Step(int max_steps) {
   return Status::Ok();
 }
 
-// One step of every chain: the score at the current level, then the drift and noise update,
-// written to next_ and committed only if every value stayed finite.
-Status SamplerRun::RunStep(int step) {
-  const int levels = static_cast<int>(options_.sigmas.size());
-  const bool denoising = step >= levels * options_.steps_per_level;
-  const int level = denoising ? levels - 1 : step / options_.steps_per_level;
-  const float sigma = options_.sigmas[level];
-  float drift, noise;  // x <- x + drift * s + noise * z
-  if (denoising) {
-    drift = sigma * sigma;
-    noise = 0;
-  } else if (options_.kind == SamplerKind::kLangevin) {
-    drift = options_.step_size;
-    noise = std::sqrt(2 * options_.step_size);
-  } else {
-    const float sigma_l = options_.sigmas.back();
-    const float alpha = options_.step_size * (sigma / sigma_l) * (sigma / sigma_l);
-    drift = alpha / 2;
-    noise = std::sqrt(alpha);
+namespace {
+
+// One step's update of every chain: x <- x + drift s(x, sigma) + noise z. A Heun step of the
+// probability-flow ODE (heun = true) is x' = x + drift s(x, sigma), then
+// x <- x + (drift / 2) s(x, sigma) + (drift_next / 2) s(x', sigma_next).
+struct StepRule {
+  float sigma = 0, drift = 0, noise = 0;
+  bool heun = false;
+  float sigma_next = 0, drift_next = 0;
+  int level = 0;
+};
+
+// The reverse-diffusion step from level i to the next (σ_N = 0): δ = σ_i² − σ_{i+1}²; its noise
+// is left out when it is the final, denoising step.
+StepRule ReverseDiffusionRule(const SamplerOptions& o, int i) {
+  const int levels = static_cast<int>(o.sigmas.size());
+  const float sigma = o.sigmas[i];
+  const float next = i + 1 < levels ? o.sigmas[i + 1] : 0.0f;
+  StepRule r;
+  r.level = i;
+  r.sigma = sigma;
+  r.drift = sigma * sigma - next * next;
+  r.noise = i + 1 == levels && o.denoise ? 0.0f : std::sqrt(r.drift);
+  return r;
+}
+
+StepRule RuleOf(const SamplerOptions& o, int steps_per_level, int step) {
+  const int levels = static_cast<int>(o.sigmas.size());
+  const int level = std::min(step / steps_per_level, levels - 1);
+  StepRule r;
+  r.level = level;
+  r.sigma = o.sigmas[level];
+  const float sigma = r.sigma;
+  switch (o.kind) {
+    case SamplerKind::kLangevin:
+    case SamplerKind::kAnnealedLangevin:
+      if (step >= levels * steps_per_level) {  // the final denoising step
+        r.drift = sigma * sigma;
+      } else if (o.kind == SamplerKind::kLangevin) {
+        r.drift = o.step_size;
+        r.noise = std::sqrt(2 * o.step_size);
+      } else {
+        const float sigma_l = o.sigmas.back();
+        const float alpha = o.step_size * (sigma / sigma_l) * (sigma / sigma_l);
+        r.drift = alpha / 2;
+        r.noise = std::sqrt(alpha);
+      }
+      return r;
+    case SamplerKind::kReverseDiffusion:
+      return ReverseDiffusionRule(o, level);
+    case SamplerKind::kPredictorCorrector:
+      if (step % steps_per_level == o.corrector_steps) return ReverseDiffusionRule(o, level);
+      {
+        // The corrector: Langevin at σ_i with a step constant per level, ε_i = 2 (snr σ_i)². The
+        // reference code's ε from batch-averaged norms of z and s makes a sample depend on its
+        // batch, and each sample's own norms bias it (tests/cpp/sampler_test.cc measures both
+        // rules on a 12-D mixture); where the noise dominates, ‖s‖ ≈ √dim / σ and the two agree.
+        const float eps = 2 * (o.snr * sigma) * (o.snr * sigma);
+        r.drift = eps;
+        r.noise = std::sqrt(2 * eps);
+      }
+      return r;
+    case SamplerKind::kProbabilityFlowHeun:
+      if (step >= levels - 1) {  // the final denoising step
+        r.drift = sigma * sigma;
+        return r;
+      }
+      // dx/dσ = −σ s: over h = σ_{i+1} − σ_i < 0 the Euler drift is −h σ_i s(x, σ_i).
+      r.heun = true;
+      r.sigma_next = o.sigmas[level + 1];
+      r.drift = (sigma - r.sigma_next) * sigma;
+      r.drift_next = (sigma - r.sigma_next) * r.sigma_next;
+      return r;
   }
+  return r;
+}
+
+}  // namespace
+
+// One step of every chain, written to next_ and committed only if every value stayed finite.
+Status SamplerRun::RunStep(int step) {
+  const StepRule rule = RuleOf(options_, steps_per_level_, step);
   const size_t dim = model_->dim();
   std::atomic<bool> diverged{false};
   ForEachChunk(
@@ -225,19 +363,29 @@ Status SamplerRun::RunStep(int step) {
       [&](size_t begin, size_t end) {
         const size_t count = (end - begin) * dim;
         // Per-thread scratch: a malloc per task and step would contend on the allocator's lock.
-        thread_local std::vector<float> score, z;
+        thread_local std::vector<float> score, z, score_next, x_next;
         score.resize(count);
-        z.resize(count);
-        model_->ScoreRows(&x_[begin * dim], end - begin, sigma, score.data());
-        if (noise != 0) {
+        z.assign(count, 0.0f);
+        const float* x = &x_[begin * dim];
+        model_->ScoreRows(x, end - begin, rule.sigma, score.data());
+        if (rule.noise != 0) {
           for (size_t i = begin; i < end; ++i) {
             FillNormal(options_.seed, RandomStream::kLangevinNoise, i, static_cast<uint32_t>(step),
                        &z[(i - begin) * dim], dim);
           }
         }
         float* next = &next_[begin * dim];
-        std::copy(&x_[begin * dim], &x_[end * dim], next);
-        f32_langevin_update(next, score.data(), z.data(), drift, noise, count);
+        std::copy(x, x + count, next);
+        if (rule.heun) {
+          x_next.assign(x, x + count);
+          f32_langevin_update(x_next.data(), score.data(), z.data(), rule.drift, 0, count);
+          score_next.resize(count);
+          model_->ScoreRows(x_next.data(), end - begin, rule.sigma_next, score_next.data());
+          f32_langevin_update(next, score.data(), z.data(), rule.drift / 2, 0, count);
+          f32_langevin_update(next, score_next.data(), z.data(), rule.drift_next / 2, 0, count);
+        } else {
+          f32_langevin_update(next, score.data(), z.data(), rule.drift, rule.noise, count);
+        }
         for (size_t i = 0; i < count; ++i) {
           if (!std::isfinite(next[i])) {
             diverged = true;
@@ -248,10 +396,11 @@ Status SamplerRun::RunStep(int step) {
       max_threads_);
   if (diverged) {
     return InvalidArgument("the chains diverged to non-finite values at step " +
-                           std::to_string(step) + " (level " + std::to_string(level) + ", sigma " +
-                           Num(sigma) + "): use a smaller step size");
+                           std::to_string(step) + " (level " + std::to_string(rule.level) +
+                           ", sigma " + Num(rule.sigma) + "): use a smaller step size");
   }
   x_.swap(next_);
+  evaluations_ += rule.heun ? 2 : 1;
   return Status::Ok();
 }
 

@@ -22,16 +22,38 @@ namespace sw {
 
 class ThreadPool;
 
-enum class SamplerKind { kLangevin = 0, kAnnealedLangevin = 1 };
+// Langevin dynamics at one level, annealed over levels (NCSN), and the reverse-time VE SDE
+// (Song et al. 2021): its discretisation, the same with Langevin corrector steps at each level
+// (predictor-corrector), and the probability-flow ODE dx/dσ = −σ s(x, σ) with Heun's method.
+enum class SamplerKind {
+  kLangevin = 0,
+  kAnnealedLangevin = 1,
+  kReverseDiffusion = 2,
+  kPredictorCorrector = 3,
+  kProbabilityFlowHeun = 4,
+};
 enum class InitKind { kGaussian = 0, kUniform = 1, kGiven = 2 };
 
+// What each kind does with sigmas = σ_0 > σ_1 > ... > σ_{N-1} (every σ >= model.min_sigma()):
+//   langevin             steps_per_level steps x <- x + ε s(x, σ_0) + √(2ε) z (N = 1, σ_0 may be 0)
+//   annealed-langevin    steps_per_level steps per level, α_i = ε σ_i² / σ_{N-1}²:
+//                        x <- x + (α_i / 2) s(x, σ_i) + √α_i z
+//   reverse-diffusion    one step per level, to the next level and from the last to 0 (σ_N = 0):
+//                        x <- x + (σ_i² − σ_{i+1}²) s(x, σ_i) + √(σ_i² − σ_{i+1}²) z
+//   predictor-corrector  corrector_steps Langevin steps x <- x + ε_i s + √(2 ε_i) z at each level
+//                        with ε_i = 2 (snr σ_i)², then the reverse-diffusion step
+//   probability-flow-heun  Heun steps of dx/dσ = −σ s(x, σ) from σ_i to σ_{i+1} (N >= 2; two
+//                        score evaluations per step)
+// denoise: the final x <- x + σ_{N-1}² s(x, σ_{N-1}) without noise (for the reverse SDE the last
+// step without its noise; for the others one more step).
 struct SamplerOptions {
   SamplerKind kind = SamplerKind::kAnnealedLangevin;
-  // Noise levels, strictly decreasing, each >= model.min_sigma(). Plain Langevin uses exactly one.
-  std::vector<float> sigmas;
-  int steps_per_level = static_cast<int>(kDefaultStepsPerLevel);  // T, > 0
-  float step_size = static_cast<float>(kDefaultStepSize);         // eps, > 0
-  bool denoise = false;  // final x <- x + sigma_L^2 s(x, sigma_L) (annealed only)
+  std::vector<float> sigmas;  // strictly decreasing, > 0 except for plain Langevin
+  int steps_per_level = static_cast<int>(kDefaultStepsPerLevel);  // T, > 0 (Langevin kinds)
+  float step_size = static_cast<float>(kDefaultStepSize);         // ε, > 0 (Langevin kinds)
+  int corrector_steps = 1;                                        // >= 0 (predictor-corrector)
+  float snr = 0.16f;                                              // > 0 (predictor-corrector)
+  bool denoise = false;
   uint64_t seed = 0;
   InitKind init = InitKind::kGaussian;   // gaussian: N(0, sigmas[0]^2 I)
   float uniform_lo = 0, uniform_hi = 1;  // for InitKind::kUniform, lo < hi
@@ -41,6 +63,12 @@ struct SamplerOptions {
 // Builds a geometric schedule sigma_max ... sigma_min with `levels` values (levels >= 1; a single
 // level is sigma_max). Fails unless 0 < sigma_min <= sigma_max (equal only when levels == 1).
 Status GeometricSigmas(float sigma_max, float sigma_min, int levels, std::vector<float>* out);
+
+// The σ spacing of Karras et al. 2022 (EDM): σ_i = (max^(1/ρ) + i / (levels − 1) (min^(1/ρ) −
+// max^(1/ρ)))^ρ for i < levels >= 2, dense near sigma_min for ρ > 1 (they use ρ = 7). The same
+// conditions as GeometricSigmas, and ρ finite >= 1.
+Status KarrasSigmas(float sigma_max, float sigma_min, int levels, double rho,
+                    std::vector<float>* out);
 
 // One sampling run: n chains advanced together, split into fixed chunks over a thread pool.
 class SamplerRun {
@@ -60,7 +88,11 @@ class SamplerRun {
   // Index of the noise level of the next step (== number of levels once done / while denoising).
   int level() const;
   int levels() const { return static_cast<int>(options_.sigmas.size()); }
-  int steps_per_level() const { return options_.steps_per_level; }
+  // Steps at each level: steps_per_level for the Langevin kinds, corrector_steps + 1 for
+  // predictor-corrector, 1 otherwise.
+  int steps_per_level() const { return steps_per_level_; }
+  // Score evaluations per chain so far (two per Heun step, one per other step).
+  int64_t evaluations() const { return evaluations_; }
   size_t n() const { return n_; }
   size_t dim() const { return model_->dim(); }
   const std::vector<float>& samples() const { return x_; }
@@ -74,7 +106,8 @@ class SamplerRun {
   size_t max_threads_ = 0;
   size_t n_ = 0;
   SamplerOptions options_;
-  int steps_done_ = 0, total_steps_ = 0;
+  int steps_done_ = 0, total_steps_ = 0, steps_per_level_ = 1;
+  int64_t evaluations_ = 0;
   std::vector<float> x_, next_;
 };
 

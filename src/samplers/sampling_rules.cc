@@ -31,6 +31,63 @@ Status ReadFileSampling(const std::string& config_json, FileSampling* out) {
                                             &out->file);
 }
 
+// Options every run takes, whatever its sampler.
+void PassThrough(const SamplingRequest& request, SamplerOptions* o) {
+  o->seed = request.seed;
+  o->init = request.init;
+  o->uniform_lo = request.uniform_lo;
+  o->uniform_hi = request.uniform_hi;
+  o->init_points = request.init_points;
+}
+
+// "reverse-diffusion", "pc" and "ode": `steps` levels from sigmaMax to sigmaMin.
+Status ResolveSde(const FileSampling& f, const std::string& sampler, const SamplingRequest& request,
+                  SamplerOptions* out) {
+  if (!request.sigmas.empty() || request.sigmas_levels > 0) return NotFor("sigmas", sampler);
+  if (request.steps_per_level != 0) return NotFor("stepsPerLevel", sampler);
+  if (request.has_sigma) return NotFor("sigma", sampler);
+  if (request.step_size != 0) return NotFor("stepSize", sampler);
+  const bool pc = sampler == "pc", ode = sampler == "ode";
+  if (!pc && request.corrector_steps >= 0) return NotFor("correctorSteps", sampler);
+  if (!pc && request.snr != 0) return NotFor("snr", sampler);
+  if (!ode && !request.solver.empty()) return NotFor("solver", sampler);
+  if (ode && !request.solver.empty() && request.solver != "heun") {
+    return InvalidArgument("solver must be 'heun' (got " + QuoteForMessage(request.solver) +
+                           "; 'rk45' is not in this build yet)");
+  }
+  if (request.steps < 0) {
+    return InvalidArgument("steps must be a positive integer (got " +
+                           std::to_string(request.steps) + ")");
+  }
+  float sigma_max = request.sigma_max, sigma_min = request.sigma_min;
+  if (sigma_max == 0) {
+    if (f.trained.empty()) return Required("sigmaMax");
+    sigma_max = f.trained.front();
+  }
+  if (sigma_min == 0) {
+    if (f.trained.empty()) return Required("sigmaMin");
+    sigma_min = f.trained.back();
+  }
+  const int steps =
+      request.steps != 0 ? request.steps : (ode ? kDefaultOdeSteps : kDefaultSdeSteps);
+  SamplerOptions o;
+  if (ode) {
+    o.kind = SamplerKind::kProbabilityFlowHeun;
+    SW_RETURN_IF_ERROR(KarrasSigmas(sigma_max, sigma_min, steps, kKarrasRho, &o.sigmas));
+  } else {
+    o.kind = pc ? SamplerKind::kPredictorCorrector : SamplerKind::kReverseDiffusion;
+    SW_RETURN_IF_ERROR(GeometricSigmas(sigma_max, sigma_min, steps, &o.sigmas));
+  }
+  if (pc) {
+    if (request.corrector_steps >= 0) o.corrector_steps = request.corrector_steps;
+    if (request.snr != 0) o.snr = request.snr;
+  }
+  o.denoise = request.denoise >= 0 ? request.denoise == 1 : f.has_sampling && f.file.denoise;
+  PassThrough(request, &o);
+  *out = std::move(o);
+  return Status::Ok();
+}
+
 Status Resolve(const FileSampling& f, float min_sigma, const SamplingRequest& request,
                SamplerOptions* out) {
   const std::vector<float>& trained = f.trained;
@@ -39,6 +96,14 @@ Status Resolve(const FileSampling& f, float min_sigma, const SamplingRequest& re
   const std::string sampler =
       !request.sampler.empty() ? request.sampler
                                : (has_sampling ? file.sampler : std::string("annealed-langevin"));
+  if (sampler == "reverse-diffusion" || sampler == "pc" || sampler == "ode") {
+    return ResolveSde(f, sampler, request, out);
+  }
+  if (request.sigma_max != 0) return NotFor("sigmaMax", sampler);
+  if (request.sigma_min != 0) return NotFor("sigmaMin", sampler);
+  if (request.corrector_steps >= 0) return NotFor("correctorSteps", sampler);
+  if (request.snr != 0) return NotFor("snr", sampler);
+  if (!request.solver.empty()) return NotFor("solver", sampler);
   SamplerOptions o;
   if (sampler == "annealed-langevin") {
     if (request.has_sigma) return NotFor("sigma", sampler);
@@ -71,8 +136,10 @@ Status Resolve(const FileSampling& f, float min_sigma, const SamplingRequest& re
     o.steps_per_level = request.steps != 0 ? request.steps : static_cast<int>(file.steps_per_level);
     o.denoise = false;
   } else {
-    return InvalidArgument("sampler must be one of 'langevin', 'annealed-langevin', got " +
-                           QuoteForMessage(sampler));
+    return InvalidArgument(
+        "sampler must be one of 'langevin', 'annealed-langevin', 'reverse-diffusion', 'pc', "
+        "'ode', got " +
+        QuoteForMessage(sampler));
   }
   if (request.step_size != 0) {
     o.step_size = request.step_size;
@@ -81,11 +148,7 @@ Status Resolve(const FileSampling& f, float min_sigma, const SamplingRequest& re
   } else {
     return Required("stepSize");
   }
-  o.seed = request.seed;
-  o.init = request.init;
-  o.uniform_lo = request.uniform_lo;
-  o.uniform_hi = request.uniform_hi;
-  o.init_points = request.init_points;
+  PassThrough(request, &o);
   *out = std::move(o);
   return Status::Ok();
 }

@@ -18,7 +18,9 @@ namespace sw {
 // What a caller asks of one run. Every field left at its "not given" value takes the model file's
 // setting, else the library's default, else is an error that says so.
 struct SamplingRequest {
-  std::string sampler;  // "annealed-langevin" or "langevin"; "" = the file's, else annealed
+  // "annealed-langevin", "langevin", "reverse-diffusion", "pc" or "ode"; "" = the file's, else
+  // annealed
+  std::string sampler;
   // Annealed Langevin: the levels, largest first, either listed or as a geometric schedule
   // (sigmas_levels > 0); neither given = the file's trained sigmas.
   std::vector<float> sigmas;
@@ -30,7 +32,15 @@ struct SamplingRequest {
   // the number of steps (0 = the file's steps per level; required otherwise).
   bool has_sigma = false;
   float sigma = 0;
+  // Plain Langevin's steps, or the levels of an SDE sampler's discretisation (0 = the default:
+  // kDefaultSdeSteps, kDefaultOdeSteps).
   int steps = 0;
+  // SDE samplers: the schedule's ends (0 = the file's largest / smallest trained σ; required for a
+  // model without them).
+  float sigma_max = 0, sigma_min = 0;
+  int corrector_steps = -1;  // "pc": Langevin corrector steps per level (-1 = 1)
+  float snr = 0;             // "pc": the corrector's signal-to-noise ratio (0 = 0.16)
+  std::string solver;        // "ode": "heun" ("" = heun); "rk45" is not in this build yet
   float step_size = 0;  // 0 = the file's (2e-5 when its "sampling" omits it); required otherwise
   // Passed through unchanged (see SamplerOptions).
   uint64_t seed = 0;
@@ -43,6 +53,12 @@ struct SamplingRequest {
 // without one, such as a Gaussian mixture) into *out. INVALID_ARGUMENT naming the option when
 // an option does not belong to the sampler, a required one is missing, or a value is out of range
 // (the sampler itself checks the rest when the run is created). *out is unchanged on error.
+// The SDE samplers' default steps: geometric levels for "reverse-diffusion" and "pc", and Karras
+// levels (ρ = 7) for the "ode" (18 levels: 17 Heun steps, 34 evaluations, as EDM uses).
+inline constexpr int kDefaultSdeSteps = 500;
+inline constexpr int kDefaultOdeSteps = 18;
+inline constexpr double kKarrasRho = 7.0;
+
 Status ResolveSamplerOptions(const std::string& config_json, float min_sigma,
                              const SamplingRequest& request, SamplerOptions* out);
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -180,6 +181,10 @@ int Run(int argc, char** argv) {
     ("steps-per-level", "override the model's Langevin steps per level (0 = the model's)", cxxopts::value<int>()->default_value("0"))
     ("step-size", "override the model's step size (0 = the model's)", cxxopts::value<float>()->default_value("0"))
     ("levels", "override the number of noise levels: geometric between the model's largest and smallest (0 = the model's)", cxxopts::value<int>()->default_value("0"))
+    ("sampler", "sample with this sampler instead of the file's: langevin, annealed-langevin, reverse-diffusion, pc, ode (its options: --steps, --corrector-steps, --snr; the schedule spans the model's trained sigmas)", cxxopts::value<std::string>()->default_value(""))
+    ("steps", "with --sampler: its steps (0 = its default)", cxxopts::value<int>()->default_value("0"))
+    ("corrector-steps", "with --sampler pc: Langevin corrector steps per level (-1 = 1)", cxxopts::value<int>()->default_value("-1"))
+    ("snr", "with --sampler pc: the corrector's signal-to-noise ratio (0 = 0.16)", cxxopts::value<float>()->default_value("0"))
     ("threads", "threads", cxxopts::value<size_t>()->default_value("2"))
     ("samples-out", "write the samples here (.safetensors, tensor \"samples\" n x 2)", cxxopts::value<std::string>()->default_value(""))
     ("strength", "held-out rows on which to measure the score's strength per level (0 = skip)", cxxopts::value<size_t>()->default_value("200"))
@@ -203,26 +208,54 @@ int Run(int argc, char** argv) {
     return sw::cli::Fail("score-eval", sw::InvalidArgument("a 2-D data set needs a 2-D model"));
   }
   sw::SamplerOptions options;
-  if (sw::Status s = sw::RecommendedSamplerOptions(loaded, &options); !s.ok())
-    return sw::cli::Fail("score-eval", s);
-  options.seed = args["seed"].as<uint64_t>();
-  if (const int steps = args["steps-per-level"].as<int>(); steps > 0)
-    options.steps_per_level = steps;
-  if (const float step = args["step-size"].as<float>(); step > 0) options.step_size = step;
-  if (const int levels = args["levels"].as<int>(); levels > 0) {
-    const float largest = options.sigmas.front(), smallest = options.sigmas.back();
-    if (sw::Status s = sw::GeometricSigmas(largest, smallest, levels, &options.sigmas); !s.ok())
+  if (const std::string sampler = args["sampler"].as<std::string>(); !sampler.empty()) {
+    // The caller's request, resolved by the same rules as the package's sample().
+    sw::SamplingRequest request;
+    request.sampler = sampler;
+    request.steps = args["steps"].as<int>();
+    request.corrector_steps = args["corrector-steps"].as<int>();
+    request.snr = args["snr"].as<float>();
+    request.steps_per_level = args["steps-per-level"].as<int>();
+    request.step_size = args["step-size"].as<float>();
+    if (sw::Status s = sw::ResolveSamplerOptions(loaded.config_json, loaded.model->min_sigma(),
+                                                 request, &options);
+        !s.ok()) {
       return sw::cli::Fail("score-eval", s);
+    }
+    if (args["levels"].as<int>() > 0) {
+      return sw::cli::Fail("score-eval", sw::InvalidArgument("--levels is for the file's sampler; "
+                                                             "with --sampler use --steps"));
+    }
+  } else {
+    // The file's settings, with the overrides.
+    if (sw::Status s = sw::RecommendedSamplerOptions(loaded, &options); !s.ok())
+      return sw::cli::Fail("score-eval", s);
+    if (const int steps = args["steps-per-level"].as<int>(); steps > 0)
+      options.steps_per_level = steps;
+    if (const float step = args["step-size"].as<float>(); step > 0) options.step_size = step;
+    if (const int levels = args["levels"].as<int>(); levels > 0) {
+      const float largest = options.sigmas.front(), smallest = options.sigmas.back();
+      if (sw::Status s = sw::GeometricSigmas(largest, smallest, levels, &options.sigmas); !s.ok())
+        return sw::cli::Fail("score-eval", s);
+    }
   }
+  options.seed = args["seed"].as<uint64_t>();
   const size_t threads = args["threads"].as<size_t>();
   sw::ThreadPool pool(threads);
   std::vector<float> samples, held_out, second_draw;
   const auto start = std::chrono::steady_clock::now();
-  if (sw::Status s = sw::Sample(*loaded.model, n, options, &pool, 0, &samples); !s.ok())
+  std::unique_ptr<sw::SamplerRun> run;
+  if (sw::Status s = sw::SamplerRun::Create(loaded.model.get(), n, options, &pool, 0, &run);
+      !s.ok()) {
     return sw::cli::Fail("score-eval", s);
-  std::fprintf(stderr, "sampled %zu in %.1f s (%zu levels x %d steps%s)\n", n,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-               options.sigmas.size(), options.steps_per_level, options.denoise ? " + denoise" : "");
+  }
+  if (sw::Status s = run->Step(run->total_steps()); !s.ok()) return sw::cli::Fail("score-eval", s);
+  samples = run->samples();
+  std::printf(
+      "sampled %zu in %.1f s: %lld network evaluations per sample (%zu levels x %d steps%s)\n", n,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+      static_cast<long long>(run->evaluations()), options.sigmas.size(), run->steps_per_level(),
+      options.denoise ? " + denoise" : "");
   if (const std::string path = args["samples-out"].as<std::string>(); !path.empty()) {
     sw::SafetensorsFile file;
     file.tensors.push_back(

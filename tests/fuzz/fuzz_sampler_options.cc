@@ -12,7 +12,8 @@
 //      for at most kMaxSteps steps, stepwise and through sw::Sample (bit-identical, also on a
 //      2-thread pool).
 //   3. The bytes after part 2's decode a caller's sw::SamplingRequest (sampler name, listed or
-//      geometric sigmas, steps, denoise, sigma, step size, init), resolved against the same
+//      geometric sigmas, steps, denoise, sigma, step size, init, the SDE samplers' sigmaMax /
+//      sigmaMin, corrector steps, snr and solver), resolved against the same
 //      config by sw::ResolveSamplerOptions; what it resolves runs as in part 2.
 #include <cmath>
 #include <cstddef>
@@ -62,9 +63,31 @@ bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
+bool Langevin(const sw::SamplerOptions& o) {
+  return o.kind == sw::SamplerKind::kLangevin || o.kind == sw::SamplerKind::kAnnealedLangevin;
+}
+
+// The documented step counts (samplers/sampler.h), written out independently of the sampler.
+int64_t StepsPerLevel(const sw::SamplerOptions& o) {
+  if (Langevin(o)) return o.steps_per_level;
+  return o.kind == sw::SamplerKind::kPredictorCorrector ? int64_t{o.corrector_steps} + 1 : 1;
+}
+
+int64_t ExpectedTotalSteps(const sw::SamplerOptions& o) {
+  const int64_t levels = static_cast<int64_t>(o.sigmas.size());
+  switch (o.kind) {
+    case sw::SamplerKind::kReverseDiffusion:
+    case sw::SamplerKind::kPredictorCorrector:
+      return levels * StepsPerLevel(o);
+    case sw::SamplerKind::kProbabilityFlowHeun:
+      return levels - 1 + (o.denoise ? 1 : 0);
+    default:
+      return levels * o.steps_per_level + (o.denoise ? 1 : 0);
+  }
+}
+
 bool TooManySteps(const sw::SamplerOptions& o) {
-  return static_cast<int64_t>(o.steps_per_level) * static_cast<int64_t>(o.sigmas.size()) >=
-         (int64_t{1} << 30);
+  return StepsPerLevel(o) * static_cast<int64_t>(o.sigmas.size()) >= (int64_t{1} << 30);
 }
 
 // Runs `options` on `model` the way a caller would: Create, then Step in small increments up to
@@ -83,9 +106,7 @@ void RunSampler(const sw::ScoreModel& model, size_t n, const sw::SamplerOptions&
   }
   FUZZ_CHECK(run->n() == n && run->dim() == model.dim(), "run shape");
   FUZZ_CHECK(run->samples().size() == n * model.dim(), "samples size");
-  const int64_t expected_steps =
-      static_cast<int64_t>(options.sigmas.size()) * options.steps_per_level +
-      (options.denoise ? 1 : 0);
+  const int64_t expected_steps = ExpectedTotalSteps(options);
   FUZZ_CHECK(run->total_steps() == expected_steps, "total_steps %d, expected %lld",
              run->total_steps(), static_cast<long long>(expected_steps));
   // Create accepts any finite sigma and uniform range, so a start can overflow (sigma 1e38 times
@@ -149,13 +170,12 @@ void FuzzRecommended(const std::string& config, const sw::ScoreModel& gmm) {
     FUZZ_CHECK(options.steps_per_level == -12345, "a failed resolve modified its output");
     return;
   }
-  FUZZ_CHECK(options.kind == sw::SamplerKind::kAnnealedLangevin ||
-                 options.kind == sw::SamplerKind::kLangevin,
+  FUZZ_CHECK(static_cast<int>(options.kind) >= 0 && static_cast<int>(options.kind) <= 4,
              "resolved kind %d", static_cast<int>(options.kind));
-  // Levels the sampler accepts: annealed ones finite, > 0 and strictly decreasing; plain Langevin
-  // runs at one sigma >= min_sigma, which may be 0 for the mixture (a config without "sigmas"
-  // resolves to the model's minimum).
-  if (options.kind == sw::SamplerKind::kAnnealedLangevin) {
+  // Levels the sampler accepts: annealed and SDE ones finite, > 0 and strictly decreasing; plain
+  // Langevin runs at one sigma >= min_sigma, which may be 0 for the mixture (a config without
+  // "sigmas" resolves to the model's minimum).
+  if (options.kind != sw::SamplerKind::kLangevin) {
     FUZZ_CHECK(StrictlyDecreasingPositive(options.sigmas), "resolved sigmas are not valid levels");
   } else {
     FUZZ_CHECK(options.sigmas.size() == 1 && std::isfinite(options.sigmas[0]) &&
@@ -200,7 +220,7 @@ void FuzzOptions(sw_fuzz::Reader& r) {
   }
 
   sw::SamplerOptions o;
-  o.kind = static_cast<sw::SamplerKind>(r.U8() % 4);  // 2 and 3 are not sampler kinds
+  o.kind = static_cast<sw::SamplerKind>(r.U8() % 7);  // 5 and 6 are not sampler kinds
   const size_t levels = r.U8() % (kMaxLevels + 1);
   if (mode & 2) {
     // A geometric schedule (levels capped here for speed; part 3 also tries any int).
@@ -234,6 +254,8 @@ void FuzzOptions(sw_fuzz::Reader& r) {
   const size_t n = 1 + r.U8() % kMaxChains;
   const size_t points = r.U8() % (n * gmm->dim() + 3);  // n * dim is the valid count
   for (size_t i = 0; i < points; ++i) o.init_points.push_back(r.Float());
+  o.corrector_steps = (mode & 32) ? r.I32() : static_cast<int>(r.U8() % 5) - 1;
+  o.snr = r.Float();
 
   // Bound the work before calling: steps_per_level may be up to 2^31 - 1, and a run of
   // levels × steps_per_level < 2^30 steps is valid. RunSampler runs at most kMaxSteps of them.
@@ -243,10 +265,12 @@ void FuzzOptions(sw_fuzz::Reader& r) {
 // Part 3: the option resolver proper, sw::ResolveSamplerOptions: the config text and a caller's
 // SamplingRequest decoded from the bytes that follow part 2's (all zeros = nothing requested).
 void FuzzResolve(const std::string& config, sw_fuzz::Reader& r) {
-  static const char* const kSamplers[] = {"", "annealed-langevin", "langevin", "ddpm"};
+  static const char* const kSamplers[] = {"",   "annealed-langevin", "langevin", "ddpm",
+                                          "pc", "reverse-diffusion", "ode"};
+  static const char* const kSolvers[] = {"", "heun", "rk45", "euler"};
   sw::SamplingRequest q;
   const uint8_t mode = r.U8();
-  q.sampler = kSamplers[r.U8() % 4];
+  q.sampler = kSamplers[r.U8() % 7];
   const size_t listed = r.U8() % 6;
   for (size_t i = 0; i < listed; ++i) q.sigmas.push_back(r.Float());
   q.sigmas_max = r.Float();
@@ -263,6 +287,11 @@ void FuzzResolve(const std::string& config, sw_fuzz::Reader& r) {
   q.init = static_cast<sw::InitKind>(r.U8() % 4);
   q.uniform_lo = r.Float();
   q.uniform_hi = r.Float();
+  q.sigma_max = r.Float();
+  q.sigma_min = r.Float();
+  q.corrector_steps = static_cast<int>(r.U8() % 6) - 2;
+  q.snr = r.Float();
+  q.solver = kSolvers[r.U8() % 4];
   const float min_sigma = (mode & 16) ? 1e-6f : 0.0f;  // a network's or the mixture's
 
   sw::SamplerOptions options;
@@ -277,10 +306,12 @@ void FuzzResolve(const std::string& config, sw_fuzz::Reader& r) {
     FUZZ_CHECK(options.steps_per_level == -12345, "a failed resolve modified its output");
     return;
   }
-  FUZZ_CHECK(options.kind == sw::SamplerKind::kAnnealedLangevin ||
-                 options.kind == sw::SamplerKind::kLangevin,
+  FUZZ_CHECK(static_cast<int>(options.kind) >= 0 && static_cast<int>(options.kind) <= 4,
              "resolved kind %d", static_cast<int>(options.kind));
   FUZZ_CHECK(!options.sigmas.empty(), "resolved an empty schedule");
+  // The SDE samplers' schedules come from GeometricSigmas / KarrasSigmas, which check them.
+  FUZZ_CHECK(Langevin(options) || StrictlyDecreasingPositive(options.sigmas),
+             "resolved SDE levels are not valid");
   FUZZ_CHECK(options.kind != sw::SamplerKind::kLangevin || options.sigmas.size() == 1,
              "langevin with %zu levels", options.sigmas.size());
   FUZZ_CHECK(options.seed == q.seed, "the seed is not passed through");

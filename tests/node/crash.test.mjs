@@ -51,6 +51,7 @@ function fakeWorker() {
     stepsDone() { return 0; }
     levels() { return 1; }
     stepsPerLevel() { return 1e9; }
+    evaluations() { return 0; }
     done() { return false; }
     step() { calls.push('step'); return { code: 0 }; }
     samplesPtr() { return 16; }

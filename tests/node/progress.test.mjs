@@ -21,7 +21,7 @@ test('progress comes at least once per level, never goes back, and ends at 1', a
     assert.ok(reports[i].step > reports[i - 1].step);
   }
   const last = reports.at(-1);
-  assert.deepEqual(last, { step: 301, totalSteps: 301, fraction: 1, level: 9, levels: 10 });
+  assert.deepEqual(last, { step: 301, totalSteps: 301, fraction: 1, level: 9, levels: 10, evaluations: 301 });
   // Each level's last step is reported: chunks end at level boundaries.
   for (let level = 1; level <= 10; ++level) assert.ok(reports.some((p) => p.step === level * 30), `level ${level}`);
 });

@@ -1,0 +1,74 @@
+// The score-SDE samplers through the package: the mixture's weights on the exact score,
+// determinism across threads, 'pc' without correctors equal to 'reverse-diffusion', the evaluation
+// count in the progress reports, and options refused with messages that name them.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { gaussianMixture, init, shutdown } from 'score-wasm';
+import { MIXTURE, nearestMean } from './helpers.mjs';
+
+await init({ threads: 2 });
+const gmm = await gaussianMixture(MIXTURE);
+after(() => shutdown());
+
+const base = { n: 4000, sigmaMax: 60, sigmaMin: 0.01, denoise: true, seed: 5 };
+const SAMPLERS = { 'reverse-diffusion': { steps: 200 }, 'pc': { steps: 100 }, 'ode': { steps: 30 } };
+
+for (const [sampler, extra] of Object.entries(SAMPLERS)) {
+  test(`${sampler}: recovers the mixture's weights`, async () => {
+    const x = await gmm.sample({ ...base, sampler, ...extra });
+    const labels = nearestMean(x, MIXTURE.means);
+    const small = labels.filter((k) => k === 0).length / labels.length;
+    // 4 standard errors of a proportion, plus 0.01 for the VE prior's stand-in (sde_sampler_test.cc).
+    assert.ok(Math.abs(small - 0.2) < 4 * Math.sqrt(0.2 * 0.8 / base.n) + 0.01, `small mode ${small}`);
+  });
+
+  test(`${sampler}: one and two threads give bit-identical samples`, async () => {
+    const one = await gmm.sample({ ...base, n: 999, sampler, steps: 20, threads: 1 });
+    const two = await gmm.sample({ ...base, n: 999, sampler, steps: 20, threads: 2 });
+    assert.deepEqual(new Uint32Array(two.buffer), new Uint32Array(one.buffer));
+  });
+}
+
+test("'pc' with correctorSteps 0 is 'reverse-diffusion', bit for bit", async () => {
+  const pc = await gmm.sample({ ...base, n: 500, sampler: 'pc', steps: 40, correctorSteps: 0 });
+  const rd = await gmm.sample({ ...base, n: 500, sampler: 'reverse-diffusion', steps: 40 });
+  assert.deepEqual(new Uint32Array(pc.buffer), new Uint32Array(rd.buffer));
+});
+
+test('progress reports count network evaluations: two per Heun step, and the denoising step', async () => {
+  const reports = [];
+  await gmm.sample({ ...base, n: 10, sampler: 'ode', steps: 10, onProgress: (p) => reports.push(p) });
+  const last = reports.at(-1);
+  assert.equal(last.fraction, 1);
+  assert.equal(last.totalSteps, 10);  // 9 Heun steps and the denoising step
+  assert.equal(last.evaluations, 19);
+  assert.equal(last.levels, 10);
+  const pcReports = [];
+  await gmm.sample({ ...base, n: 10, sampler: 'pc', steps: 5, correctorSteps: 2, onProgress: (p) => pcReports.push(p) });
+  assert.equal(pcReports.at(-1).evaluations, 15);
+  assert.equal(pcReports.at(-1).totalSteps, 15);
+});
+
+test('options are refused with messages that name them', async () => {
+  const cases = [
+    [{ sampler: 'pc', steps: 10 }, /sigmaMax is required/],
+    [{ ...base, sampler: 'ode', correctorSteps: 1 }, /unknown option 'correctorSteps' for sampler 'ode'/],
+    [{ ...base, sampler: 'reverse-diffusion', stepSize: 0.1 }, /unknown option 'stepSize' for sampler 'reverse-diffusion'/],
+    [{ ...base, sampler: 'pc', solver: 'heun' }, /unknown option 'solver' for sampler 'pc'/],
+    [{ ...base, sampler: 'ode', solver: 'rk45' }, /'rk45' is not in this build yet/],
+    [{ ...base, sampler: 'pc', snr: -1 }, /snr must be > 0/],
+    [{ ...base, sampler: 'pc', correctorSteps: -1 }, /correctorSteps must be a non-negative integer/],
+    [{ ...base, sampler: 'ode', steps: 1 }, /levels must be an integer in \[2/],
+    [{ ...base, sampler: 'pc', sigmaMax: 0.001 }, /min < max/],
+    [{ ...base, sampler: 'annealed-langevin', sigmas: [2, 1], stepSize: 0.1, sigmaMax: 3 }, /unknown option 'sigmaMax'/],
+  ];
+  for (const [options, message] of cases) {
+    await assert.rejects(gmm.sample({ n: 10, ...options }), (error) => {
+      assert.equal(error.code, 'INVALID_ARGUMENT', `${JSON.stringify(options)}: ${error.message}`);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+  // The module stays usable.
+  assert.equal((await gmm.sample({ ...base, n: 3, sampler: 'ode', steps: 5 })).length, 6);
+});
