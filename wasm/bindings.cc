@@ -125,12 +125,16 @@ struct SamplerRequest {
 class Sampler {
  public:
   // `model` must outlive this sampler (the JS layer keeps it alive). `sigmas` holds num_sigmas
-  // listed levels (0: none listed), `init_points` n × dim values when init is 2.
+  // listed levels (0: none listed), `init_points` n × dim values when init is 2, `known` (floats)
+  // and `mask` (bytes) num_known values each for inpainting (0: none).
   JsStatus Init(const Model& model, int n, const SamplerRequest& r, uintptr_t sigmas,
-                int num_sigmas, uintptr_t init_points) {
+                int num_sigmas, uintptr_t init_points, uintptr_t known, uintptr_t mask,
+                int num_known) {
     if (!model.get()) return ToJs(sw::InvalidArgument("the model is not initialised"));
     if (n <= 0) return ToJs(sw::InvalidArgument("n must be a positive integer"));
-    if (num_sigmas < 0) return ToJs(sw::InvalidArgument("the number of listed levels is negative"));
+    if (num_sigmas < 0 || num_known < 0) {
+      return ToJs(sw::InvalidArgument("a count of listed values is negative"));
+    }
     sw::SamplingRequest request;
     request.sampler = r.sampler;
     request.sigmas = HeapFloats(sigmas, num_sigmas);
@@ -154,6 +158,11 @@ class Sampler {
     request.uniform_hi = r.uniform_hi;
     if (request.init == sw::InitKind::kGiven) {
       request.init_points = HeapFloats(init_points, size_t(n) * model.get()->dim());
+    }
+    if (num_known > 0) {
+      request.known = HeapFloats(known, num_known);
+      const uint8_t* m = HeapPtr<uint8_t>(mask);
+      request.mask.assign(m, m + num_known);
     }
     sw::SamplerOptions options;
     const Status resolved =

@@ -46,7 +46,8 @@ export class ScoreModel {
   async sample(options) {
     this.#checkAlive();
     const { request, onProgress, signal } = resolveSampleOptions(options, this);
-    const transfer = [request.sigmas?.buffer, request.points?.buffer].filter(Boolean);
+    const transfer = [request.sigmas?.buffer, request.points?.buffer, request.known?.buffer, request.mask?.buffer]
+      .filter(Boolean);
     return this.#client.request('sample', { modelId: this.#id, ...request }, { transfer, onProgress, signal });
   }
 

@@ -7,7 +7,7 @@ import {
 } from './checks.js';
 
 const COMMON_OPTIONS = ['n', 'sampler', 'stepSize', 'seed', 'init', 'threads', 'onProgress', 'signal',
-  'progressEvery', 'progressSamples'];
+  'progressEvery', 'progressSamples', 'known', 'mask'];
 const SDE_OPTIONS = ['steps', 'sigmaMax', 'sigmaMin', 'denoise'];
 const SAMPLER_OPTIONS = {
   'langevin': ['sigma', 'steps'],
@@ -112,6 +112,7 @@ export function resolveSampleOptions(options, model) {
     sampling,
     sigmas: list ?? null,  // none listed: a schedule, or the file's levels
     points: init.points,
+    ...inpainting(o.known, o.mask),
     progressEvery: o.progressEvery === undefined ? 0 : positiveInteger(o.progressEvery, 'progressEvery'),
     progressSamples: o.progressSamples === undefined ? false : boolean(o.progressSamples, 'progressSamples'),
   };
@@ -180,6 +181,30 @@ function resolveInit(init, n, dim) {
       hi: float32Number(hi, 'init.uniform[1]') };
   }
   throw invalidArgument(`init must be 'gaussian', { uniform: [lo, hi] } or n × dim start points, got ${describe(init)}`);
+}
+
+// Inpainting: `known` values and a `mask` of as many 0 / 1 entries (dim, or n × dim); the core
+// checks the counts and which samplers take them.
+function inpainting(known, mask) {
+  if (known === undefined && mask === undefined) return { known: null, mask: null };
+  if (known === undefined || mask === undefined) {
+    throw invalidArgument('inpainting needs both known (the values) and mask (1 = known, 0 = to fill in)');
+  }
+  const values = Array.isArray(known) && known.some((row) => Array.isArray(row) || ArrayBuffer.isView(row))
+    ? known.flatMap((row, i) => Array.from(denseArray(row, `known[${i}]`)))
+    : known;
+  const data = finiteVector(values, 'known');
+  if (!(Array.isArray(mask) || ArrayBuffer.isView(mask))) {
+    throw invalidArgument(`mask must be a Uint8Array or an array of 0 and 1, got ${describe(mask)}`);
+  }
+  const bits = Uint8Array.from(denseArray(mask, 'mask'), (v, i) => {
+    if (v !== 0 && v !== 1) throw invalidArgument(`mask[${i}] must be 0 or 1, got ${describe(v)}`);
+    return v;
+  });
+  if (bits.length !== data.length) {
+    throw invalidArgument(`known and mask must hold as many values (got ${data.length} and ${bits.length})`);
+  }
+  return { known: data, mask: bits };
 }
 
 function checkSeed(seed) {

@@ -151,15 +151,15 @@ function createScoreWasmWorker(host) {
     }
   }
 
-  async function sample({ id, modelId, n, sampling, sigmas, points, progressEvery, progressSamples }) {
+  async function sample({ id, modelId, n, sampling, sigmas, points, known, mask, progressEvery, progressSamples }) {
     const entry = liveModel(modelId);
     const run = { stopCode: null };
     runs.set(id, run);
     entry.runs.add(run);
     const sampler = new wasm.Sampler();
     try {
-      checkStatus(withHeapCopies([sigmas, points], (s, p) =>
-        sampler.init(entry.model, n, sampling, s, sigmas?.length ?? 0, p)));
+      checkStatus(withHeapCopies([sigmas, points, known, mask], (s, p, k, m) =>
+        sampler.init(entry.model, n, sampling, s, sigmas?.length ?? 0, p, k, m, known?.length ?? 0)));
       const count = n * entry.model.dim();
       const levels = sampler.levels();  // as the core resolved them from the options and the file
       const perLevel = sampler.stepsPerLevel();

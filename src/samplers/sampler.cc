@@ -105,6 +105,30 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
       (int64_t{1} << 30)) {
     return InvalidArgument("too many steps: levels × steps per level must be below 2^30");
   }
+  if (!o.mask.empty() || !o.known.empty()) {
+    if (o.kind != SamplerKind::kAnnealedLangevin && o.kind != SamplerKind::kReverseDiffusion &&
+        o.kind != SamplerKind::kPredictorCorrector) {
+      return InvalidArgument(
+          "inpainting (known, mask) works with 'annealed-langevin', 'reverse-diffusion' and 'pc'");
+    }
+    const size_t dim = model.dim();
+    if (o.mask.size() != dim && o.mask.size() != n * dim) {
+      return InvalidArgument("mask must hold dim = " + std::to_string(dim) +
+                             " or n × dim = " + std::to_string(n * dim) + " values (got " +
+                             std::to_string(o.mask.size()) + ")");
+    }
+    if (o.known.size() != o.mask.size()) {
+      return InvalidArgument("known must hold as many values as mask (" +
+                             std::to_string(o.mask.size()) + ", got " +
+                             std::to_string(o.known.size()) + ")");
+    }
+    for (uint8_t m : o.mask) {
+      if (m > 1) return InvalidArgument("mask values must be 0 (unknown) or 1 (known)");
+    }
+    for (float v : o.known) {
+      if (!std::isfinite(v)) return InvalidArgument("known values must be finite numbers");
+    }
+  }
   switch (o.init) {
     case InitKind::kGaussian:
       break;
@@ -134,15 +158,18 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
 
 // Everything a run allocates: the chains and their next state, and per thread the model's scratch
 // and one task's score and noise.
-uint64_t SamplerRunBytes(const ScoreModel& model, size_t n, ThreadPool* pool, size_t max_threads,
-                         size_t* threads) {
+uint64_t SamplerRunBytes(const ScoreModel& model, size_t n, const SamplerOptions& options,
+                         ThreadPool* pool, size_t max_threads, size_t* threads) {
   *threads = std::min(n, ChunkThreads(pool, max_threads));
   const uint64_t chains = SaturatingMul(2 * sizeof(float), SaturatingMul(n, model.dim()));
   // Per task: the score, the noise and (Heun) a second score and the intermediate point.
   const uint64_t task =
       SaturatingMul(4 * sizeof(float), SaturatingMul(std::min(n, kMaxChainsPerTask), model.dim()));
+  const uint64_t inpainting = SaturatingMul(
+      sizeof(float) + 1, std::max(options.known.size(), options.mask.size()));  // the run's copy
   return SaturatingAdd(
-      chains, SaturatingMul(*threads, SaturatingAdd(task, model.scratch_bytes_per_thread())));
+      SaturatingAdd(chains, inpainting),
+      SaturatingMul(*threads, SaturatingAdd(task, model.scratch_bytes_per_thread())));
 }
 
 }  // namespace
@@ -206,7 +233,7 @@ Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOption
                           ThreadPool* pool, size_t max_threads, std::unique_ptr<SamplerRun>* out) {
   SW_RETURN_IF_ERROR(ValidateOptions(*model, n, options));
   size_t threads;
-  const uint64_t bytes = SamplerRunBytes(*model, n, pool, max_threads, &threads);
+  const uint64_t bytes = SamplerRunBytes(*model, n, options, pool, max_threads, &threads);
   SW_RETURN_IF_ERROR(CheckWorkingMemory(bytes, "sampling " + std::to_string(n) + " chains on " +
                                                    std::to_string(threads) + " thread(s)"));
   std::unique_ptr<SamplerRun> run(new SamplerRun());
@@ -255,10 +282,29 @@ Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOption
               break;
           }
         }
+        if (!run->options_.mask.empty()) run->ApplyKnown(begin, end, options.sigmas[0], 0, x);
       },
       max_threads);
   *out = std::move(run);
   return Status::Ok();
+}
+
+void SamplerRun::ApplyKnown(size_t begin, size_t end, float sigma, uint32_t counter,
+                            float* x) const {
+  const size_t dim = model_->dim();
+  const bool per_chain = options_.mask.size() != dim;
+  thread_local std::vector<float> z;
+  z.assign(dim, 0.0f);
+  for (size_t i = begin; i < end; ++i) {
+    const float* known = &options_.known[per_chain ? i * dim : 0];
+    const uint8_t* mask = &options_.mask[per_chain ? i * dim : 0];
+    if (sigma > 0)
+      FillNormal(options_.seed, RandomStream::kInpaintNoise, i, counter, z.data(), dim);
+    float* xi = x + i * dim;
+    for (size_t j = 0; j < dim; ++j) {
+      if (mask[j]) xi[j] = known[j] + sigma * z[j];
+    }
+  }
 }
 
 int SamplerRun::level() const {
@@ -281,6 +327,7 @@ namespace {
 // x <- x + (drift / 2) s(x, sigma) + (drift_next / 2) s(x', sigma_next).
 struct StepRule {
   float sigma = 0, drift = 0, noise = 0;
+  float sigma_after = 0;  // the noise level the chains have reached after the step
   bool heun = false;
   float sigma_next = 0, drift_next = 0;
   int level = 0;
@@ -297,6 +344,7 @@ StepRule ReverseDiffusionRule(const SamplerOptions& o, int i) {
   r.sigma = sigma;
   r.drift = sigma * sigma - next * next;
   r.noise = i + 1 == levels && o.denoise ? 0.0f : std::sqrt(r.drift);
+  r.sigma_after = next;
   return r;
 }
 
@@ -310,8 +358,10 @@ StepRule RuleOf(const SamplerOptions& o, int steps_per_level, int step) {
   switch (o.kind) {
     case SamplerKind::kLangevin:
     case SamplerKind::kAnnealedLangevin:
+      r.sigma_after = sigma;
       if (step >= levels * steps_per_level) {  // the final denoising step
         r.drift = sigma * sigma;
+        r.sigma_after = 0;
       } else if (o.kind == SamplerKind::kLangevin) {
         r.drift = o.step_size;
         r.noise = std::sqrt(2 * o.step_size);
@@ -334,6 +384,7 @@ StepRule RuleOf(const SamplerOptions& o, int steps_per_level, int step) {
         const float eps = 2 * (o.snr * sigma) * (o.snr * sigma);
         r.drift = eps;
         r.noise = std::sqrt(2 * eps);
+        r.sigma_after = sigma;
       }
       return r;
     case SamplerKind::kProbabilityFlowHeun:
@@ -385,6 +436,11 @@ Status SamplerRun::RunStep(int step) {
           f32_langevin_update(next, score_next.data(), z.data(), rule.drift_next / 2, 0, count);
         } else {
           f32_langevin_update(next, score.data(), z.data(), rule.drift, rule.noise, count);
+        }
+        if (!options_.mask.empty()) {
+          // The last step leaves the known values exactly.
+          ApplyKnown(begin, end, step + 1 == total_steps_ ? 0.0f : rule.sigma_after,
+                     static_cast<uint32_t>(step) + 1, next_.data());
         }
         for (size_t i = 0; i < count; ++i) {
           if (!std::isfinite(next[i])) {

@@ -58,6 +58,13 @@ struct SamplerOptions {
   InitKind init = InitKind::kGaussian;   // gaussian: N(0, sigmas[0]^2 I)
   float uniform_lo = 0, uniform_hi = 1;  // for InitKind::kUniform, lo < hi
   std::vector<float> init_points;        // for InitKind::kGiven: n × dim
+  // Inpainting (annealed-langevin, reverse-diffusion, predictor-corrector): mask says which values
+  // are known (1) and known holds them, each dim values (the same for every chain) or n × dim.
+  // At the start and after every step the known values are replaced by the known data noised to
+  // the level the chains have reached, known + σ z (fresh z), and the run ends with them exactly.
+  // Empty: no inpainting.
+  std::vector<float> known;
+  std::vector<uint8_t> mask;
 };
 
 // Builds a geometric schedule sigma_max ... sigma_min with `levels` values (levels >= 1; a single
@@ -100,6 +107,9 @@ class SamplerRun {
  private:
   SamplerRun() = default;
   Status RunStep(int step);
+  // Inpainting: sets the known values of chains [begin, end) of x (the run's layout) to
+  // known + sigma z, z drawn for (chain, counter).
+  void ApplyKnown(size_t begin, size_t end, float sigma, uint32_t counter, float* x) const;
 
   const ScoreModel* model_ = nullptr;
   ThreadPool* pool_ = nullptr;

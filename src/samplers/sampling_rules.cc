@@ -38,6 +38,8 @@ void PassThrough(const SamplingRequest& request, SamplerOptions* o) {
   o->uniform_lo = request.uniform_lo;
   o->uniform_hi = request.uniform_hi;
   o->init_points = request.init_points;
+  o->known = request.known;
+  o->mask = request.mask;
 }
 
 // "reverse-diffusion", "pc" and "ode": `steps` levels from sigmaMax to sigmaMin.

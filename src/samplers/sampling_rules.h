@@ -47,6 +47,8 @@ struct SamplingRequest {
   InitKind init = InitKind::kGaussian;
   float uniform_lo = 0, uniform_hi = 1;
   std::vector<float> init_points;
+  std::vector<float> known;  // inpainting: see SamplerOptions
+  std::vector<uint8_t> mask;
 };
 
 // Resolves `request` against a model's config JSON (its "config" metadata; "{}" or "" for a model

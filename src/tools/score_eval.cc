@@ -255,7 +255,7 @@ int Run(int argc, char** argv) {
       "sampled %zu in %.1f s: %lld network evaluations per sample (%zu levels x %d steps%s)\n", n,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
       static_cast<long long>(run->evaluations()), options.sigmas.size(), run->steps_per_level(),
-      options.denoise ? " + denoise" : "");
+      options.denoise ? ", denoised" : "");
   if (const std::string path = args["samples-out"].as<std::string>(); !path.empty()) {
     sw::SafetensorsFile file;
     file.tensors.push_back(

@@ -49,6 +49,28 @@ test('progress reports count network evaluations: two per Heun step, and the den
   assert.equal(pcReports.at(-1).totalSteps, 15);
 });
 
+test('inpainting keeps the known values exactly and fills the rest from the right mode', async () => {
+  // x0 = 5 is known: the mode at (5, 5) (the other sits 10 standard deviations away).
+  const x = await gmm.sample({ ...base, n: 2000, sampler: 'pc', steps: 200, known: [5, 0], mask: [1, 0] });
+  let onMode = 0;
+  for (let i = 0; i < 2000; ++i) {
+    assert.equal(x[2 * i], 5);
+    if (x[2 * i + 1] > 0) ++onMode;
+  }
+  assert.ok(onMode > 1980, `${onMode} of 2000 on the mode`);
+  // Per-sample values as rows.
+  const rows = await gmm.sample({ n: 2, sampler: 'annealed-langevin', sigmas: [20, 1], stepsPerLevel: 10,
+    stepSize: 0.1, seed: 1, known: [[1, 2], [3, 4]], mask: new Uint8Array([1, 0, 0, 1]) });
+  assert.equal(rows[0], 1);
+  assert.equal(rows[3], 4);
+  await assert.rejects(gmm.sample({ ...base, n: 2, sampler: 'ode', known: [1, 2], mask: [1, 0] }),
+    /inpainting \(known, mask\) works with/);
+  await assert.rejects(gmm.sample({ ...base, n: 2, sampler: 'pc', known: [1, 2], mask: [1, 2] }), /mask\[1\] must be 0 or 1/);
+  await assert.rejects(gmm.sample({ ...base, n: 2, sampler: 'pc', known: [1, 2] }), /needs both known/);
+  await assert.rejects(gmm.sample({ ...base, n: 2, sampler: 'pc', known: [1, 2, 3], mask: [1, 0, 1] }),
+    /mask must hold dim = 2 or n × dim = 4 values/);
+});
+
 test('options are refused with messages that name them', async () => {
   const cases = [
     [{ sampler: 'pc', steps: 10 }, /sigmaMax is required/],
