@@ -116,6 +116,7 @@ struct SamplerRequest {
   int corrector_steps = -1;
   float snr = 0;
   std::string solver;
+  bool encode = false;
   uint32_t seed_lo = 0, seed_hi = 0;
   int init = 0;  // 0 gaussian, 1 uniform, 2 given points
   float uniform_lo = 0, uniform_hi = 1;
@@ -152,6 +153,7 @@ class Sampler {
     request.corrector_steps = r.corrector_steps;
     request.snr = r.snr;
     request.solver = r.solver;
+    request.encode = r.encode;
     request.seed = (uint64_t{r.seed_hi} << 32) | r.seed_lo;
     request.init = static_cast<sw::InitKind>(r.init);
     request.uniform_lo = r.uniform_lo;
@@ -217,6 +219,7 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .field("correctorSteps", &SamplerRequest::corrector_steps)
       .field("snr", &SamplerRequest::snr)
       .field("solver", &SamplerRequest::solver)
+      .field("encode", &SamplerRequest::encode)
       .field("seedLo", &SamplerRequest::seed_lo)
       .field("seedHi", &SamplerRequest::seed_hi)
       .field("init", &SamplerRequest::init)

@@ -382,6 +382,10 @@ export interface OdeOptions extends SdeSampleOptions {
   solver?: 'heun';
 }
 
+/** Options of encode() and decode(): the ODE sampler's, without its start and denoising. */
+export type OdeMapOptions = Pick<OdeOptions, 'steps' | 'sigmaMax' | 'sigmaMin' | 'solver' | 'seed' | 'threads' |
+  'onProgress' | 'progressEvery' | 'progressSamples' | 'signal'>;
+
 export type SampleOptions =
   | AnnealedLangevinOptions
   | LangevinOptions
@@ -411,6 +415,22 @@ export interface ScoreModel {
    * @returns n × dim values, row-major.
    */
   sample(options: SampleOptions): Promise<Float32Array>;
+
+  /**
+   * Maps points (data) to latents at σ = sigmaMax by integrating the probability-flow ODE from
+   * sigmaMin up, over the same Karras levels an `'ode'` run of `steps` levels takes down (Heun steps,
+   * 2 (steps − 1) evaluations). Latents of data follow N(0, sigmaMax² I) when the model is exact.
+   * @param points n × dim values (Float32Array or Float64Array, row-major) or n arrays of dim numbers.
+   * @returns n × dim latents, row-major.
+   */
+  encode(points: Float32Array | Float64Array | ArrayLike<number>[], options?: OdeMapOptions): Promise<Float32Array>;
+
+  /**
+   * Maps latents at sigmaMax back to points at sigmaMin (the `'ode'` sampler from those starts,
+   * without the denoising step), so decode(encode(x)) ≈ x within the solver's error (on a 2-D
+   * mixture with 200 levels, every coordinate within 0.05).
+   */
+  decode(latents: Float32Array | Float64Array | ArrayLike<number>[], options?: OdeMapOptions): Promise<Float32Array>;
 
   /**
    * The score s(x, σ) ≈ ∇x log p_σ(x) at each point, p_σ = p ⊛ N(0, σ² I).

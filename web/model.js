@@ -1,7 +1,11 @@
 // A score model living in the worker: the object users sample from and query the score of.
 import { ScoreWasmError } from './errors.js';
-import { finiteRows, normalFloat32 } from './checks.js';
+import { finiteRows, knownKeys, normalFloat32, optionsObject } from './checks.js';
 import { defaultSigma, resolveSampleOptions } from './sample-options.js';
+
+// What encode() and decode() take: the ODE's options without the sampler, start or denoising.
+const ODE_MAP_OPTIONS = ['steps', 'sigmaMax', 'sigmaMin', 'solver', 'seed', 'threads', 'onProgress', 'signal',
+  'progressEvery', 'progressSamples'];
 
 export class ScoreModel {
   #client;
@@ -44,11 +48,41 @@ export class ScoreModel {
    * @returns {Promise<Float32Array>} n × dim values, row-major
    */
   async sample(options) {
+    return this.#run(options, {});
+  }
+
+  async #run(options, how) {
     this.#checkAlive();
-    const { request, onProgress, signal } = resolveSampleOptions(options, this);
+    const { request, onProgress, signal } = resolveSampleOptions(options, this, how);
     const transfer = [request.sigmas?.buffer, request.points?.buffer, request.known?.buffer, request.mask?.buffer]
       .filter(Boolean);
     return this.#client.request('sample', { modelId: this.#id, ...request }, { transfer, onProgress, signal });
+  }
+
+  /**
+   * Maps points to latents at sigmaMax with the probability-flow ODE, from sigmaMin up (see
+   * index.d.ts); decode() maps them back.
+   * @returns {Promise<Float32Array>} n × dim values, row-major
+   */
+  async encode(points, options = {}) {
+    return this.#ode(points, options, true);
+  }
+
+  /**
+   * Maps latents at sigmaMax to points with the probability-flow ODE, down to sigmaMin, without
+   * the denoising step: decode(encode(x)) ≈ x.
+   * @returns {Promise<Float32Array>} n × dim values, row-major
+   */
+  async decode(latents, options = {}) {
+    return this.#ode(latents, options, false);
+  }
+
+  async #ode(points, options, encode) {
+    const name = encode ? 'encode()' : 'decode()';
+    const o = optionsObject(options, `${name} options`);
+    knownKeys(o, ODE_MAP_OPTIONS, name);
+    const { n } = finiteRows(points, this.dim, 'points');
+    return this.#run({ ...o, n, sampler: 'ode', init: points, denoise: encode ? undefined : false }, { encode });
   }
 
   /** Frees the model in the worker; later calls reject with code 'DISPOSED'. Idempotent. */

@@ -57,9 +57,10 @@ export function geometricSigmas(schedule) {
  * src/samplers/sampling_rules.h is the one owner of those rules.
  * @param {object} options what the user passed to sample()
  * @param {{ dim: number }} model
+ * @param {{ encode?: boolean }} [how] encode: the ODE from sigmaMin up to sigmaMax (model.encode())
  * @returns {{ request: object, onProgress?: Function, signal?: AbortSignal }}
  */
-export function resolveSampleOptions(options, model) {
+export function resolveSampleOptions(options, model, { encode = false } = {}) {
   const o = optionsObject(options, 'sample() options');
   knownKeys(o, ALL_OPTIONS, 'sample()');
   if (o.sampler !== undefined && !Object.hasOwn(SAMPLER_OPTIONS, o.sampler)) {
@@ -94,6 +95,7 @@ export function resolveSampleOptions(options, model) {
     correctorSteps: o.correctorSteps === undefined ? -1 : correctorSteps(o.correctorSteps),
     snr: o.snr === undefined ? 0 : positiveFloat32(o.snr, 'snr'),
     solver: o.solver === undefined ? '' : solverName(o.solver),
+    encode,
     seedLo: seed % 2 ** 32,
     seedHi: Math.floor(seed / 2 ** 32),
     init: init.kind,

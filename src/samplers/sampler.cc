@@ -76,10 +76,21 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
           "sigma " + std::to_string(i) + " = " + Num(s) + " must be finite and " +
           (o.kind != SamplerKind::kLangevin ? "> 0" : ">= " + Num(model.min_sigma())));
     }
-    if (i > 0 && !(s < o.sigmas[i - 1])) {
-      return InvalidArgument("sigmas must be strictly decreasing (sigma " + std::to_string(i) +
-                             " = " + Num(s) + " follows " + Num(o.sigmas[i - 1]) + ")");
+    // The ODE runs either way: decreasing σ generates (decodes), increasing σ encodes.
+    const bool encoding = o.kind == SamplerKind::kProbabilityFlowHeun && o.sigmas.size() > 1 &&
+                          o.sigmas[1] > o.sigmas[0];
+    if (i > 0 && (encoding ? !(s > o.sigmas[i - 1]) : !(s < o.sigmas[i - 1]))) {
+      return InvalidArgument("sigmas must be strictly " +
+                             std::string(encoding ? "increasing" : "decreasing") + " (sigma " +
+                             std::to_string(i) + " = " + Num(s) + " follows " +
+                             Num(o.sigmas[i - 1]) + ")");
     }
+  }
+  if (o.kind == SamplerKind::kProbabilityFlowHeun && o.denoise && o.sigmas.size() > 1 &&
+      o.sigmas[1] > o.sigmas[0]) {
+    return InvalidArgument(
+        "denoise is for generating: an encoding run (increasing sigmas) ends "
+        "at the largest sigma");
   }
   if (langevin_kind) {
     if (o.steps_per_level <= 0) {

@@ -43,12 +43,14 @@ enum class InitKind { kGaussian = 0, kUniform = 1, kGiven = 2 };
 //   predictor-corrector  corrector_steps Langevin steps x <- x + ε_i s + √(2 ε_i) z at each level
 //                        with ε_i = 2 (snr σ_i)², then the reverse-diffusion step
 //   probability-flow-heun  Heun steps of dx/dσ = −σ s(x, σ) from σ_i to σ_{i+1} (N >= 2; two
-//                        score evaluations per step)
+//                        score evaluations per step). Its sigmas may also strictly increase: that
+//                        run encodes data (the given start points) into latents at the largest σ,
+//                        and the decreasing run from those latents decodes them (no denoise).
 // denoise: the final x <- x + σ_{N-1}² s(x, σ_{N-1}) without noise (for the reverse SDE the last
 // step without its noise; for the others one more step).
 struct SamplerOptions {
   SamplerKind kind = SamplerKind::kAnnealedLangevin;
-  std::vector<float> sigmas;  // strictly decreasing, > 0 except for plain Langevin
+  std::vector<float> sigmas;  // strictly decreasing (see the ODE), > 0 but for plain Langevin
   int steps_per_level = static_cast<int>(kDefaultStepsPerLevel);  // T, > 0 (Langevin kinds)
   float step_size = static_cast<float>(kDefaultStepSize);         // ε, > 0 (Langevin kinds)
   int corrector_steps = 1;                                        // >= 0 (predictor-corrector)

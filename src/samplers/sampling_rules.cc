@@ -1,5 +1,6 @@
 #include "samplers/sampling_rules.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -53,6 +54,13 @@ Status ResolveSde(const FileSampling& f, const std::string& sampler, const Sampl
   if (!pc && request.corrector_steps >= 0) return NotFor("correctorSteps", sampler);
   if (!pc && request.snr != 0) return NotFor("snr", sampler);
   if (!ode && !request.solver.empty()) return NotFor("solver", sampler);
+  if (!ode && request.encode) return NotFor("encode", sampler);
+  if (request.encode && request.denoise == 1) {
+    return InvalidArgument("denoise is for generating; encoding ends at sigmaMax");
+  }
+  if (request.encode && request.init != InitKind::kGiven) {
+    return InvalidArgument("encoding needs the points to encode (init: the n × dim points)");
+  }
   if (ode && !request.solver.empty() && request.solver != "heun") {
     return InvalidArgument("solver must be 'heun' (got " + QuoteForMessage(request.solver) +
                            "; 'rk45' is not in this build yet)");
@@ -76,6 +84,7 @@ Status ResolveSde(const FileSampling& f, const std::string& sampler, const Sampl
   if (ode) {
     o.kind = SamplerKind::kProbabilityFlowHeun;
     SW_RETURN_IF_ERROR(KarrasSigmas(sigma_max, sigma_min, steps, kKarrasRho, &o.sigmas));
+    if (request.encode) std::reverse(o.sigmas.begin(), o.sigmas.end());
   } else {
     o.kind = pc ? SamplerKind::kPredictorCorrector : SamplerKind::kReverseDiffusion;
     SW_RETURN_IF_ERROR(GeometricSigmas(sigma_max, sigma_min, steps, &o.sigmas));
@@ -84,7 +93,9 @@ Status ResolveSde(const FileSampling& f, const std::string& sampler, const Sampl
     if (request.corrector_steps >= 0) o.corrector_steps = request.corrector_steps;
     if (request.snr != 0) o.snr = request.snr;
   }
-  o.denoise = request.denoise >= 0 ? request.denoise == 1 : f.has_sampling && f.file.denoise;
+  o.denoise = request.encode         ? false
+              : request.denoise >= 0 ? request.denoise == 1
+                                     : f.has_sampling && f.file.denoise;
   PassThrough(request, &o);
   *out = std::move(o);
   return Status::Ok();
@@ -101,6 +112,7 @@ Status Resolve(const FileSampling& f, float min_sigma, const SamplingRequest& re
   if (sampler == "reverse-diffusion" || sampler == "pc" || sampler == "ode") {
     return ResolveSde(f, sampler, request, out);
   }
+  if (request.encode) return NotFor("encode", sampler);
   if (request.sigma_max != 0) return NotFor("sigmaMax", sampler);
   if (request.sigma_min != 0) return NotFor("sigmaMin", sampler);
   if (request.corrector_steps >= 0) return NotFor("correctorSteps", sampler);

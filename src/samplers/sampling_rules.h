@@ -41,6 +41,9 @@ struct SamplingRequest {
   int corrector_steps = -1;  // "pc": Langevin corrector steps per level (-1 = 1)
   float snr = 0;             // "pc": the corrector's signal-to-noise ratio (0 = 0.16)
   std::string solver;        // "ode": "heun" ("" = heun); "rk45" is not in this build yet
+  // "ode": integrate from sigmaMin up to sigmaMax instead, from the given start points (init =
+  // kGiven): data -> latents, over the generating run's levels in reverse (no denoise).
+  bool encode = false;
   float step_size = 0;  // 0 = the file's (2e-5 when its "sampling" omits it); required otherwise
   // Passed through unchanged (see SamplerOptions).
   uint64_t seed = 0;

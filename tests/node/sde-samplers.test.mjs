@@ -71,6 +71,21 @@ test('inpainting keeps the known values exactly and fills the rest from the righ
     /mask must hold dim = 2 or n × dim = 4 values/);
 });
 
+test('decode(encode(x)) returns x within the solver error', async () => {
+  const x = await gmm.sample({ ...base, n: 500, sampler: 'pc', steps: 100 });
+  const options = { steps: 200, sigmaMax: 60, sigmaMin: 0.01 };
+  const latents = await gmm.encode(x, options);
+  let sum2 = 0;
+  for (const v of latents) sum2 += v * v;
+  assert.ok(Math.abs(Math.sqrt(sum2 / latents.length) / 60 - 1) < 0.1, 'latents spread like N(0, sigmaMax²)');
+  const back = await gmm.decode(latents, options);
+  let worst = 0;
+  for (let i = 0; i < x.length; ++i) worst = Math.max(worst, Math.abs(back[i] - x[i]));
+  assert.ok(worst < 0.05, `worst coordinate error ${worst}`);
+  await assert.rejects(gmm.encode(x, { ...options, denoise: true }), /unknown option 'denoise'/);
+  await assert.rejects(gmm.encode([[1]], options), /points/);
+});
+
 test('options are refused with messages that name them', async () => {
   const cases = [
     [{ sampler: 'pc', steps: 10 }, /sigmaMax is required/],
