@@ -13,8 +13,9 @@
 //      2-thread pool).
 //   3. The bytes after part 2's decode a caller's sw::SamplingRequest (sampler name, listed or
 //      geometric sigmas, steps, denoise, sigma, step size, init, the SDE samplers' sigmaMax /
-//      sigmaMin, corrector steps, snr and solver), resolved against the same
+//      sigmaMin, corrector steps, snr, solver and encoding), resolved against the same
 //      config by sw::ResolveSamplerOptions; what it resolves runs as in part 2.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -292,6 +293,7 @@ void FuzzResolve(const std::string& config, sw_fuzz::Reader& r) {
   q.corrector_steps = static_cast<int>(r.U8() % 6) - 2;
   q.snr = r.Float();
   q.solver = kSolvers[r.U8() % 4];
+  q.encode = (r.U8() & 1) != 0;
   const float min_sigma = (mode & 16) ? 1e-6f : 0.0f;  // a network's or the mixture's
 
   sw::SamplerOptions options;
@@ -310,7 +312,9 @@ void FuzzResolve(const std::string& config, sw_fuzz::Reader& r) {
              "resolved kind %d", static_cast<int>(options.kind));
   FUZZ_CHECK(!options.sigmas.empty(), "resolved an empty schedule");
   // The SDE samplers' schedules come from GeometricSigmas / KarrasSigmas, which check them.
-  FUZZ_CHECK(Langevin(options) || StrictlyDecreasingPositive(options.sigmas),
+  std::vector<float> levels = options.sigmas;  // an encoding run's increase
+  if (q.encode) std::reverse(levels.begin(), levels.end());
+  FUZZ_CHECK(Langevin(options) || StrictlyDecreasingPositive(levels),
              "resolved SDE levels are not valid");
   FUZZ_CHECK(options.kind != sw::SamplerKind::kLangevin || options.sigmas.size() == 1,
              "langevin with %zu levels", options.sigmas.size());
