@@ -42,6 +42,8 @@ enum class RandomStream : uint32_t {
   kTrainDirection = 5,
   // samplers: the noise of the known values of an inpainting run (chain i, step + 1; 0 at start).
   kInpaintNoise = 6,
+  // samplers/likelihood: Hutchinson probe k (the counter) of point i.
+  kLikelihoodProbe = 7,
   // data/toy2d: point i of a generated 2-D set; train/noise_schedule: the distance subsample.
   kToy2d = 16,
   kScheduleSubsample = 17,

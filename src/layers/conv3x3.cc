@@ -63,8 +63,10 @@ void Conv3x3(const float* x, const ImageDims& d, const float* weight, const floa
 void Conv3x3Backward(const float* x, const ImageDims& d, const float* w, size_t cout,
                      const float* dy, float* dw, float* db, float* dx, GradScratch* s) {
   const size_t k = 9 * d.c;
-  s->cols.resize(d.pixels() * k);
-  Im2col3x3(x, d, s->cols.data());
+  if (dw != nullptr) {  // the patches only serve the weight gradient
+    s->cols.resize(d.pixels() * k);
+    Im2col3x3(x, d, s->cols.data());
+  }
   float* dcols = nullptr;
   if (dx != nullptr) {
     s->dcols.resize(d.pixels() * k);

@@ -31,10 +31,12 @@ void Transpose(const float* in, size_t rows, size_t cols, std::vector<float>* ou
 void DenseBackward(const float* x, size_t rows, size_t in, size_t out, const float* w,
                    const float* dy, float* dw, float* db, float* dx, GradScratch* s) {
   if (rows == 0) return;
-  Transpose(x, rows, in, &s->xt);
-  s->dw.resize(in * out);
-  f32_dense(s->xt.data(), dy, nullptr, s->dw.data(), in, rows, out, Activation::kNone);
-  for (size_t i = 0; i < in * out; ++i) dw[i] += s->dw[i];
+  if (dw != nullptr) {
+    Transpose(x, rows, in, &s->xt);
+    s->dw.resize(in * out);
+    f32_dense(s->xt.data(), dy, nullptr, s->dw.data(), in, rows, out, Activation::kNone);
+    for (size_t i = 0; i < in * out; ++i) dw[i] += s->dw[i];
+  }
   if (db != nullptr) {
     for (size_t r = 0; r < rows; ++r) {
       for (size_t o = 0; o < out; ++o) db[o] += dy[r * out + o];

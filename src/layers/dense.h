@@ -25,8 +25,7 @@ struct DenseView {
   size_t in = 0, out = 0;
 };
 
-// Backward of y = x · W + b (x: rows × in, W: in × out): dW += xᵀ dy, db += Σ_rows dy (db may be
-// nullptr), dx = dy Wᵀ.
+// Backward of y = x · W + b (x: rows × in, W: in × out): dW += xᵀ dy, db += Σ_rows dy, dx = dy Wᵀ.
 void DenseBackward(const float* x, size_t rows, size_t in, size_t out, const float* w,
                    const float* dy, float* dw, float* db, float* dx, GradScratch* s);
 

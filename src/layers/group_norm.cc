@@ -55,8 +55,8 @@ void GroupNormBackward(const float* x, const ImageDims& d, size_t groups, const 
         for (size_t k = g * gc; k < (g + 1) * gc; ++k) {
           const float xhat = (xi[p * c + k] - m) * rs;
           const float dyv = dyi[p * c + k];
-          dgamma[k] += dyv * xhat;
-          dbeta[k] += dyv;
+          if (dgamma != nullptr) dgamma[k] += dyv * xhat;
+          if (dbeta != nullptr) dbeta[k] += dyv;
           const double gv = double(dyv) * gamma[k];
           sum_g += gv;
           sum_gx += gv * xhat;

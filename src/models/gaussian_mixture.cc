@@ -84,6 +84,42 @@ void GaussianMixture::ScoreRows(const float* x, size_t n, float sigma, float* ou
   }
 }
 
+void GaussianMixture::ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+                                   float* out) const {
+  const size_t k = log_weights_.size();
+  const double s2 = double{sigma} * sigma;
+  thread_local std::vector<double> r, a, score, acc;
+  r.resize(k);
+  a.resize(k * dim_);
+  score.resize(dim_);
+  acc.resize(dim_);
+  for (size_t row = 0; row < n; ++row) {
+    const float* xr = x + row * dim_;
+    const float* vr = v + row * dim_;
+    const double max_logit = ComponentLogits(xr, s2, r.data());
+    double norm = 0;
+    for (size_t c = 0; c < k; ++c) norm += (r[c] = std::exp(r[c] - max_logit));
+    for (size_t c = 0; c < k; ++c) r[c] /= norm;
+    std::fill(score.begin(), score.end(), 0.0);
+    for (size_t c = 0; c < k; ++c) {
+      for (size_t j = 0; j < dim_; ++j) {
+        a[c * dim_ + j] = (means_[c * dim_ + j] - xr[j]) / (variances_[c] + s2);
+        score[j] += r[c] * a[c * dim_ + j];
+      }
+    }
+    // J is symmetric: vᵀ J = J v = −Σ_c r_c v / v_c + Σ_c r_c ((a_c − s) · v) a_c.
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (size_t c = 0; c < k; ++c) {
+      double dot = 0;
+      for (size_t j = 0; j < dim_; ++j) dot += (a[c * dim_ + j] - score[j]) * vr[j];
+      for (size_t j = 0; j < dim_; ++j) {
+        acc[j] += r[c] * (dot * a[c * dim_ + j] - vr[j] / (variances_[c] + s2));
+      }
+    }
+    for (size_t j = 0; j < dim_; ++j) out[row * dim_ + j] = static_cast<float>(acc[j]);
+  }
+}
+
 double GaussianMixture::LogDensity(const float* x, float sigma) const {
   std::vector<double> logit(log_weights_.size());
   const double max_logit = ComponentLogits(x, double{sigma} * sigma, logit.data());

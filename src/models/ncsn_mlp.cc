@@ -367,4 +367,26 @@ void NcsnMlp::ScoreRows(const float* x, size_t n, float sigma, float* out) const
   }
 }
 
+void NcsnMlp::ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+                           float* out) const {
+  const size_t dim = weights_.config.dim, in0 = layers_[0].in;
+  thread_local NcsnMlpActivations act;
+  thread_local std::vector<float> score, dinput;
+  const std::vector<DenseGrad> no_grads(layers_.size());  // only the input's gradient
+  std::vector<float> sigmas(std::min(n, kTileRows), sigma);
+  for (size_t start = 0; start < n; start += kTileRows) {
+    const size_t rows = std::min(kTileRows, n - start);
+    score.resize(rows * dim);
+    NcsnMlpForwardTrain(weights_, x + start * dim, sigmas.data(), rows, &act, score.data());
+    // s = y / σ: d(vᵀ s)/dy = v / σ, then back through the stack to its input [x, embedding].
+    act.dy.resize(rows * dim);
+    f32_scale(v + start * dim, 1.0f / sigma, act.dy.data(), rows * dim);
+    dinput.resize(rows * in0);
+    DenseStackBackward(layers_, act.dy.data(), &act.stack, no_grads, dinput.data());
+    for (size_t r = 0; r < rows; ++r) {
+      std::copy(&dinput[r * in0], &dinput[r * in0] + dim, out + (start + r) * dim);
+    }
+  }
+}
+
 }  // namespace sw

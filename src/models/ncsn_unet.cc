@@ -447,7 +447,10 @@ uint64_t NcsnUnet::scratch_bytes_per_thread() const {
 }
 
 NcsnUnet::NcsnUnet(NcsnUnetWeights weights)
-    : weights_(std::move(weights)), view_(ViewNcsnUnet(weights_)) {}
+    : weights_(std::move(weights)),
+      view_(ViewNcsnUnet(weights_)),
+      no_grads_(Walk<float>(weights_.config, [](const TensorSpec&) -> float* { return nullptr; })) {
+}
 
 Status NcsnUnet::Create(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out) {
   SW_RETURN_IF_ERROR(ValidateNcsnUnetWeights(weights));
@@ -478,6 +481,23 @@ void NcsnUnet::ScoreRows(const float* x, size_t n, float sigma, float* out) cons
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
     NcsnUnetForward(weights_.config, view_, x + start * dim, sigmas, rows, &act, out + start * dim);
+  }
+}
+
+void NcsnUnet::ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+                            float* out) const {
+  thread_local NcsnUnetActivations act;
+  thread_local NcsnUnetGradScratch scratch;
+  thread_local std::vector<float> score;
+  const size_t dim = weights_.config.dim();
+  float sigmas[kTileRows];
+  std::fill(sigmas, sigmas + kTileRows, sigma);
+  score.resize(kTileRows * dim);
+  for (size_t start = 0; start < n; start += kTileRows) {
+    const size_t rows = std::min(kTileRows, n - start);
+    NcsnUnetForward(weights_.config, view_, x + start * dim, sigmas, rows, &act, score.data());
+    NcsnUnetBackward(weights_.config, view_, v + start * dim, act, no_grads_, &scratch,
+                     out + start * dim);
   }
 }
 

@@ -155,10 +155,11 @@ struct NcsnUnetGradScratch {
 };
 
 // Adds d loss / d θ to *grads given dscore = d loss / d score (rows × dim) for the activations of
-// the last NcsnUnetForward on `act` (with the same config and weights).
+// the last NcsnUnetForward on `act` (with the same config and weights); a null tensor in grads is
+// skipped. dx (rows × dim), when not null, receives d loss / d x.
 void NcsnUnetBackward(const NcsnUnetConfig& config, const NcsnUnetView& net, const float* dscore,
                       const NcsnUnetActivations& act, const NcsnUnetGrads& grads,
-                      NcsnUnetGradScratch* scratch);
+                      NcsnUnetGradScratch* scratch, float* dx = nullptr);
 
 // Floats of NcsnUnetActivations (and the dense kernel's packed input) per image: the forward
 // pass's working memory, known before any allocation. Config must be valid.
@@ -178,6 +179,10 @@ class NcsnUnet : public ScoreModel {
   // Tiles of kTileRows images, with per-thread scratch (thread_local), so concurrent calls on
   // disjoint rows are safe.
   void ScoreRows(const float* x, size_t n, float sigma, float* out) const override;
+  // The forward pass, then the backward pass with no parameter gradients, to the input (about
+  // twice the scratch of ScoreRows).
+  void ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+                    float* out) const override;
 
   const NcsnUnetConfig& config() const { return weights_.config; }
   const NcsnUnetWeights& weights() const { return weights_; }
@@ -193,6 +198,7 @@ class NcsnUnet : public ScoreModel {
   static Status FromValidWeights(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out);
   NcsnUnetWeights weights_;
   NcsnUnetView view_;
+  NcsnUnetGrads no_grads_;  // every tensor null: the backward pass computes the input's gradient
 };
 
 }  // namespace sw

@@ -58,7 +58,7 @@ void BlockBackward(const NcsnUnetConfig& c, const UnetBlock<const float>& b,
 
 void NcsnUnetBackward(const NcsnUnetConfig& c, const NcsnUnetView& net, const float* dscore,
                       const NcsnUnetActivations& act, const NcsnUnetGrads& g,
-                      NcsnUnetGradScratch* s) {
+                      NcsnUnetGradScratch* s, float* dx) {
   const size_t rows = act.rows, levels = c.channels.size(), dim = c.dim();
   const size_t e = c.embedding_dim, f2 = 2 * c.sigma_embedding_freqs;
   if (rows == 0) return;
@@ -115,9 +115,9 @@ void NcsnUnetBackward(const NcsnUnetConfig& c, const NcsnUnetView& net, const fl
     BlockBackward(c, b, g.down[l], in, act.down[l], act, s->dh.data(), s->dnext.data(), s);
     std::swap(s->dh, s->dnext);
   }
-  // h_in = conv_in(x): the input needs no gradient.
+  // h_in = conv_in(x); dx, when asked for, is d loss / d x.
   Conv3x3Backward(act.x.data(), ImageDims{rows, c.height, c.width, c.image_channels}, net.conv_in.w,
-                  c.channels[0], s->dh.data(), g.conv_in.w, g.conv_in.b, nullptr, &s->ops);
+                  c.channels[0], s->dh.data(), g.conv_in.w, g.conv_in.b, dx, &s->ops);
   // embed = SiLU(embed_in W_e + b_e)
   SiluBackward(act.embed_pre.data(), s->dembed.data(), s->dembed.data(), rows * e);
   DenseBackward(act.embed_in.data(), rows, f2, e, net.embed.w, s->dembed.data(), g.embed.w,

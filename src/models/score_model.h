@@ -30,6 +30,12 @@ class ScoreModel {
   // depends only on that row (never on n or on other rows). Thread-safe: may run concurrently on
   // disjoint rows. Inputs are validated by the caller (ScoreBatch); this is the hot path.
   virtual void ScoreRows(const float* x, size_t n, float sigma, float* out) const = 0;
+
+  // out[n×dim] = vᵀ ∂s/∂x row by row: the vector–Jacobian product of the score at x with v[n×dim]
+  // (the score is a gradient, so its Jacobian is the Hessian of log p_σ, symmetric where exact).
+  // The divergence ∇·s of the likelihood is built from it. Same contract as ScoreRows.
+  virtual void ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+                            float* out) const = 0;
 };
 
 // Validates the arguments (finite x, finite sigma >= model.min_sigma(), the threads' scratch within

@@ -30,6 +30,11 @@ class ScaledScore : public ScoreModel {
     base_.ScoreRows(x, n, sigma, out);
     for (size_t i = 0; i < n * dim(); ++i) out[i] *= factor_;
   }
+  void ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+                    float* out) const override {
+    base_.ScoreVjpRows(x, n, sigma, v, out);
+    for (size_t i = 0; i < n * dim(); ++i) out[i] *= factor_;
+  }
 
  private:
   const ScoreModel& base_;

@@ -33,6 +33,11 @@ class TwoModes : public ScoreModel {
     gmm_->ScoreRows(x, n, sigma, out);
     for (size_t i = 0; i < n * dim(); ++i) out[i] *= scale_;
   }
+  void ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+                    float* out) const override {
+    gmm_->ScoreVjpRows(x, n, sigma, v, out);
+    for (size_t i = 0; i < n * dim(); ++i) out[i] *= scale_;
+  }
 
  private:
   std::unique_ptr<GaussianMixture> gmm_;
