@@ -195,6 +195,54 @@ class Sampler {
   std::unique_ptr<sw::SamplerRun> run_;
 };
 
+// The caller's model.logProb options (Embind value_object; "not given" as in sw::LogProbRequest).
+struct LogProbRequest {
+  int steps = 0;
+  float sigma_max = 0, sigma_min = 0;
+  int probes = -1;
+  uint32_t seed_lo = 0, seed_hi = 0;
+  int max_threads = 0;
+};
+
+// model.logProb: a sw::LogProbRun stepped by the worker like a Sampler.
+class LogProb {
+ public:
+  // `model` must outlive this object; `points` holds n × dim values.
+  JsStatus Init(const Model& model, int n, const LogProbRequest& r, uintptr_t points) {
+    if (!model.get()) return ToJs(sw::InvalidArgument("the model is not initialised"));
+    if (n <= 0) return ToJs(sw::InvalidArgument("n must be a positive integer"));
+    sw::LogProbRequest request;
+    request.steps = r.steps;
+    request.sigma_max = r.sigma_max;
+    request.sigma_min = r.sigma_min;
+    request.probes = r.probes;
+    request.seed = (uint64_t{r.seed_hi} << 32) | r.seed_lo;
+    sw::LogProbOptions options;
+    const Status resolved =
+        sw::ResolveLogProbOptions(model.ConfigJson(), model.get()->dim(), request, &options);
+    if (!resolved.ok()) return ToJs(resolved);
+    const std::vector<float> x = HeapFloats(points, size_t(n) * model.get()->dim());
+    return ToJs(sw::LogProbRun::Create(model.get(), x.data(), n, options, Pool().get(),
+                                       r.max_threads > 0 ? r.max_threads : 0, &run_));
+  }
+  JsStatus Step(int max_steps) {
+    if (!run_) return ToJs(sw::InvalidArgument("logProb is not initialised"));
+    const Status s = run_->Step(max_steps);
+    if (s.ok() && run_->done()) result_ = run_->log_probs();
+    return ToJs(s);
+  }
+  int StepsDone() const { return run_ ? run_->steps_done() : 0; }
+  int TotalSteps() const { return run_ ? run_->total_steps() : 0; }
+  double Evaluations() const { return run_ ? static_cast<double>(run_->evaluations()) : 0; }
+  bool Done() const { return run_ && run_->done(); }
+  // Address of the n log-densities (doubles), once done.
+  uintptr_t ResultPtr() const { return reinterpret_cast<uintptr_t>(result_.data()); }
+
+ private:
+  std::unique_ptr<sw::LogProbRun> run_;
+  std::vector<double> result_;
+};
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(score_wasm) {
@@ -226,6 +274,14 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .field("uniformLo", &SamplerRequest::uniform_lo)
       .field("uniformHi", &SamplerRequest::uniform_hi)
       .field("maxThreads", &SamplerRequest::max_threads);
+  emscripten::value_object<LogProbRequest>("LogProbRequest")
+      .field("steps", &LogProbRequest::steps)
+      .field("sigmaMax", &LogProbRequest::sigma_max)
+      .field("sigmaMin", &LogProbRequest::sigma_min)
+      .field("probes", &LogProbRequest::probes)
+      .field("seedLo", &LogProbRequest::seed_lo)
+      .field("seedHi", &LogProbRequest::seed_hi)
+      .field("maxThreads", &LogProbRequest::max_threads);
   function("configureThreads", &ConfigureThreads);
   function("threadCount", &ThreadCount);
   emscripten::class_<Model>("Model")
@@ -249,4 +305,13 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .function("evaluations", &Sampler::Evaluations)
       .function("done", &Sampler::Done)
       .function("samplesPtr", &Sampler::SamplesPtr);
+  emscripten::class_<LogProb>("LogProb")
+      .constructor<>()
+      .function("init", &LogProb::Init)
+      .function("step", &LogProb::Step)
+      .function("stepsDone", &LogProb::StepsDone)
+      .function("totalSteps", &LogProb::TotalSteps)
+      .function("evaluations", &LogProb::Evaluations)
+      .function("done", &LogProb::Done)
+      .function("resultPtr", &LogProb::ResultPtr);
 }

@@ -1,7 +1,7 @@
 // A score model living in the worker: the object users sample from and query the score of.
 import { ScoreWasmError } from './errors.js';
 import { finiteRows, knownKeys, normalFloat32, optionsObject } from './checks.js';
-import { defaultSigma, resolveSampleOptions } from './sample-options.js';
+import { defaultSigma, resolveLogProbOptions, resolveSampleOptions } from './sample-options.js';
 
 // What encode() and decode() take: the ODE's options without the sampler, start or denoising.
 const ODE_MAP_OPTIONS = ['steps', 'sigmaMax', 'sigmaMin', 'solver', 'seed', 'threads', 'onProgress', 'signal',
@@ -83,6 +83,19 @@ export class ScoreModel {
     knownKeys(o, ODE_MAP_OPTIONS, name);
     const { n } = finiteRows(points, this.dim, 'points');
     return this.#run({ ...o, n, sampler: 'ode', init: points, denoise: encode ? undefined : false }, { encode });
+  }
+
+  /**
+   * The log-density log p_σmin of every point, in nats, from the probability-flow ODE (see
+   * index.d.ts).
+   * @returns {Promise<Float64Array>} n values
+   */
+  async logProb(points, options = {}) {
+    this.#checkAlive();
+    const { data, n } = finiteRows(points, this.dim, 'points');
+    const { likelihood, progressEvery, onProgress, signal } = resolveLogProbOptions(options);
+    return this.#client.request('logProb', { modelId: this.#id, n, likelihood, points: data, progressEvery },
+      { transfer: [data.buffer], onProgress, signal });
   }
 
   /** Frees the model in the worker; later calls reject with code 'DISPOSED'. Idempotent. */

@@ -185,6 +185,37 @@ function resolveInit(init, n, dim) {
   throw invalidArgument(`init must be 'gaussian', { uniform: [lo, hi] } or n × dim start points, got ${describe(init)}`);
 }
 
+const LOG_PROB_OPTIONS = ['steps', 'sigmaMax', 'sigmaMin', 'probes', 'seed', 'threads', 'onProgress', 'signal',
+  'progressEvery'];
+
+/**
+ * Checks the JavaScript types and ranges of model.logProb()'s options and turns them into the
+ * LogProbRequest of wasm/bindings.cc; the core (sw::ResolveLogProbOptions) fills in the defaults.
+ * @returns {{ likelihood: object, progressEvery: number, onProgress?: Function, signal?: AbortSignal }}
+ */
+export function resolveLogProbOptions(options) {
+  const o = optionsObject(options, 'logProb() options');
+  knownKeys(o, LOG_PROB_OPTIONS, 'logProb()');
+  const seed = o.seed === undefined ? 0 : checkSeed(o.seed);
+  const likelihood = {
+    steps: o.steps === undefined ? 0 : levelCount(positiveInteger(o.steps, 'steps'), 'steps'),
+    sigmaMax: o.sigmaMax === undefined ? 0 : positiveFloat32(o.sigmaMax, 'sigmaMax'),
+    sigmaMin: o.sigmaMin === undefined ? 0 : positiveFloat32(o.sigmaMin, 'sigmaMin'),
+    probes: o.probes === undefined ? -1 : nonNegativeInteger(o.probes, 'probes'),
+    seedLo: seed % 2 ** 32,
+    seedHi: Math.floor(seed / 2 ** 32),
+    maxThreads: o.threads === undefined ? 0 : threadCount(o.threads, 'threads'),
+  };
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
+    throw invalidArgument(`onProgress must be a function, got ${describe(o.onProgress)}`);
+  }
+  if (o.signal !== undefined && !isAbortSignal(o.signal)) {
+    throw invalidArgument(`signal must be an AbortSignal, got ${describe(o.signal)}`);
+  }
+  const progressEvery = o.progressEvery === undefined ? 0 : positiveInteger(o.progressEvery, 'progressEvery');
+  return { likelihood, progressEvery, onProgress: o.onProgress, signal: o.signal };
+}
+
 // Inpainting: `known` values and a `mask` of as many 0 / 1 entries (dim, or n × dim); the core
 // checks the counts and which samplers take them.
 function inpainting(known, mask) {

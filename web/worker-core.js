@@ -3,11 +3,12 @@
 // (worker.js, a classic Worker) and the Node entry (node-worker.js, a worker_threads Worker). It is a
 // plain script that defines one global function, loaded with importScripts / vm.runInThisContext.
 //
-// Protocol (plain objects; sample and score buffers are transferred, never copied twice):
+// Protocol (plain objects; sample, score and logProb buffers are transferred, never copied twice):
 //   page → worker  request   { id, type, ...payload }   types: init, createMixture, loadModel,
-//                                                        score, sample, shutdown, memory
+//                                                        score, sample, logProb, shutdown, memory
 //   worker → page  response  { id, ok: true, result } | { id, ok: false, error: { code, message } }
-//   worker → page  progress  { id, progress: { step, totalSteps, level, levels, fraction, samples? } }
+//   worker → page  progress  { id, progress: { step, totalSteps, level, levels, fraction, evaluations,
+//                                             samples? } }
 //   worker → page  crash     { crash: { message } }  once, when the module trapped or aborted
 //   page → worker  notice    { type: 'abort', target: id } | { type: 'dispose', modelId }  (no reply)
 // Every request is answered exactly once; a handler that throws answers with its error.
@@ -31,10 +32,10 @@ function createScoreWasmWorker(host) {
   const CHUNK_TARGET_MS = 25;
   // Size of the block the 'memory' diagnostic allocates to find the top of the used heap.
   const MEMORY_PROBE_BYTES = 1 << 20;
-  const requests = { init, createMixture, loadModel, score, sample, shutdown, memory };
+  const requests = { init, createMixture, loadModel, score, sample, logProb, shutdown, memory };
   const notices = { abort, dispose };
   const models = new Map();  // modelId → { id, model, runs: Set<run>, disposed }
-  const runs = new Map();    // request id of a 'sample' → { stopCode }
+  const runs = new Map();    // request id of a 'sample' or 'logProb' → { stopCode }
   let nextModelId = 1;
   let ready = null;          // the promise of 'init'; set once (the double-init guard)
   let wasm = null;           // the Emscripten module, once ready
@@ -152,44 +153,72 @@ function createScoreWasmWorker(host) {
   }
 
   async function sample({ id, modelId, n, sampling, sigmas, points, known, mask, progressEvery, progressSamples }) {
+    return stepped(id, modelId, () => new wasm.Sampler(), (entry, sampler) => {
+      checkStatus(withHeapCopies([sigmas, points, known, mask], (s, p, k, m) =>
+        sampler.init(entry.model, n, sampling, s, sigmas?.length ?? 0, p, k, m, known?.length ?? 0)));
+      const count = n * entry.model.dim();
+      return {
+        levels: sampler.levels(),  // as the core resolved them from the options and the file
+        perLevel: sampler.stepsPerLevel(),
+        progressEvery,
+        snapshot: progressSamples ? () => copyOutFloats(sampler.samplesPtr(), count) : null,
+        result: () => copyOutFloats(sampler.samplesPtr(), count),
+      };
+    });
+  }
+
+  async function logProb({ id, modelId, n, likelihood, points, progressEvery }) {
+    return stepped(id, modelId, () => new wasm.LogProb(), (entry, run) => {
+      checkStatus(withHeapCopies([points], (p) => run.init(entry.model, n, likelihood, p)));
+      return {
+        levels: run.totalSteps() + 1,  // the ODE's levels, one step between each two
+        perLevel: 1,
+        progressEvery,
+        snapshot: null,
+        result: () => copyOutDoubles(run.resultPtr(), n),
+      };
+    });
+  }
+
+  // Runs a core object that advances in steps (a Sampler, a LogProb) to the end in chunks of about
+  // CHUNK_TARGET_MS, reporting progress, yielding to the event loop between chunks and stopping at
+  // an abort or a dispose. create() makes it; setUp(entry, stepper) initialises it and says how to
+  // report and finish.
+  async function stepped(id, modelId, create, setUp) {
     const entry = liveModel(modelId);
     const run = { stopCode: null };
     runs.set(id, run);
     entry.runs.add(run);
-    const sampler = new wasm.Sampler();
+    const stepper = create();
     try {
-      checkStatus(withHeapCopies([sigmas, points, known, mask], (s, p, k, m) =>
-        sampler.init(entry.model, n, sampling, s, sigmas?.length ?? 0, p, k, m, known?.length ?? 0)));
-      const count = n * entry.model.dim();
-      const levels = sampler.levels();  // as the core resolved them from the options and the file
-      const perLevel = sampler.stepsPerLevel();
-      const total = sampler.totalSteps();
+      const { levels, perLevel, progressEvery, snapshot, result } = setUp(entry, stepper);
+      const total = stepper.totalSteps();
       let chunk = 1;
-      while (!sampler.done()) {
+      while (!stepper.done()) {
         if (crash) throw failure('INTERNAL', crashMessage());  // another request trapped meanwhile
         if (run.stopCode) throw failure(run.stopCode, stopMessage(run.stopCode));
-        const done = sampler.stepsDone();
-        // Chunks end at every level boundary of a sampler with several steps per level (so each
+        const done = stepper.stepsDone();
+        // Chunks end at every level boundary of a run with several steps per level (so each
         // level gets a progress report) and at every multiple of progressEvery; without
         // progressEvery, every chunk is reported.
         const toLevelEnd = perLevel > 1 && done < levels * perLevel ? perLevel - (done % perLevel) : total - done;
         const toReport = progressEvery ? progressEvery - (done % progressEvery) : Infinity;
         const steps = Math.min(chunk, toLevelEnd, toReport);
         const start = performance.now();
-        checkStatus(sampler.step(steps));
+        checkStatus(stepper.step(steps));
         chunk = nextChunkSize(steps, chunk, performance.now() - start);
         if (!progressEvery || steps === toLevelEnd || steps === toReport) {
-          const step = sampler.stepsDone();
+          const step = stepper.stepsDone();
           const progress = { step, totalSteps: total, fraction: step / total, levels,
             level: Math.min(Math.floor((step - 1) / perLevel), levels - 1),
-            evaluations: sampler.evaluations() };
-          if (progressSamples) progress.samples = copyOutFloats(sampler.samplesPtr(), count);
-          host.post({ id, progress }, progressSamples ? [progress.samples.buffer] : []);
+            evaluations: stepper.evaluations() };
+          if (snapshot) progress.samples = snapshot();
+          host.post({ id, progress }, snapshot ? [progress.samples.buffer] : []);
         }
         await host.yieldToEventLoop();
       }
-      const samples = copyOutFloats(sampler.samplesPtr(), count);
-      return { result: samples, transfer: [samples.buffer] };
+      const values = result();
+      return { result: values, transfer: [values.buffer] };
     } catch (error) {
       broken(error);
       throw error;
@@ -197,7 +226,7 @@ function createScoreWasmWorker(host) {
       runs.delete(id);
       entry.runs.delete(run);
       if (!crash) {
-        sampler.delete();
+        stepper.delete();
         releaseIfDisposed(entry);
       }
     }
@@ -291,6 +320,10 @@ function createScoreWasmWorker(host) {
 
   function copyOutFloats(ptr, count) {
     return new Float32Array(heapBuffer(), ptr, count).slice();
+  }
+
+  function copyOutDoubles(ptr, count) {
+    return new Float64Array(heapBuffer(), ptr, count).slice();
   }
 
   function checkStatus(status) {

@@ -176,6 +176,28 @@ Status ResolveSamplerOptions(const std::string& config_json, float min_sigma,
   return Resolve(file, min_sigma, request, out);
 }
 
+Status ResolveLogProbOptions(const std::string& config_json, size_t dim,
+                             const LogProbRequest& request, LogProbOptions* out) {
+  FileSampling file;
+  SW_RETURN_IF_ERROR(ReadFileSampling(config_json, &file));
+  LogProbOptions o;
+  o.sigma_max = request.sigma_max;
+  o.sigma_min = request.sigma_min;
+  if (o.sigma_max == 0) {
+    if (file.trained.empty()) return Required("sigmaMax");
+    o.sigma_max = file.trained.front();
+  }
+  if (o.sigma_min == 0) {
+    if (file.trained.empty()) return Required("sigmaMin");
+    o.sigma_min = file.trained.back();
+  }
+  o.steps = request.steps != 0 ? request.steps : kDefaultLogProbSteps;
+  o.probes = request.probes >= 0 ? request.probes : (dim <= kMaxExactDivergenceDim ? 0 : 1);
+  o.seed = request.seed;
+  *out = o;
+  return Status::Ok();
+}
+
 Status RecommendedSamplerOptions(const LoadedModel& model, SamplerOptions* out) {
   FileSampling file;
   if (!ReadFileSampling(model.config_json, &file).ok() || !file.has_sampling ||

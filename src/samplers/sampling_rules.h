@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 #include "models/model_file.h"
+#include "samplers/likelihood.h"
 #include "samplers/sampler.h"
 
 namespace sw {
@@ -63,6 +64,21 @@ struct SamplingRequest {
 inline constexpr int kDefaultSdeSteps = 500;
 inline constexpr int kDefaultOdeSteps = 18;
 inline constexpr double kKarrasRho = 7.0;
+
+// What a caller asks of a likelihood computation (model.logProb): "not given" is 0 (-1 for probes).
+struct LogProbRequest {
+  int steps = 0;                       // 0 = kDefaultLogProbSteps
+  float sigma_max = 0, sigma_min = 0;  // 0 = the file's largest / smallest trained σ
+  int probes = -1;                     // -1 = exact for dim <= kMaxExactDivergenceDim, else 1 probe
+  uint64_t seed = 0;
+};
+inline constexpr int kDefaultLogProbSteps = 200;
+inline constexpr size_t kMaxExactDivergenceDim = 16;
+
+// Resolves a likelihood request against a model's config JSON (as ResolveSamplerOptions does);
+// LogProbRun::Create checks the values.
+Status ResolveLogProbOptions(const std::string& config_json, size_t dim,
+                             const LogProbRequest& request, LogProbOptions* out);
 
 Status ResolveSamplerOptions(const std::string& config_json, float min_sigma,
                              const SamplingRequest& request, SamplerOptions* out);

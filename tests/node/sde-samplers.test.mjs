@@ -86,6 +86,35 @@ test('decode(encode(x)) returns x within the solver error', async () => {
   await assert.rejects(gmm.encode([[1]], options), /points/);
 });
 
+test('logProb matches the mixture\'s log-density, exactly and with probes, and refuses bad options', async () => {
+  // The mixture's σ-perturbed density in closed form: the two modes of MIXTURE (std 1 each).
+  const points = [[-5, -5], [5, 5], [0, 0], [4, 6], [-6, -3.5]];
+  const sigma = 0.01;
+  const exact = points.map(([a, b]) => {
+    const v = 1 + sigma ** 2;
+    const terms = MIXTURE.means.map(([ma, mb], k) =>
+      Math.log(MIXTURE.weights[k]) - Math.log(2 * Math.PI * v) - ((a - ma) ** 2 + (b - mb) ** 2) / (2 * v));
+    const top = Math.max(...terms);
+    return top + Math.log(terms.reduce((s, t) => s + Math.exp(t - top), 0));
+  });
+  // The prior N(0, sigmaMax² I) stands in for p_sigmaMax, whose mean is the mixture's, (3, 3) here:
+  // that costs about |mean| · |x(sigmaMax)| / sigmaMax² ≈ 6 / sigmaMax nats (0.09 measured at 60).
+  const reports = [];
+  const lp = await gmm.logProb(points, { sigmaMax: 500, sigmaMin: sigma, onProgress: (p) => reports.push(p) });
+  assert.ok(lp instanceof Float64Array);
+  lp.forEach((v, i) => assert.ok(Math.abs(v - exact[i]) < 0.03, `point ${i}: ${v} against ${exact[i]}`));
+  assert.equal(reports.at(-1).fraction, 1);
+  assert.equal(reports.at(-1).evaluations, 199 * 2 * 3);  // 199 Heun steps × (score + 2 products)
+  const probed = await gmm.logProb(points, { sigmaMax: 500, sigmaMin: sigma, probes: 8, seed: 1 });
+  const again = await gmm.logProb(points, { sigmaMax: 500, sigmaMin: sigma, probes: 8, seed: 1, threads: 1 });
+  assert.deepEqual(probed, again);
+  probed.forEach((v, i) => assert.ok(Math.abs(v - exact[i]) < 0.5, `probed point ${i}: ${v} against ${exact[i]}`));
+  await assert.rejects(gmm.logProb(points), /sigmaMax is required/);
+  await assert.rejects(gmm.logProb(points, { sigmaMax: 60, sigmaMin: sigma, probes: -1 }), /probes must be/);
+  await assert.rejects(gmm.logProb(points, { sigmaMax: 60, sigmaMin: sigma, solver: 'heun' }), /unknown option 'solver'/);
+  await assert.rejects(gmm.logProb([[1, Number.NaN]], { sigmaMax: 60, sigmaMin: sigma }), /points/);
+});
+
 test('options are refused with messages that name them', async () => {
   const cases = [
     [{ sampler: 'pc', steps: 10 }, /sigmaMax is required/],
