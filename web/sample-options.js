@@ -103,12 +103,7 @@ export function resolveSampleOptions(options, model, { encode = false } = {}) {
     uniformHi: init.hi,
     maxThreads: o.threads === undefined ? 0 : threadCount(o.threads, 'threads'),
   };
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
-    throw invalidArgument(`onProgress must be a function, got ${describe(o.onProgress)}`);
-  }
-  if (o.signal !== undefined && !isAbortSignal(o.signal)) {
-    throw invalidArgument(`signal must be an AbortSignal, got ${describe(o.signal)}`);
-  }
+  checkCallbacks(o);
   const request = {
     n,
     sampling,
@@ -206,12 +201,7 @@ export function resolveLogProbOptions(options) {
     seedHi: Math.floor(seed / 2 ** 32),
     maxThreads: o.threads === undefined ? 0 : threadCount(o.threads, 'threads'),
   };
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
-    throw invalidArgument(`onProgress must be a function, got ${describe(o.onProgress)}`);
-  }
-  if (o.signal !== undefined && !isAbortSignal(o.signal)) {
-    throw invalidArgument(`signal must be an AbortSignal, got ${describe(o.signal)}`);
-  }
+  checkCallbacks(o);
   const progressEvery = o.progressEvery === undefined ? 0 : positiveInteger(o.progressEvery, 'progressEvery');
   return { likelihood, progressEvery, onProgress: o.onProgress, signal: o.signal };
 }
@@ -238,6 +228,16 @@ function inpainting(known, mask) {
     throw invalidArgument(`known and mask must hold as many values (got ${data.length} and ${bits.length})`);
   }
   return { known: data, mask: bits };
+}
+
+// onProgress and signal, which sample() and logProb() both take.
+function checkCallbacks(o) {
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
+    throw invalidArgument(`onProgress must be a function, got ${describe(o.onProgress)}`);
+  }
+  if (o.signal !== undefined && !isAbortSignal(o.signal)) {
+    throw invalidArgument(`signal must be an AbortSignal, got ${describe(o.signal)}`);
+  }
 }
 
 function checkSeed(seed) {

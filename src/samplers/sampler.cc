@@ -68,6 +68,9 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
   if (o.sigmas.size() > static_cast<size_t>(kMaxLevels)) {
     return InvalidArgument("at most " + std::to_string(kMaxLevels) + " levels");
   }
+  // The ODE runs either way: decreasing σ generates (decodes), increasing σ encodes.
+  const bool encoding = o.kind == SamplerKind::kProbabilityFlowHeun && o.sigmas.size() > 1 &&
+                        o.sigmas[1] > o.sigmas[0];
   for (size_t i = 0; i < o.sigmas.size(); ++i) {
     const float s = o.sigmas[i];
     if (!std::isfinite(s) || s < model.min_sigma() ||
@@ -76,9 +79,6 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
           "sigma " + std::to_string(i) + " = " + Num(s) + " must be finite and " +
           (o.kind != SamplerKind::kLangevin ? "> 0" : ">= " + Num(model.min_sigma())));
     }
-    // The ODE runs either way: decreasing σ generates (decodes), increasing σ encodes.
-    const bool encoding = o.kind == SamplerKind::kProbabilityFlowHeun && o.sigmas.size() > 1 &&
-                          o.sigmas[1] > o.sigmas[0];
     if (i > 0 && (encoding ? !(s > o.sigmas[i - 1]) : !(s < o.sigmas[i - 1]))) {
       return InvalidArgument("sigmas must be strictly " +
                              std::string(encoding ? "increasing" : "decreasing") + " (sigma " +
@@ -86,8 +86,7 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
                              Num(o.sigmas[i - 1]) + ")");
     }
   }
-  if (o.kind == SamplerKind::kProbabilityFlowHeun && o.denoise && o.sigmas.size() > 1 &&
-      o.sigmas[1] > o.sigmas[0]) {
+  if (encoding && o.denoise) {
     return InvalidArgument(
         "denoise is for generating: an encoding run (increasing sigmas) ends "
         "at the largest sigma");
@@ -429,7 +428,9 @@ Status SamplerRun::RunStep(int step) {
         // Per-thread scratch: a malloc per task and step would contend on the allocator's lock.
         thread_local std::vector<float> score, z, score_next, x_next;
         score.resize(count);
-        z.assign(count, 0.0f);
+        z.resize(count);
+        // Without noise z is still read (times 0), so it must hold finite values.
+        if (rule.noise == 0) std::fill(z.begin(), z.end(), 0.0f);
         const float* x = &x_[begin * dim];
         model_->ScoreRows(x, end - begin, rule.sigma, score.data());
         if (rule.noise != 0) {
