@@ -116,6 +116,7 @@ struct SamplerRequest {
   int corrector_steps = -1;
   float snr = 0;
   std::string solver;
+  double rtol = 0, atol = 0;
   bool encode = false;
   uint32_t seed_lo = 0, seed_hi = 0;
   int init = 0;  // 0 gaussian, 1 uniform, 2 given points
@@ -153,6 +154,8 @@ class Sampler {
     request.corrector_steps = r.corrector_steps;
     request.snr = r.snr;
     request.solver = r.solver;
+    request.rtol = r.rtol;
+    request.atol = r.atol;
     request.encode = r.encode;
     request.seed = (uint64_t{r.seed_hi} << 32) | r.seed_lo;
     request.init = static_cast<sw::InitKind>(r.init);
@@ -179,12 +182,13 @@ class Sampler {
     return ToJs(run_->Step(max_steps));
   }
   int StepsDone() const { return run_ ? run_->steps_done() : 0; }
-  int TotalSteps() const { return run_ ? run_->total_steps() : 0; }
+  int TotalSteps() const { return run_ ? run_->total_steps() : 0; }  // 0: adaptive
+  double Fraction() const { return run_ ? run_->fraction() : 0; }
   int Level() const { return run_ ? run_->level() : 0; }
   int Levels() const { return run_ ? run_->levels() : 0; }
   int StepsPerLevel() const { return run_ ? run_->steps_per_level() : 0; }
   // Network evaluations per sample so far (a double: it may pass 2^31).
-  double Evaluations() const { return run_ ? static_cast<double>(run_->evaluations()) : 0; }
+  double Evaluations() const { return run_ ? run_->evaluations() : 0; }
   bool Done() const { return run_ && run_->done(); }
   // Address of the n × dim samples (valid until the next Step or until the sampler is deleted).
   uintptr_t SamplesPtr() const {
@@ -197,7 +201,9 @@ class Sampler {
 
 // The caller's model.logProb options (Embind value_object; "not given" as in sw::LogProbRequest).
 struct LogProbRequest {
+  std::string solver;
   int steps = 0;
+  double rtol = 0, atol = 0;
   float sigma_max = 0, sigma_min = 0;
   int probes = -1;
   uint32_t seed_lo = 0, seed_hi = 0;
@@ -212,7 +218,10 @@ class LogProb {
     if (!model.get()) return ToJs(sw::InvalidArgument("the model is not initialised"));
     if (n <= 0) return ToJs(sw::InvalidArgument("n must be a positive integer"));
     sw::LogProbRequest request;
+    request.solver = r.solver;
     request.steps = r.steps;
+    request.rtol = r.rtol;
+    request.atol = r.atol;
     request.sigma_max = r.sigma_max;
     request.sigma_min = r.sigma_min;
     request.probes = r.probes;
@@ -232,8 +241,9 @@ class LogProb {
     return ToJs(s);
   }
   int StepsDone() const { return run_ ? run_->steps_done() : 0; }
-  int TotalSteps() const { return run_ ? run_->total_steps() : 0; }
-  double Evaluations() const { return run_ ? static_cast<double>(run_->evaluations()) : 0; }
+  int TotalSteps() const { return run_ ? run_->total_steps() : 0; }  // 0: adaptive
+  double Fraction() const { return run_ ? run_->fraction() : 0; }
+  double Evaluations() const { return run_ ? run_->evaluations() : 0; }
   bool Done() const { return run_ && run_->done(); }
   // Address of the n log-densities (doubles), once done.
   uintptr_t ResultPtr() const { return reinterpret_cast<uintptr_t>(result_.data()); }
@@ -267,6 +277,8 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .field("correctorSteps", &SamplerRequest::corrector_steps)
       .field("snr", &SamplerRequest::snr)
       .field("solver", &SamplerRequest::solver)
+      .field("rtol", &SamplerRequest::rtol)
+      .field("atol", &SamplerRequest::atol)
       .field("encode", &SamplerRequest::encode)
       .field("seedLo", &SamplerRequest::seed_lo)
       .field("seedHi", &SamplerRequest::seed_hi)
@@ -275,7 +287,10 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .field("uniformHi", &SamplerRequest::uniform_hi)
       .field("maxThreads", &SamplerRequest::max_threads);
   emscripten::value_object<LogProbRequest>("LogProbRequest")
+      .field("solver", &LogProbRequest::solver)
       .field("steps", &LogProbRequest::steps)
+      .field("rtol", &LogProbRequest::rtol)
+      .field("atol", &LogProbRequest::atol)
       .field("sigmaMax", &LogProbRequest::sigma_max)
       .field("sigmaMin", &LogProbRequest::sigma_min)
       .field("probes", &LogProbRequest::probes)
@@ -299,6 +314,7 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .function("step", &Sampler::Step)
       .function("stepsDone", &Sampler::StepsDone)
       .function("totalSteps", &Sampler::TotalSteps)
+      .function("fraction", &Sampler::Fraction)
       .function("level", &Sampler::Level)
       .function("levels", &Sampler::Levels)
       .function("stepsPerLevel", &Sampler::StepsPerLevel)
@@ -311,6 +327,7 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .function("step", &LogProb::Step)
       .function("stepsDone", &LogProb::StepsDone)
       .function("totalSteps", &LogProb::TotalSteps)
+      .function("fraction", &LogProb::Fraction)
       .function("evaluations", &LogProb::Evaluations)
       .function("done", &LogProb::Done)
       .function("resultPtr", &LogProb::ResultPtr);

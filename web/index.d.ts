@@ -196,20 +196,32 @@ export type SamplerName = 'langevin' | 'annealed-langevin' | 'reverse-diffusion'
 
 /** One progress report of a sampling run. */
 export interface SampleProgress {
-  /** step / totalSteps, from just above 0 to 1 (the last report); never decreases. */
+  /**
+   * step / totalSteps, from above 0 to 1 (the last report); never decreases. For the adaptive
+   * solver ('rk45'), how far its slowest chain has come in ln σ (0 after its first step, which
+   * only chooses the step sizes).
+   */
   fraction: number;
-  /** Steps done (score evaluations per chain), 1 … totalSteps. */
+  /** Steps done, 1 … totalSteps (for 'rk45' its attempted steps: one of every unfinished chain). */
   step: number;
   /**
    * All steps of the run: levels × steps per level (plus 1 with `denoise` for the Langevin
-   * samplers); levels − 1 Heun steps (plus 1 with `denoise`) for the ODE.
+   * samplers); levels − 1 Heun steps (plus 1 with `denoise`) for the ODE; 0 for 'rk45', whose
+   * steps are found as it goes.
    */
   totalSteps: number;
-  /** Network evaluations per sample so far (two per Heun step of the ODE, one per other step). */
+  /**
+   * Network evaluations per sample so far (two per Heun step of the ODE, one per other step; for
+   * 'rk45' the mean over the samples, each taking its own steps). For logProb(), every
+   * vector–Jacobian product of the divergence counts as one more.
+   */
   evaluations: number;
-  /** 0-based index of the noise level the last step ran at (the denoising step counts as the last). */
+  /**
+   * 0-based index of the noise level the last step ran at (the denoising step counts as the last;
+   * for 'rk45' 0 until the solver is done, then 1).
+   */
   level: number;
-  /** Number of noise levels (1 for plain Langevin). */
+  /** Number of noise levels (1 for plain Langevin, 2 for 'rk45': its ends). */
   levels: number;
   /** A copy of the current n × dim samples, only with `progressSamples: true`. */
   samples?: Float32Array;
@@ -373,19 +385,35 @@ export interface PredictorCorrectorOptions extends SdeSampleOptions {
 
 /**
  * The probability-flow ODE dx/dσ = −σ · s(x, σ) from sigmaMax to sigmaMin, deterministic given the
- * start, with Heun's second-order steps (two evaluations each). The adaptive 'rk45' solver is not
- * in this build yet.
+ * start: with Heun's second-order steps over `steps` Karras levels (two evaluations each), or with
+ * the adaptive Dormand–Prince 5(4) solver ('rk45', as scipy's RK45 and the score-SDE reference
+ * code), which integrates in ln σ with every sample its own step sizes and error control (so a
+ * sample never depends on the others in its batch), about 6 evaluations per step.
  */
 export interface OdeOptions extends SdeSampleOptions {
   sampler: 'ode';
-  /** `'heun'` (the default). */
-  solver?: 'heun';
+  /** `'heun'` (the default) or `'rk45'` (then `steps` is not taken). */
+  solver?: 'heun' | 'rk45';
+  /**
+   * 'rk45': relative and absolute tolerance of each step's error, in (0, 1) (default 1e-5 each).
+   * A step is accepted when the RMS of error / (atol + rtol · |x|) over the sample is at most 1.
+   */
+  rtol?: number;
+  atol?: number;
 }
 
 /** Options of logProb(). */
 export interface LogProbOptions {
-  /** Karras levels (ρ = 7) of the ODE from sigmaMin up to sigmaMax, 2 to 2^20 (default 200). */
+  /**
+   * `'heun'` (the default: Heun steps over `steps` levels) or `'rk45'` (adaptive, to rtol / atol,
+   * which then also bound the error of the log-density's integral).
+   */
+  solver?: 'heun' | 'rk45';
+  /** 'heun': Karras levels (ρ = 7) of the ODE from sigmaMin up to sigmaMax, 2 to 2^20 (default 200). */
   steps?: number;
+  /** 'rk45': its tolerances, in (0, 1) (default 1e-5 each). */
+  rtol?: number;
+  atol?: number;
   /** Default: the model file's largest trained σ; required for the mixture. */
   sigmaMax?: number;
   /** Default: the model file's smallest trained σ (≥ minSigma); required for the mixture. */
@@ -405,7 +433,7 @@ export interface LogProbOptions {
 }
 
 /** Options of encode() and decode(): the ODE sampler's, without its start and denoising. */
-export type OdeMapOptions = Pick<OdeOptions, 'steps' | 'sigmaMax' | 'sigmaMin' | 'solver' | 'seed' | 'threads' |
+export type OdeMapOptions = Pick<OdeOptions, 'steps' | 'sigmaMax' | 'sigmaMin' | 'solver' | 'rtol' | 'atol' | 'seed' | 'threads' |
   'onProgress' | 'progressEvery' | 'progressSamples' | 'signal'>;
 
 export type SampleOptions =
@@ -444,7 +472,7 @@ export interface ScoreModel {
    * log N(x(sigmaMax); 0, sigmaMax² I). The divergence is exact (one vector–Jacobian product per
    * dimension) or Hutchinson's estimate with `probes` Rademacher probes. For 8-bit images scaled to
    * [0, 1] with uniform dequantisation x = (pixel + u) / 256, u ~ U[0, 1), the bits per dimension
-   * are −(logProb − dim · ln 256) / (dim · ln 2). Progress reports come per Heun step.
+   * are −(logProb − dim · ln 256) / (dim · ln 2). Progress reports come per solver step.
    * The prior N(0, sigmaMax² I) stands in for the data perturbed at sigmaMax; with the data's mean
    * μ away from the origin that costs about |μ| · √dim / sigmaMax nats (0.09 for a 2-D mixture with
    * mean (3, 3) at sigmaMax = 60), so sigmaMax should be far above the data's distance from the

@@ -4,7 +4,7 @@ import { finiteRows, knownKeys, normalFloat32, optionsObject } from './checks.js
 import { defaultSigma, resolveLogProbOptions, resolveSampleOptions } from './sample-options.js';
 
 // What encode() and decode() take: the ODE's options without the sampler, start or denoising.
-const ODE_MAP_OPTIONS = ['steps', 'sigmaMax', 'sigmaMin', 'solver', 'seed', 'threads', 'onProgress', 'signal',
+const ODE_MAP_OPTIONS = ['steps', 'sigmaMax', 'sigmaMin', 'solver', 'rtol', 'atol', 'seed', 'threads', 'onProgress', 'signal',
   'progressEvery', 'progressSamples'];
 
 export class ScoreModel {

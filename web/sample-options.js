@@ -14,7 +14,7 @@ const SAMPLER_OPTIONS = {
   'annealed-langevin': ['sigmas', 'stepsPerLevel', 'denoise'],
   'reverse-diffusion': SDE_OPTIONS,
   'pc': [...SDE_OPTIONS, 'correctorSteps', 'snr'],
-  'ode': [...SDE_OPTIONS, 'solver'],
+  'ode': [...SDE_OPTIONS, 'solver', 'rtol', 'atol'],
 };
 const ALL_OPTIONS = [...COMMON_OPTIONS, ...new Set(Object.values(SAMPLER_OPTIONS).flat())];
 const INIT_KIND = { gaussian: 0, uniform: 1, given: 2 };
@@ -95,6 +95,8 @@ export function resolveSampleOptions(options, model, { encode = false } = {}) {
     correctorSteps: o.correctorSteps === undefined ? -1 : correctorSteps(o.correctorSteps),
     snr: o.snr === undefined ? 0 : positiveFloat32(o.snr, 'snr'),
     solver: o.solver === undefined ? '' : solverName(o.solver),
+    rtol: o.rtol === undefined ? 0 : tolerance(o.rtol, 'rtol'),
+    atol: o.atol === undefined ? 0 : tolerance(o.atol, 'atol'),
     encode,
     seedLo: seed % 2 ** 32,
     seedHi: Math.floor(seed / 2 ** 32),
@@ -155,6 +157,14 @@ function solverName(value) {
   return value;  // the core says which solvers it has
 }
 
+// rtol / atol of the adaptive solver: 0 means "not given" to the core, so a given one is > 0.
+function tolerance(value, name) {
+  if (typeof value !== 'number' || !(value > 0 && value < 1)) {
+    throw invalidArgument(`${name} must be a number in (0, 1), got ${describe(value)}`);
+  }
+  return value;
+}
+
 function levelCount(levels, name) {
   if (levels > MAX_LEVELS) {
     throw invalidArgument(`${name} must be at most ${MAX_LEVELS} (noise levels of one schedule), got ${levels}`);
@@ -180,8 +190,8 @@ function resolveInit(init, n, dim) {
   throw invalidArgument(`init must be 'gaussian', { uniform: [lo, hi] } or n × dim start points, got ${describe(init)}`);
 }
 
-const LOG_PROB_OPTIONS = ['steps', 'sigmaMax', 'sigmaMin', 'probes', 'seed', 'threads', 'onProgress', 'signal',
-  'progressEvery'];
+const LOG_PROB_OPTIONS = ['solver', 'steps', 'rtol', 'atol', 'sigmaMax', 'sigmaMin', 'probes', 'seed', 'threads',
+  'onProgress', 'signal', 'progressEvery'];
 
 /**
  * Checks the JavaScript types and ranges of model.logProb()'s options and turns them into the
@@ -193,7 +203,10 @@ export function resolveLogProbOptions(options) {
   knownKeys(o, LOG_PROB_OPTIONS, 'logProb()');
   const seed = o.seed === undefined ? 0 : checkSeed(o.seed);
   const likelihood = {
+    solver: o.solver === undefined ? '' : solverName(o.solver),
     steps: o.steps === undefined ? 0 : levelCount(positiveInteger(o.steps, 'steps'), 'steps'),
+    rtol: o.rtol === undefined ? 0 : tolerance(o.rtol, 'rtol'),
+    atol: o.atol === undefined ? 0 : tolerance(o.atol, 'atol'),
     sigmaMax: o.sigmaMax === undefined ? 0 : positiveFloat32(o.sigmaMax, 'sigmaMax'),
     sigmaMin: o.sigmaMin === undefined ? 0 : positiveFloat32(o.sigmaMin, 'sigmaMin'),
     probes: o.probes === undefined ? -1 : nonNegativeInteger(o.probes, 'probes'),

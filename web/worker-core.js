@@ -171,7 +171,7 @@ function createScoreWasmWorker(host) {
     return stepped(id, modelId, () => new wasm.LogProb(), (entry, run) => {
       checkStatus(withHeapCopies([points], (p) => run.init(entry.model, n, likelihood, p)));
       return {
-        levels: run.totalSteps() + 1,  // the ODE's levels, one step between each two
+        levels: run.totalSteps() + 1,  // the ODE's levels, one step between each two (1: adaptive)
         perLevel: 1,
         progressEvery,
         snapshot: null,
@@ -192,7 +192,7 @@ function createScoreWasmWorker(host) {
     const stepper = create();
     try {
       const { levels, perLevel, progressEvery, snapshot, result } = setUp(entry, stepper);
-      const total = stepper.totalSteps();
+      const total = stepper.totalSteps();  // 0: the adaptive solver, whose steps are found as it goes
       let chunk = 1;
       while (!stepper.done()) {
         if (crash) throw failure('INTERNAL', crashMessage());  // another request trapped meanwhile
@@ -201,7 +201,8 @@ function createScoreWasmWorker(host) {
         // Chunks end at every level boundary of a run with several steps per level (so each
         // level gets a progress report) and at every multiple of progressEvery; without
         // progressEvery, every chunk is reported.
-        const toLevelEnd = perLevel > 1 && done < levels * perLevel ? perLevel - (done % perLevel) : total - done;
+        const toLevelEnd = perLevel > 1 && done < levels * perLevel ? perLevel - (done % perLevel)
+          : total > 0 ? total - done : Infinity;
         const toReport = progressEvery ? progressEvery - (done % progressEvery) : Infinity;
         const steps = Math.min(chunk, toLevelEnd, toReport);
         const start = performance.now();
@@ -209,8 +210,8 @@ function createScoreWasmWorker(host) {
         chunk = nextChunkSize(steps, chunk, performance.now() - start);
         if (!progressEvery || steps === toLevelEnd || steps === toReport) {
           const step = stepper.stepsDone();
-          const progress = { step, totalSteps: total, fraction: step / total, levels,
-            level: Math.min(Math.floor((step - 1) / perLevel), levels - 1),
+          const progress = { step, totalSteps: total, fraction: stepper.fraction(), levels,
+            level: total > 0 ? Math.min(Math.floor((step - 1) / perLevel), levels - 1) : stepper.done() ? levels - 1 : 0,
             evaluations: stepper.evaluations() };
           if (snapshot) progress.samples = snapshot();
           host.post({ id, progress }, snapshot ? [progress.samples.buffer] : []);

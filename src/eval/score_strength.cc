@@ -34,8 +34,8 @@ void MeasureChunk(const ScoreModel& model, const float* data, size_t r0, size_t 
       noisy[i] = data[r0 * dim + i] + sigma * z[i];
       nudged[i] = noisy[i] + h * z[i];
     }
-    model.ScoreRows(noisy.data(), rows, sigma, s.data());
-    model.ScoreRows(nudged.data(), rows, sigma, s_nudged.data());
+    ScoreRowsAt(model, noisy.data(), rows, sigma, s.data());
+    ScoreRowsAt(model, nudged.data(), rows, sigma, s_nudged.data());
     LevelSums& out = sums[level];
     for (size_t i = 0; i < rows * dim; ++i) {
       // The difference is taken in double: in float it would lose the slope's low digits.

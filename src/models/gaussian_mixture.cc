@@ -61,15 +61,15 @@ double GaussianMixture::ComponentLogits(const float* x, double s2, double* logit
   return max_logit;
 }
 
-void GaussianMixture::ScoreRows(const float* x, size_t n, float sigma, float* out) const {
+void GaussianMixture::ScoreRows(const float* x, size_t n, const float* sigma, float* out) const {
   const size_t k = log_weights_.size();
-  const double s2 = double{sigma} * sigma;
   // Scratch for the component log-terms, per thread: calls come once per task and step, and a
   // malloc each would contend on the allocator's lock (measurable in WASM).
   thread_local std::vector<double> logit;
   logit.resize(k);
   for (size_t r = 0; r < n; ++r) {
     const float* xr = x + r * dim_;
+    const double s2 = double{sigma[r]} * sigma[r];
     const double max_logit = ComponentLogits(xr, s2, logit.data());
     // Responsibilities r_c = softmax(logit); score = sum_c r_c (mu_c - x) / v_c.
     double norm = 0;
@@ -84,10 +84,9 @@ void GaussianMixture::ScoreRows(const float* x, size_t n, float sigma, float* ou
   }
 }
 
-void GaussianMixture::ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+void GaussianMixture::ScoreVjpRows(const float* x, size_t n, const float* sigma, const float* v,
                                    float* out) const {
   const size_t k = log_weights_.size();
-  const double s2 = double{sigma} * sigma;
   thread_local std::vector<double> r, a, score, acc;
   r.resize(k);
   a.resize(k * dim_);
@@ -96,6 +95,7 @@ void GaussianMixture::ScoreVjpRows(const float* x, size_t n, float sigma, const 
   for (size_t row = 0; row < n; ++row) {
     const float* xr = x + row * dim_;
     const float* vr = v + row * dim_;
+    const double s2 = double{sigma[row]} * sigma[row];
     const double max_logit = ComponentLogits(xr, s2, r.data());
     double norm = 0;
     for (size_t c = 0; c < k; ++c) norm += (r[c] = std::exp(r[c] - max_logit));

@@ -23,9 +23,9 @@ class GaussianMixture : public ScoreModel {
     return log_weights_.size() * sizeof(double);  // one log-term per component
   }
   float min_sigma() const override { return 0.0f; }
-  void ScoreRows(const float* x, size_t n, float sigma, float* out) const override;
+  void ScoreRows(const float* x, size_t n, const float* sigma, float* out) const override;
   // Analytic: with a_c = (mu_c − x) / v_c, J = −Σ_c r_c I / v_c + Σ_c r_c a_c (a_c − s)ᵀ.
-  void ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+  void ScoreVjpRows(const float* x, size_t n, const float* sigma, const float* v,
                     float* out) const override;
 
   // log p_σ(x) of one point (for tests: the score is its gradient).

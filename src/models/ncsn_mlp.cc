@@ -339,48 +339,52 @@ Status NcsnMlp::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<Ncs
   return FromValidWeights(std::move(weights), out);
 }
 
-void NcsnMlp::ScoreRows(const float* x, size_t n, float sigma, float* out) const {
+void NcsnMlp::ScoreRows(const float* x, size_t n, const float* sigma, float* out) const {
   if (n == 0) return;
   const size_t dim = weights_.config.dim;
   const size_t freqs = weights_.config.sigma_embedding_freqs;
   const size_t in0 = layers_[0].in;
 
-  // The embedding depends on σ only: computed once per call.
-  std::vector<float> embedding(2 * freqs);
-  SigmaEmbedding(weights_.freqs.data(), freqs, sigma, embedding.data());
-
   // Per-call scratch (the input and two activations of one tile): bounded memory, nothing shared
   // between concurrent calls.
   const size_t tile = std::min(n, kTileRows);
   std::vector<float> input(tile * in0), buffer_a, buffer_b;
-  const float inv_sigma = 1.0f / sigma;
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
     for (size_t r = 0; r < rows; ++r) {
-      std::memcpy(&input[r * in0], x + (start + r) * dim, dim * sizeof(float));
-      if (freqs > 0)
-        std::memcpy(&input[r * in0 + dim], embedding.data(), 2 * freqs * sizeof(float));
+      float* in = &input[r * in0];
+      std::memcpy(in, x + (start + r) * dim, dim * sizeof(float));
+      // The embedding is recomputed only where σ changes: the fixed-schedule samplers give every
+      // row the same σ.
+      if (r > 0 && sigma[start + r] == sigma[start + r - 1]) {
+        std::memcpy(in + dim, in - in0 + dim, 2 * freqs * sizeof(float));
+      } else {
+        SigmaEmbedding(weights_.freqs.data(), freqs, sigma[start + r], in + dim);
+      }
     }
-    float* y = out + start * dim;
-    DenseStackInfer(layers_, input.data(), rows, y, &buffer_a, &buffer_b);
-    f32_scale(y, inv_sigma, y, rows * dim);
+    DenseStackInfer(layers_, input.data(), rows, out + start * dim, &buffer_a, &buffer_b);
+    for (size_t r = 0; r < rows; ++r) {
+      float* y = out + (start + r) * dim;
+      f32_scale(y, 1.0f / sigma[start + r], y, dim);
+    }
   }
 }
 
-void NcsnMlp::ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+void NcsnMlp::ScoreVjpRows(const float* x, size_t n, const float* sigma, const float* v,
                            float* out) const {
   const size_t dim = weights_.config.dim, in0 = layers_[0].in;
   thread_local NcsnMlpActivations act;
   thread_local std::vector<float> score, dinput;
   const std::vector<DenseGrad> no_grads(layers_.size());  // only the input's gradient
-  std::vector<float> sigmas(std::min(n, kTileRows), sigma);
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
     score.resize(rows * dim);
-    NcsnMlpForwardTrain(weights_, x + start * dim, sigmas.data(), rows, &act, score.data());
+    NcsnMlpForwardTrain(weights_, x + start * dim, sigma + start, rows, &act, score.data());
     // s = y / σ: d(vᵀ s)/dy = v / σ, then back through the stack to its input [x, embedding].
     act.dy.resize(rows * dim);
-    f32_scale(v + start * dim, 1.0f / sigma, act.dy.data(), rows * dim);
+    for (size_t r = 0; r < rows; ++r) {
+      f32_scale(v + (start + r) * dim, 1.0f / sigma[start + r], &act.dy[r * dim], dim);
+    }
     dinput.resize(rows * in0);
     DenseStackBackward(layers_, act.dy.data(), &act.stack, no_grads, dinput.data());
     for (size_t r = 0; r < rows; ++r) {

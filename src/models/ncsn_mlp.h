@@ -130,10 +130,10 @@ class NcsnMlp : public ScoreModel {
   uint64_t scratch_bytes_per_thread() const override;
   // Rows are processed in tiles of kTileRows with per-call scratch, so memory stays bounded and
   // concurrent calls on disjoint rows are safe.
-  void ScoreRows(const float* x, size_t n, float sigma, float* out) const override;
+  void ScoreRows(const float* x, size_t n, const float* sigma, float* out) const override;
   // The training forward and the backward pass to the input, tile by tile (about twice the
   // scratch of ScoreRows).
-  void ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+  void ScoreVjpRows(const float* x, size_t n, const float* sigma, const float* v,
                     float* out) const override;
 
   const NcsnMlpConfig& config() const { return weights_.config; }

@@ -472,30 +472,28 @@ Status NcsnUnet::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<Nc
   return FromValidWeights(std::move(weights), out);
 }
 
-void NcsnUnet::ScoreRows(const float* x, size_t n, float sigma, float* out) const {
+void NcsnUnet::ScoreRows(const float* x, size_t n, const float* sigma, float* out) const {
   // Per-thread activations: sized once per thread, reused by every later call.
   thread_local NcsnUnetActivations act;
   const size_t dim = weights_.config.dim();
-  float sigmas[kTileRows];
-  std::fill(sigmas, sigmas + kTileRows, sigma);
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
-    NcsnUnetForward(weights_.config, view_, x + start * dim, sigmas, rows, &act, out + start * dim);
+    NcsnUnetForward(weights_.config, view_, x + start * dim, sigma + start, rows, &act,
+                    out + start * dim);
   }
 }
 
-void NcsnUnet::ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+void NcsnUnet::ScoreVjpRows(const float* x, size_t n, const float* sigma, const float* v,
                             float* out) const {
   thread_local NcsnUnetActivations act;
   thread_local NcsnUnetGradScratch scratch;
   thread_local std::vector<float> score;
   const size_t dim = weights_.config.dim();
-  float sigmas[kTileRows];
-  std::fill(sigmas, sigmas + kTileRows, sigma);
   score.resize(kTileRows * dim);
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
-    NcsnUnetForward(weights_.config, view_, x + start * dim, sigmas, rows, &act, score.data());
+    NcsnUnetForward(weights_.config, view_, x + start * dim, sigma + start, rows, &act,
+                    score.data());
     NcsnUnetBackward(weights_.config, view_, v + start * dim, act, no_grads_, &scratch,
                      out + start * dim);
   }

@@ -178,10 +178,10 @@ class NcsnUnet : public ScoreModel {
   uint64_t scratch_bytes_per_thread() const override;
   // Tiles of kTileRows images, with per-thread scratch (thread_local), so concurrent calls on
   // disjoint rows are safe.
-  void ScoreRows(const float* x, size_t n, float sigma, float* out) const override;
+  void ScoreRows(const float* x, size_t n, const float* sigma, float* out) const override;
   // The forward pass, then the backward pass with no parameter gradients, to the input (about
   // twice the scratch of ScoreRows).
-  void ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+  void ScoreVjpRows(const float* x, size_t n, const float* sigma, const float* v,
                     float* out) const override;
 
   const NcsnUnetConfig& config() const { return weights_.config; }

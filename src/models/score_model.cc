@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "core/memory_budget.h"
 #include "core/thread_pool.h"
@@ -14,6 +15,12 @@ namespace {
 // hundred so large batches still spread over every thread.
 constexpr size_t kMinRowsPerTask = 8, kMaxRowsPerTask = 512;
 }  // namespace
+
+void ScoreRowsAt(const ScoreModel& model, const float* x, size_t n, float sigma, float* out) {
+  thread_local std::vector<float> sigmas;  // per thread: calls come once per task and step
+  sigmas.assign(n, sigma);
+  model.ScoreRows(x, n, sigmas.data(), out);
+}
 
 Status ScoreBatch(const ScoreModel& model, const float* x, size_t n, float sigma, float* out,
                   ThreadPool* pool, size_t max_threads) {
@@ -36,7 +43,7 @@ Status ScoreBatch(const ScoreModel& model, const float* x, size_t n, float sigma
   ForEachChunk(
       pool, n, kMinRowsPerTask, kMaxRowsPerTask,
       [&](size_t begin, size_t end) {
-        model.ScoreRows(x + begin * dim, end - begin, sigma, out + begin * dim);
+        ScoreRowsAt(model, x + begin * dim, end - begin, sigma, out + begin * dim);
       },
       max_threads);
   return Status::Ok();

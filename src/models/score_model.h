@@ -26,17 +26,22 @@ class ScoreModel {
   // (core/memory_budget.h) before they call.
   virtual uint64_t scratch_bytes_per_thread() const = 0;
 
-  // out[n×dim] = s(x, sigma) row by row for x[n×dim]; out must not overlap x. A row's result
-  // depends only on that row (never on n or on other rows). Thread-safe: may run concurrently on
-  // disjoint rows. Inputs are validated by the caller (ScoreBatch); this is the hot path.
-  virtual void ScoreRows(const float* x, size_t n, float sigma, float* out) const = 0;
+  // out[n×dim] = s(x_r, sigma[r]) row by row for x[n×dim], each row at its own noise level (an
+  // adaptive ODE solver moves every chain at its own pace); out must not overlap x. A row's result
+  // depends only on that row and its σ (never on n or on other rows). Thread-safe: may run
+  // concurrently on disjoint rows. Inputs are validated by the caller (ScoreBatch); this is the
+  // hot path.
+  virtual void ScoreRows(const float* x, size_t n, const float* sigma, float* out) const = 0;
 
   // out[n×dim] = vᵀ ∂s/∂x row by row: the vector–Jacobian product of the score at x with v[n×dim]
   // (the score is a gradient, so its Jacobian is the Hessian of log p_σ, symmetric where exact).
   // The divergence ∇·s of the likelihood is built from it. Same contract as ScoreRows.
-  virtual void ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+  virtual void ScoreVjpRows(const float* x, size_t n, const float* sigma, const float* v,
                             float* out) const = 0;
 };
+
+// ScoreRows with every row at one σ (the fixed-schedule samplers, tools and tests).
+void ScoreRowsAt(const ScoreModel& model, const float* x, size_t n, float sigma, float* out);
 
 // Validates the arguments (finite x, finite sigma >= model.min_sigma(), the threads' scratch within
 // the working-memory budget: OUT_OF_MEMORY otherwise) and computes the score of all rows, split

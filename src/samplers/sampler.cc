@@ -52,8 +52,10 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
   }
   const bool langevin_kind =
       o.kind == SamplerKind::kLangevin || o.kind == SamplerKind::kAnnealedLangevin;
-  if (!langevin_kind && o.kind != SamplerKind::kReverseDiffusion &&
-      o.kind != SamplerKind::kPredictorCorrector && o.kind != SamplerKind::kProbabilityFlowHeun) {
+  const bool ode =
+      o.kind == SamplerKind::kProbabilityFlowHeun || o.kind == SamplerKind::kProbabilityFlowRk45;
+  if (!langevin_kind && !ode && o.kind != SamplerKind::kReverseDiffusion &&
+      o.kind != SamplerKind::kPredictorCorrector) {
     return InvalidArgument("unknown sampler kind");
   }
   if (o.sigmas.empty()) return InvalidArgument("the noise schedule (sigmas) is empty");
@@ -65,12 +67,23 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
     return InvalidArgument("the probability-flow ODE needs at least 2 levels (got " +
                            std::to_string(o.sigmas.size()) + ")");
   }
+  if (o.kind == SamplerKind::kProbabilityFlowRk45) {
+    if (o.sigmas.size() != 2) {
+      return InvalidArgument("the adaptive ODE runs between exactly 2 sigmas, its ends (got " +
+                             std::to_string(o.sigmas.size()) + ")");
+    }
+    for (double tol : {o.rtol, o.atol}) {
+      if (!std::isfinite(tol) || !(tol > 0) || tol >= 1) {
+        return InvalidArgument("rtol and atol must be numbers in (0, 1) (got rtol = " +
+                               Num(o.rtol) + ", atol = " + Num(o.atol) + ")");
+      }
+    }
+  }
   if (o.sigmas.size() > static_cast<size_t>(kMaxLevels)) {
     return InvalidArgument("at most " + std::to_string(kMaxLevels) + " levels");
   }
   // The ODE runs either way: decreasing σ generates (decodes), increasing σ encodes.
-  const bool encoding = o.kind == SamplerKind::kProbabilityFlowHeun && o.sigmas.size() > 1 &&
-                        o.sigmas[1] > o.sigmas[0];
+  const bool encoding = ode && o.sigmas.size() > 1 && o.sigmas[1] > o.sigmas[0];
   for (size_t i = 0; i < o.sigmas.size(); ++i) {
     const float s = o.sigmas[i];
     if (!std::isfinite(s) || s < model.min_sigma() ||
@@ -264,6 +277,9 @@ Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOption
     case SamplerKind::kProbabilityFlowHeun:  // from each level to the next
       run->total_steps_ = levels - 1 + (options.denoise ? 1 : 0);
       break;
+    case SamplerKind::kProbabilityFlowRk45:  // found as the solver goes
+      run->total_steps_ = 0;
+      break;
     default:
       run->total_steps_ = levels * run->steps_per_level_ + (options.denoise ? 1 : 0);
   }
@@ -295,8 +311,34 @@ Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOption
         if (!run->options_.mask.empty()) run->ApplyKnown(begin, end, options.sigmas[0], 0, x);
       },
       max_threads);
+  if (options.kind == SamplerKind::kProbabilityFlowRk45) {
+    run->flow_ = std::make_unique<ProbabilityFlowOde>(model);
+    DormandPrinceOptions ode;
+    ode.sigma_from = options.sigmas[0];
+    ode.sigma_to = options.sigmas[1];
+    ode.rtol = options.rtol;
+    ode.atol = options.atol;
+    SW_RETURN_IF_ERROR(DormandPrinceRun::Create(run->flow_.get(),
+                                                std::vector<double>(run->x_.begin(), run->x_.end()),
+                                                n, ode, pool, max_threads, &run->ode_));
+  }
   *out = std::move(run);
   return Status::Ok();
+}
+
+bool SamplerRun::done() const {
+  if (ode_) return ode_->done() && (!options_.denoise || steps_done_ > ode_->attempts());
+  return steps_done_ == total_steps_;
+}
+
+double SamplerRun::fraction() const {
+  if (ode_) return done() ? 1 : std::min(ode_->fraction(), 1.0 - 1e-9);
+  return static_cast<double>(steps_done_) / total_steps_;
+}
+
+double SamplerRun::evaluations() const {
+  if (ode_) return ode_->evaluations() + static_cast<double>(evaluations_);
+  return static_cast<double>(evaluations_);
 }
 
 void SamplerRun::ApplyKnown(size_t begin, size_t end, float sigma, uint32_t counter,
@@ -318,13 +360,20 @@ void SamplerRun::ApplyKnown(size_t begin, size_t end, float sigma, uint32_t coun
 }
 
 int SamplerRun::level() const {
+  if (ode_) return ode_->done() ? levels() : 0;
   return std::min<int>(steps_done_ / steps_per_level_, static_cast<int>(options_.sigmas.size()));
 }
 
 Status SamplerRun::Step(int max_steps) {
   if (max_steps <= 0) return InvalidArgument("max_steps must be positive");
   for (int i = 0; i < max_steps && !done(); ++i) {
-    SW_RETURN_IF_ERROR(RunStep(steps_done_));
+    if (ode_ && !ode_->done()) {
+      SW_RETURN_IF_ERROR(ode_->Step(1));
+      const std::vector<double>& state = ode_->state();
+      std::copy(state.begin(), state.end(), x_.begin());
+    } else {
+      SW_RETURN_IF_ERROR(RunStep(steps_done_));  // (the adaptive ODE: its denoising step)
+    }
     ++steps_done_;
   }
   return Status::Ok();
@@ -398,6 +447,10 @@ StepRule RuleOf(const SamplerOptions& o, int steps_per_level, int step) {
         r.sigma_after = sigma;
       }
       return r;
+    case SamplerKind::kProbabilityFlowRk45:  // the ODE is the solver's; this is its denoising
+      r.sigma = o.sigmas.back();
+      r.drift = r.sigma * r.sigma;
+      return r;
     case SamplerKind::kProbabilityFlowHeun:
       if (step >= levels - 1) {  // the final denoising step
         r.drift = sigma * sigma;
@@ -432,7 +485,7 @@ Status SamplerRun::RunStep(int step) {
         // Without noise z is still read (times 0), so it must hold finite values.
         if (rule.noise == 0) std::fill(z.begin(), z.end(), 0.0f);
         const float* x = &x_[begin * dim];
-        model_->ScoreRows(x, end - begin, rule.sigma, score.data());
+        ScoreRowsAt(*model_, x, end - begin, rule.sigma, score.data());
         if (rule.noise != 0) {
           for (size_t i = begin; i < end; ++i) {
             FillNormal(options_.seed, RandomStream::kLangevinNoise, i, static_cast<uint32_t>(step),
@@ -445,7 +498,7 @@ Status SamplerRun::RunStep(int step) {
           x_next.assign(x, x + count);
           f32_langevin_update(x_next.data(), score.data(), z.data(), rule.drift, 0, count);
           score_next.resize(count);
-          model_->ScoreRows(x_next.data(), end - begin, rule.sigma_next, score_next.data());
+          ScoreRowsAt(*model_, x_next.data(), end - begin, rule.sigma_next, score_next.data());
           f32_langevin_update(next, score.data(), z.data(), rule.drift / 2, 0, count);
           f32_langevin_update(next, score_next.data(), z.data(), rule.drift_next / 2, 0, count);
         } else {
@@ -478,7 +531,7 @@ Status Sample(const ScoreModel& model, size_t n, const SamplerOptions& options, 
               size_t max_threads, std::vector<float>* out) {
   std::unique_ptr<SamplerRun> run;
   SW_RETURN_IF_ERROR(SamplerRun::Create(&model, n, options, pool, max_threads, &run));
-  SW_RETURN_IF_ERROR(run->Step(run->total_steps()));
+  while (!run->done()) SW_RETURN_IF_ERROR(run->Step(1 << 20));
   *out = run->samples();
   return Status::Ok();
 }

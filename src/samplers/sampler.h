@@ -17,6 +17,8 @@
 #include "core/status.h"
 #include "models/config_json.h"
 #include "models/score_model.h"
+#include "samplers/chain_ode.h"
+#include "samplers/dormand_prince.h"
 
 namespace sw {
 
@@ -24,13 +26,15 @@ class ThreadPool;
 
 // Langevin dynamics at one level, annealed over levels (NCSN), and the reverse-time VE SDE
 // (Song et al. 2021): its discretisation, the same with Langevin corrector steps at each level
-// (predictor-corrector), and the probability-flow ODE dx/dσ = −σ s(x, σ) with Heun's method.
+// (predictor-corrector), and the probability-flow ODE dx/dσ = −σ s(x, σ) with Heun's method or
+// the adaptive Dormand–Prince solver (RK45).
 enum class SamplerKind {
   kLangevin = 0,
   kAnnealedLangevin = 1,
   kReverseDiffusion = 2,
   kPredictorCorrector = 3,
   kProbabilityFlowHeun = 4,
+  kProbabilityFlowRk45 = 5,
 };
 enum class InitKind { kGaussian = 0, kUniform = 1, kGiven = 2 };
 
@@ -46,6 +50,9 @@ enum class InitKind { kGaussian = 0, kUniform = 1, kGiven = 2 };
 //                        score evaluations per step). Its sigmas may also strictly increase: that
 //                        run encodes data (the given start points) into latents at the largest σ,
 //                        and the decreasing run from those latents decodes them (no denoise).
+//   probability-flow-rk45  the same ODE from σ_0 to σ_1 (N = 2, either direction) with adaptive
+//                        Dormand–Prince steps, each chain its own (samplers/dormand_prince.h),
+//                        to the tolerances rtol, atol; a "step" is one attempt of every chain.
 // denoise: the final x <- x + σ_{N-1}² s(x, σ_{N-1}) without noise (for the reverse SDE the last
 // step without its noise; for the others one more step).
 struct SamplerOptions {
@@ -55,6 +62,7 @@ struct SamplerOptions {
   float step_size = static_cast<float>(kDefaultStepSize);         // ε, > 0 (Langevin kinds)
   int corrector_steps = 1;                                        // >= 0 (predictor-corrector)
   float snr = 0.16f;                                              // > 0 (predictor-corrector)
+  double rtol = 1e-5, atol = 1e-5;                                // in (0, 1) (rk45)
   bool denoise = false;
   uint64_t seed = 0;
   InitKind init = InitKind::kGaussian;   // gaussian: N(0, sigmas[0]^2 I)
@@ -91,17 +99,22 @@ class SamplerRun {
   // non-finite values (the samples then stay as they were before the failing step).
   Status Step(int max_steps);
 
-  bool done() const { return steps_done_ == total_steps_; }
+  bool done() const;
   int steps_done() const { return steps_done_; }
+  // The steps of the whole run; 0 for the adaptive ODE, whose count is found as it goes.
   int total_steps() const { return total_steps_; }
+  // How much of the run is done, 0 to 1: steps_done / total_steps, or for the adaptive ODE how far
+  // its slowest chain has come (in ln σ).
+  double fraction() const;
   // Index of the noise level of the next step (== number of levels once done / while denoising).
   int level() const;
   int levels() const { return static_cast<int>(options_.sigmas.size()); }
   // Steps at each level: steps_per_level for the Langevin kinds, corrector_steps + 1 for
   // predictor-corrector, 1 otherwise.
   int steps_per_level() const { return steps_per_level_; }
-  // Score evaluations per chain so far (two per Heun step, one per other step).
-  int64_t evaluations() const { return evaluations_; }
+  // Score evaluations per chain so far (two per Heun step, one per other step; for the adaptive
+  // ODE the chains' mean).
+  double evaluations() const;
   size_t n() const { return n_; }
   size_t dim() const { return model_->dim(); }
   const std::vector<float>& samples() const { return x_; }
@@ -113,6 +126,9 @@ class SamplerRun {
   // known + sigma z, z drawn for (chain, counter).
   void ApplyKnown(size_t begin, size_t end, float sigma, uint32_t counter, float* x) const;
 
+  // The adaptive ODE (kProbabilityFlowRk45); x_ follows its state after every step.
+  std::unique_ptr<ProbabilityFlowOde> flow_;
+  std::unique_ptr<DormandPrinceRun> ode_;
   const ScoreModel* model_ = nullptr;
   ThreadPool* pool_ = nullptr;
   size_t max_threads_ = 0;

@@ -1,6 +1,7 @@
 #include "samplers/sampling_rules.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,24 @@ Status NotFor(const char* option, const std::string& sampler) {
 Status Required(const char* option) {
   return InvalidArgument(std::string(option) +
                          " is required: the model has no default for it in its config");
+}
+
+// rtol and atol belong to the adaptive solver; 0 means its default.
+Status CheckTolerances(bool rk45, double rtol, double atol, const std::string& sampler) {
+  const char* names[2] = {"rtol", "atol"};
+  const double values[2] = {rtol, atol};
+  for (int i = 0; i < 2; ++i) {
+    if (values[i] == 0) continue;
+    if (!rk45) {
+      return InvalidArgument(std::string("unknown option '") + names[i] + "' for sampler '" +
+                             sampler + "'" + (sampler == "ode" ? " with solver 'heun'" : "") +
+                             ": the tolerances are solver 'rk45''s");
+    }
+    if (!std::isfinite(values[i]) || !(values[i] > 0) || values[i] >= 1) {
+      return InvalidArgument(std::string(names[i]) + " must be a number in (0, 1)");
+    }
+  }
+  return Status::Ok();
 }
 
 // What a model file says about sampling: its trained levels (empty: none) and its "sampling".
@@ -61,9 +80,16 @@ Status ResolveSde(const FileSampling& f, const std::string& sampler, const Sampl
   if (request.encode && request.init != InitKind::kGiven) {
     return InvalidArgument("encoding needs the points to encode (init: the n × dim points)");
   }
-  if (ode && !request.solver.empty() && request.solver != "heun") {
-    return InvalidArgument("solver must be 'heun' (got " + QuoteForMessage(request.solver) +
-                           "; 'rk45' is not in this build yet)");
+  if (ode && !request.solver.empty() && request.solver != "heun" && request.solver != "rk45") {
+    return InvalidArgument("solver must be 'heun' or 'rk45' (got " +
+                           QuoteForMessage(request.solver) + ")");
+  }
+  const bool rk45 = ode && request.solver == "rk45";
+  SW_RETURN_IF_ERROR(CheckTolerances(rk45, request.rtol, request.atol, sampler));
+  if (rk45 && request.steps != 0) {
+    return InvalidArgument(
+        "steps is for fixed steps: solver 'rk45' chooses its own (set rtol, "
+        "atol)");
   }
   if (request.steps < 0) {
     return InvalidArgument("steps must be a positive integer (got " +
@@ -81,7 +107,13 @@ Status ResolveSde(const FileSampling& f, const std::string& sampler, const Sampl
   const int steps =
       request.steps != 0 ? request.steps : (ode ? kDefaultOdeSteps : kDefaultSdeSteps);
   SamplerOptions o;
-  if (ode) {
+  if (rk45) {
+    o.kind = SamplerKind::kProbabilityFlowRk45;
+    o.sigmas = {sigma_max, sigma_min};
+    if (request.encode) std::swap(o.sigmas[0], o.sigmas[1]);
+    o.rtol = request.rtol != 0 ? request.rtol : kDefaultOdeTolerance;
+    o.atol = request.atol != 0 ? request.atol : kDefaultOdeTolerance;
+  } else if (ode) {
     o.kind = SamplerKind::kProbabilityFlowHeun;
     SW_RETURN_IF_ERROR(KarrasSigmas(sigma_max, sigma_min, steps, kKarrasRho, &o.sigmas));
     if (request.encode) std::reverse(o.sigmas.begin(), o.sigmas.end());
@@ -118,6 +150,7 @@ Status Resolve(const FileSampling& f, float min_sigma, const SamplingRequest& re
   if (request.corrector_steps >= 0) return NotFor("correctorSteps", sampler);
   if (request.snr != 0) return NotFor("snr", sampler);
   if (!request.solver.empty()) return NotFor("solver", sampler);
+  SW_RETURN_IF_ERROR(CheckTolerances(false, request.rtol, request.atol, sampler));
   SamplerOptions o;
   if (sampler == "annealed-langevin") {
     if (request.has_sigma) return NotFor("sigma", sampler);
@@ -190,6 +223,21 @@ Status ResolveLogProbOptions(const std::string& config_json, size_t dim,
   if (o.sigma_min == 0) {
     if (file.trained.empty()) return Required("sigmaMin");
     o.sigma_min = file.trained.back();
+  }
+  if (!request.solver.empty() && request.solver != "heun" && request.solver != "rk45") {
+    return InvalidArgument("solver must be 'heun' or 'rk45' (got " +
+                           QuoteForMessage(request.solver) + ")");
+  }
+  o.rk45 = request.solver == "rk45";
+  SW_RETURN_IF_ERROR(CheckTolerances(o.rk45, request.rtol, request.atol, "logProb"));
+  if (o.rk45) {
+    if (request.steps != 0) {
+      return InvalidArgument(
+          "steps is for fixed steps: solver 'rk45' chooses its own (set rtol, "
+          "atol)");
+    }
+    o.rtol = request.rtol != 0 ? request.rtol : kDefaultOdeTolerance;
+    o.atol = request.atol != 0 ? request.atol : kDefaultOdeTolerance;
   }
   o.steps = request.steps != 0 ? request.steps : kDefaultLogProbSteps;
   o.probes = request.probes >= 0 ? request.probes : (dim <= kMaxExactDivergenceDim ? 0 : 1);

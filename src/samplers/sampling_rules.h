@@ -39,9 +39,10 @@ struct SamplingRequest {
   // SDE samplers: the schedule's ends (0 = the file's largest / smallest trained σ; required for a
   // model without them).
   float sigma_max = 0, sigma_min = 0;
-  int corrector_steps = -1;  // "pc": Langevin corrector steps per level (-1 = 1)
-  float snr = 0;             // "pc": the corrector's signal-to-noise ratio (0 = 0.16)
-  std::string solver;        // "ode": "heun" ("" = heun); "rk45" is not in this build yet
+  int corrector_steps = -1;   // "pc": Langevin corrector steps per level (-1 = 1)
+  float snr = 0;              // "pc": the corrector's signal-to-noise ratio (0 = 0.16)
+  std::string solver;         // "ode": "heun" or "rk45" ("" = heun)
+  double rtol = 0, atol = 0;  // "ode" with "rk45": its tolerances (0 = kDefaultOdeTolerance)
   // "ode": integrate from sigmaMin up to sigmaMax instead, from the given start points (init =
   // kGiven): data -> latents, over the generating run's levels in reverse (no denoise).
   bool encode = false;
@@ -64,10 +65,14 @@ struct SamplingRequest {
 inline constexpr int kDefaultSdeSteps = 500;
 inline constexpr int kDefaultOdeSteps = 18;
 inline constexpr double kKarrasRho = 7.0;
+// The adaptive solver's default rtol and atol (the score-SDE reference code's).
+inline constexpr double kDefaultOdeTolerance = 1e-5;
 
 // What a caller asks of a likelihood computation (model.logProb): "not given" is 0 (-1 for probes).
 struct LogProbRequest {
-  int steps = 0;                       // 0 = kDefaultLogProbSteps
+  std::string solver;                  // "heun" or "rk45" ("" = heun)
+  int steps = 0;                       // heun: 0 = kDefaultLogProbSteps
+  double rtol = 0, atol = 0;           // rk45: 0 = kDefaultOdeTolerance
   float sigma_max = 0, sigma_min = 0;  // 0 = the file's largest / smallest trained σ
   int probes = -1;                     // -1 = exact for dim <= kMaxExactDivergenceDim, else 1 probe
   uint64_t seed = 0;

@@ -221,10 +221,12 @@ int Run(int argc, char** argv) {
     ("steps-per-level", "override the model's Langevin steps per level (0 = the model's)", cxxopts::value<int>()->default_value("0"))
     ("step-size", "override the model's step size (0 = the model's)", cxxopts::value<float>()->default_value("0"))
     ("levels", "override the number of noise levels: geometric between the model's largest and smallest (0 = the model's)", cxxopts::value<int>()->default_value("0"))
-    ("sampler", "sample with this sampler instead of the file's: langevin, annealed-langevin, reverse-diffusion, pc, ode (its options: --steps, --corrector-steps, --snr; the schedule spans the model's trained sigmas)", cxxopts::value<std::string>()->default_value(""))
+    ("sampler", "sample with this sampler instead of the file's: langevin, annealed-langevin, reverse-diffusion, pc, ode (its options: --steps, --corrector-steps, --snr, --solver, --tolerance; the schedule spans the model's trained sigmas)", cxxopts::value<std::string>()->default_value(""))
     ("steps", "with --sampler: its steps (0 = its default)", cxxopts::value<int>()->default_value("0"))
     ("corrector-steps", "with --sampler pc: Langevin corrector steps per level (-1 = 1)", cxxopts::value<int>()->default_value("-1"))
     ("snr", "with --sampler pc: the corrector's signal-to-noise ratio (0 = 0.16)", cxxopts::value<float>()->default_value("0"))
+    ("solver", "with --sampler ode: heun or rk45 (\"\" = heun)", cxxopts::value<std::string>()->default_value(""))
+    ("tolerance", "with --solver rk45: its rtol and atol (0 = 1e-5)", cxxopts::value<double>()->default_value("0"))
     ("threads", "threads", cxxopts::value<size_t>()->default_value("2"))
     ("samples-out", "write the samples here (.safetensors, tensor \"samples\" n x 2)", cxxopts::value<std::string>()->default_value(""))
     ("strength", "held-out rows on which to measure the score's strength per level (0 = skip)", cxxopts::value<size_t>()->default_value("200"))
@@ -256,6 +258,8 @@ int Run(int argc, char** argv) {
     request.steps = args["steps"].as<int>();
     request.corrector_steps = args["corrector-steps"].as<int>();
     request.snr = args["snr"].as<float>();
+    request.solver = args["solver"].as<std::string>();
+    request.rtol = request.atol = args["tolerance"].as<double>();
     request.steps_per_level = args["steps-per-level"].as<int>();
     request.step_size = args["step-size"].as<float>();
     if (sw::Status s = sw::ResolveSamplerOptions(loaded.config_json, loaded.model->min_sigma(),
@@ -290,12 +294,14 @@ int Run(int argc, char** argv) {
       !s.ok()) {
     return sw::cli::Fail("score-eval", s);
   }
-  if (sw::Status s = run->Step(run->total_steps()); !s.ok()) return sw::cli::Fail("score-eval", s);
+  while (!run->done()) {
+    if (sw::Status s = run->Step(1 << 20); !s.ok()) return sw::cli::Fail("score-eval", s);
+  }
   samples = run->samples();
   std::printf(
-      "sampled %zu in %.1f s: %lld network evaluations per sample (%zu levels x %d steps%s)\n", n,
+      "sampled %zu in %.1f s: %.1f network evaluations per sample (%zu levels x %d steps%s)\n", n,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-      static_cast<long long>(run->evaluations()), options.sigmas.size(), run->steps_per_level(),
+      run->evaluations(), options.sigmas.size(), run->steps_per_level(),
       options.denoise ? ", denoised" : "");
   if (const std::string path = args["samples-out"].as<std::string>(); !path.empty()) {
     sw::SafetensorsFile file;

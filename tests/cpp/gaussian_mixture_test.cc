@@ -33,7 +33,7 @@ TEST(GaussianMixture, ScoreIsTheGradientOfTheLogDensity) {
       for (int trial = 0; trial < 20; ++trial) {
         std::vector<float> x(dim), s(dim);
         for (float& v : x) v = normal(rng);
-        gmm->ScoreRows(x.data(), 1, sigma, s.data());
+        ScoreRowsAt(*gmm, x.data(), 1, sigma, s.data());
         for (size_t j = 0; j < dim; ++j) {
           // Central difference in double through the float input: step large enough for float x.
           const float h = 1e-2f;
@@ -55,7 +55,7 @@ TEST(GaussianMixture, SingleGaussianHasTheLinearScore) {
   auto gmm = Make({1}, {1, -2}, {2}, 2);
   const float x[2] = {3, 5};
   float s[2];
-  gmm->ScoreRows(x, 1, 1.5f, s);
+  ScoreRowsAt(*gmm, x, 1, 1.5f, s);
   const float v = 4 + 2.25f;  // s^2 + sigma^2
   EXPECT_NEAR(s[0], (1 - 3) / v, 1e-6);
   EXPECT_NEAR(s[1], (-2 - 5) / v, 1e-6);
@@ -65,7 +65,7 @@ TEST(GaussianMixture, FarAwayPointsStayFinite) {
   auto gmm = Make({0.2f, 0.8f}, {-5, -5, 5, 5}, {1, 1}, 2);
   const float x[6] = {1e4f, -1e4f, 3e7f, 3e7f, -1e19f, 1e19f};
   float s[6];
-  gmm->ScoreRows(x, 3, 0.0f, s);
+  ScoreRowsAt(*gmm, x, 3, 0.0f, s);
   for (float v : s) EXPECT_TRUE(std::isfinite(v));
   // (1e4, -1e4) lies on the bisector of the means: responsibilities equal the weights, so
   // s = 0.2 (mu_1 - x) + 0.8 (mu_2 - x); (3e7, 3e7) is nearest to (5, 5), which takes it all.
@@ -99,7 +99,7 @@ TEST(ScoreBatch, ValidatesInputAndMatchesRowByRow) {
   for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37f * i) * 9;
   ASSERT_TRUE(ScoreBatch(*gmm, x.data(), 300, 0.5f, out.data(), &pool).ok());
   for (size_t r = 0; r < 300; ++r) {
-    gmm->ScoreRows(&x[2 * r], 1, 0.5f, one.data());
+    ScoreRowsAt(*gmm, &x[2 * r], 1, 0.5f, one.data());
     ASSERT_EQ(out[2 * r], one[0]);
     ASSERT_EQ(out[2 * r + 1], one[1]);
   }

@@ -44,7 +44,7 @@ void ComputeImageModels(Results* r) {
     std::vector<float> x(n * dim), s(n * dim);
     FillUniform(2, RandomStream::kInit, 0, 0.0f, 1.0f, x.data(), x.size());
     for (float sigma : {0.01f, 0.3f, 5.0f}) {
-      loaded.model->ScoreRows(x.data(), n, sigma, s.data());
+      ScoreRowsAt(*loaded.model, x.data(), n, sigma, s.data());
       r->unet_scores.insert(r->unet_scores.end(), s.begin(), s.end());
     }
     SamplerOptions o;
@@ -80,7 +80,7 @@ Results Compute() {
   EXPECT_TRUE(GaussianMixture::Create({0.2f, 0.8f}, {-5, -5, 5, 5}, {1, 1}, 2, &gmm).ok());
   for (float sigma : {0.0f, 0.5f, 3.0f}) {
     std::vector<float> s(x.size());
-    gmm->ScoreRows(x.data(), n, sigma, s.data());
+    ScoreRowsAt(*gmm, x.data(), n, sigma, s.data());
     r.mixture_scores.insert(r.mixture_scores.end(), s.begin(), s.end());
   }
 
@@ -95,7 +95,7 @@ Results Compute() {
   EXPECT_TRUE(NcsnMlp::Create(w, &mlp).ok());
   for (float sigma : {0.1f, 1.0f, 3.0f}) {
     std::vector<float> s(x.size());
-    mlp->ScoreRows(x.data(), n, sigma, s.data());
+    ScoreRowsAt(*mlp, x.data(), n, sigma, s.data());
     r.mlp_scores.insert(r.mlp_scores.end(), s.begin(), s.end());
   }
 

@@ -121,7 +121,7 @@ TEST(NcsnMlp, ForwardMatchesEigenReference) {
       const std::vector<float> x = RandomRows(n, shape.dim, seed++);
       for (float sigma : {0.01f, 0.37f, 5.0f}) {
         std::vector<float> got(n * shape.dim, NAN);
-        model->ScoreRows(x.data(), n, sigma, got.data());
+        ScoreRowsAt(*model, x.data(), n, sigma, got.data());
         const Eigen::MatrixXd want = ReferenceScores(w, x, n, sigma);
         for (size_t r = 0; r < n; ++r) {
           for (size_t d = 0; d < shape.dim; ++d) {
@@ -142,14 +142,29 @@ TEST(NcsnMlp, RowsAreIndependentOfBatchSplit) {
   const size_t n = 255, dim = 6;
   const std::vector<float> x = RandomRows(n, dim, 3);
   std::vector<float> whole(n * dim);
-  model->ScoreRows(x.data(), n, 0.2f, whole.data());
+  ScoreRowsAt(*model, x.data(), n, 0.2f, whole.data());
   for (size_t chunk : {1, 7, 63, 64, 65, 128}) {
     std::vector<float> split(n * dim, NAN);
     for (size_t start = 0; start < n; start += chunk) {
       const size_t rows = std::min(chunk, n - start);
-      model->ScoreRows(x.data() + start * dim, rows, 0.2f, split.data() + start * dim);
+      ScoreRowsAt(*model, x.data() + start * dim, rows, 0.2f, split.data() + start * dim);
     }
     EXPECT_TRUE(SameBits(whole, split)) << "chunk " << chunk;
+  }
+}
+
+// Rows at different σ in one call (as the adaptive ODE solver makes them; runs of equal σ share
+// one embedding) equal each row alone at its σ.
+TEST(NcsnMlp, EachRowAtItsOwnSigma) {
+  const std::unique_ptr<NcsnMlp> model = Build(RandomWeights(MakeConfig(3, {40, 24}, 5), 12));
+  const size_t n = 70, dim = 3;  // more than a tile
+  const std::vector<float> x = RandomRows(n, dim, 4);
+  std::vector<float> sigmas(n), all(n * dim), one(dim);
+  for (size_t i = 0; i < n; ++i) sigmas[i] = 0.01f * float(1 + (i / 3) % 9);
+  model->ScoreRows(x.data(), n, sigmas.data(), all.data());
+  for (size_t i = 0; i < n; ++i) {
+    ScoreRowsAt(*model, x.data() + i * dim, 1, sigmas[i], one.data());
+    for (size_t k = 0; k < dim; ++k) ASSERT_EQ(one[k], all[i * dim + k]) << i;
   }
 }
 
@@ -161,12 +176,13 @@ TEST(NcsnMlp, ConcurrentCallsOnDisjointRows) {
   const size_t n = 1000, dim = 4;
   const std::vector<float> x = RandomRows(n, dim, 8);
   std::vector<float> serial(n * dim), parallel(n * dim);
-  model->ScoreRows(x.data(), n, 0.05f, serial.data());
+  ScoreRowsAt(*model, x.data(), n, 0.05f, serial.data());
   std::vector<std::thread> threads;
   for (size_t t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       const size_t begin = t * n / 4, end = (t + 1) * n / 4;
-      model->ScoreRows(x.data() + begin * dim, end - begin, 0.05f, parallel.data() + begin * dim);
+      ScoreRowsAt(*model, x.data() + begin * dim, end - begin, 0.05f,
+                  parallel.data() + begin * dim);
     });
   }
   for (std::thread& t : threads) t.join();
@@ -187,7 +203,7 @@ TEST(NcsnMlp, OneLayerWithKnownWeights) {
   // y = (1*1 + 2*3 + 0.5, 1*2 + 2*4 - 1) = (7.5, 9); s = y / σ.
   for (float sigma : {0.5f, 2.0f, 1e-3f, 40.0f}) {
     float s[2];
-    model->ScoreRows(x, 1, sigma, s);
+    ScoreRowsAt(*model, x, 1, sigma, s);
     EXPECT_NEAR(s[0], 7.5f / sigma, 1e-6f * 7.5f / sigma) << sigma;
     EXPECT_NEAR(s[1], 9.0f / sigma, 1e-6f * 9.0f / sigma) << sigma;
   }
@@ -206,7 +222,7 @@ TEST(NcsnMlp, OneLayerWithKnownWeights) {
                         sigma;
     const float x0 = 123.0f;  // weight 0: x must not leak into the output
     float s;
-    embed->ScoreRows(&x0, 1, sigma, &s);
+    ScoreRowsAt(*embed, &x0, 1, sigma, &s);
     EXPECT_NEAR(s, want, 1e-5 * std::abs(want) + 1e-4) << sigma;
   }
 }
@@ -393,7 +409,7 @@ TEST(ModelFile, LoadsWrittenBytesEndToEnd) {
   const size_t n = 77;
   const std::vector<float> x = RandomRows(n, 3, 4);
   std::vector<float> want(n * 3), got(n * 3);
-  direct->ScoreRows(x.data(), n, 0.03f, want.data());
+  ScoreRowsAt(*direct, x.data(), n, 0.03f, want.data());
 
   const std::vector<uint8_t> bytes = ToBytes(file);
   LoadedModel loaded;
@@ -404,7 +420,7 @@ TEST(ModelFile, LoadsWrittenBytesEndToEnd) {
   ASSERT_NE(loaded.model, nullptr);
   EXPECT_EQ(loaded.model->dim(), 3u);
   EXPECT_GT(loaded.model->min_sigma(), 0.0f);
-  loaded.model->ScoreRows(x.data(), n, 0.03f, got.data());
+  ScoreRowsAt(*loaded.model, x.data(), n, 0.03f, got.data());
   EXPECT_TRUE(SameBits(want, got)) << "F32 files reproduce the network bit for bit";
 
   // F16: the loaded network is the one whose weights are the F16-rounded values.
@@ -416,8 +432,8 @@ TEST(ModelFile, LoadsWrittenBytesEndToEnd) {
   std::unique_ptr<NcsnMlp> rounded;
   ASSERT_TRUE(NcsnMlp::FromSafetensors(half_file, &rounded).ok());
   std::vector<float> half_got(n * 3), rounded_got(n * 3);
-  half.model->ScoreRows(x.data(), n, 0.03f, half_got.data());
-  rounded->ScoreRows(x.data(), n, 0.03f, rounded_got.data());
+  ScoreRowsAt(*half.model, x.data(), n, 0.03f, half_got.data());
+  ScoreRowsAt(*rounded, x.data(), n, 0.03f, rounded_got.data());
   EXPECT_TRUE(SameBits(half_got, rounded_got));
   for (size_t i = 0; i < n * 3; ++i) {
     EXPECT_NEAR(half_got[i] * 0.03f, want[i] * 0.03f, 0.05) << "F16 stays close to F32";
@@ -597,7 +613,7 @@ TEST(ModelFile, RandomByteFlipsNeverCrash) {
     }
     ASSERT_EQ(out.model->dim(), 2u);
     std::vector<float> score(6);
-    out.model->ScoreRows(x.data(), 3, 0.1f, score.data());
+    ScoreRowsAt(*out.model, x.data(), 3, 0.1f, score.data());
   }
 }
 

@@ -353,7 +353,7 @@ void ExpectMatchesReference(const NcsnUnetWeights& weights, const std::vector<fl
   for (float sigma : sigmas) {
     for (size_t rows : {size_t{1}, size_t{3}, max_rows}) {
       std::fill(got.begin(), got.end(), NAN);
-      net->ScoreRows(x.data(), rows, sigma, got.data());
+      ScoreRowsAt(*net, x.data(), rows, sigma, got.data());
       for (size_t r = 0; r < rows; ++r) {
         const double err = ErrorInTolerances(&got[r * dim], expected(r, sigma), tol);
         worst = std::max(worst, err);
@@ -374,7 +374,7 @@ void ExpectMatchesReference(const NcsnUnetWeights& weights, const std::vector<fl
 
   // The broken variants disagree beyond the tolerance: the comparison sees every term.
   const float sigma = sigmas[0];  // != 1, so that the division by σ matters
-  net->ScoreRows(x.data(), 1, sigma, got.data());
+  ScoreRowsAt(*net, x.data(), 1, sigma, got.data());
   double least = INFINITY;
   for (Fault fault : kFaults) {
     if (fault == Fault::kNoUnetSkip && c.channels.size() < 2) continue;  // no up path

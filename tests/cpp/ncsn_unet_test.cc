@@ -72,9 +72,26 @@ TEST(NcsnUnet, ScoresDoNotDependOnTheBatch) {
   const size_t n = 7, dim = net->dim();
   const std::vector<float> x = Normal(n * dim, 30);
   std::vector<float> all(n * dim), one(dim);
-  net->ScoreRows(x.data(), n, 0.3f, all.data());
+  ScoreRowsAt(*net, x.data(), n, 0.3f, all.data());
   for (size_t i = 0; i < n; ++i) {
-    net->ScoreRows(x.data() + i * dim, 1, 0.3f, one.data());
+    ScoreRowsAt(*net, x.data() + i * dim, 1, 0.3f, one.data());
+    for (size_t k = 0; k < dim; ++k) ASSERT_EQ(one[k], all[i * dim + k]) << i;
+  }
+}
+
+// Rows at different σ in one call (as the adaptive ODE solver makes them) equal each row alone.
+TEST(NcsnUnet, EachRowAtItsOwnSigma) {
+  NcsnUnetWeights w;
+  ASSERT_TRUE(InitNcsnUnetWeights(TinyConfig(), 4, &w).ok());
+  std::unique_ptr<NcsnUnet> net;
+  ASSERT_TRUE(NcsnUnet::Create(w, &net).ok());
+  const size_t n = 5, dim = net->dim();
+  const std::vector<float> x = Normal(n * dim, 31);
+  const std::vector<float> sigmas = {0.3f, 2.0f, 2.0f, 0.05f, 7.5f};
+  std::vector<float> all(n * dim), one(dim);
+  net->ScoreRows(x.data(), n, sigmas.data(), all.data());
+  for (size_t i = 0; i < n; ++i) {
+    ScoreRowsAt(*net, x.data() + i * dim, 1, sigmas[i], one.data());
     for (size_t k = 0; k < dim; ++k) ASSERT_EQ(one[k], all[i * dim + k]) << i;
   }
 }
@@ -102,8 +119,8 @@ TEST(NcsnUnet, ModelFileRoundTripAndLoader) {
   ASSERT_TRUE(NcsnUnet::Create(w, &direct).ok());
   const std::vector<float> x = Normal(3 * 32, 31);
   std::vector<float> a(x.size()), b(x.size());
-  direct->ScoreRows(x.data(), 3, 0.5f, a.data());
-  loaded.model->ScoreRows(x.data(), 3, 0.5f, b.data());
+  ScoreRowsAt(*direct, x.data(), 3, 0.5f, a.data());
+  ScoreRowsAt(*loaded.model, x.data(), 3, 0.5f, b.data());
   EXPECT_EQ(a, b);
 }
 

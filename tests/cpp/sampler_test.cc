@@ -135,7 +135,7 @@ TEST(Sampler, StepsReportProgressAndDenoiseIsTheLastStep) {
   EXPECT_FALSE(run->done());
   // The final denoising step is x + sigma_L^2 s(x, sigma_L), with no noise.
   std::vector<float> before = run->samples(), score(before.size());
-  gmm->ScoreRows(before.data(), 5, 1.0f, score.data());
+  ScoreRowsAt(*gmm, before.data(), 5, 1.0f, score.data());
   ASSERT_TRUE(run->Step(100).ok());
   EXPECT_TRUE(run->done());
   for (size_t i = 0; i < before.size(); ++i)

@@ -26,11 +26,11 @@ class ScaledScore : public ScoreModel {
   size_t dim() const override { return base_.dim(); }
   float min_sigma() const override { return base_.min_sigma(); }
   uint64_t scratch_bytes_per_thread() const override { return base_.scratch_bytes_per_thread(); }
-  void ScoreRows(const float* x, size_t n, float sigma, float* out) const override {
+  void ScoreRows(const float* x, size_t n, const float* sigma, float* out) const override {
     base_.ScoreRows(x, n, sigma, out);
     for (size_t i = 0; i < n * dim(); ++i) out[i] *= factor_;
   }
-  void ScoreVjpRows(const float* x, size_t n, float sigma, const float* v,
+  void ScoreVjpRows(const float* x, size_t n, const float* sigma, const float* v,
                     float* out) const override {
     base_.ScoreVjpRows(x, n, sigma, v, out);
     for (size_t i = 0; i < n * dim(); ++i) out[i] *= factor_;

@@ -23,21 +23,23 @@ std::vector<float> Normal(size_t n, uint64_t seed, float scale = 1.0f) {
 }
 
 // vᵀ J e_j = d(v · s(x + h e_j)) / dh for each coordinate j of each row, by central differences
-// (float evaluations, so the step is a compromise between rounding and curvature).
+// (float evaluations, so the step is a compromise between rounding and curvature). Row r runs at
+// σ (1 + r / 4): every row at its own level, as an adaptive solver's chains are.
 void ExpectVjpMatchesFiniteDifferences(const ScoreModel& model, size_t rows, float sigma,
                                        float step, double tol, uint64_t seed) {
   const size_t dim = model.dim();
   std::vector<float> x = Normal(rows * dim, seed), v = Normal(rows * dim, seed + 1);
-  std::vector<float> vjp(rows * dim), up(rows * dim), down(rows * dim);
-  model.ScoreVjpRows(x.data(), rows, sigma, v.data(), vjp.data());
+  std::vector<float> vjp(rows * dim), up(rows * dim), down(rows * dim), sigmas(rows);
+  for (size_t r = 0; r < rows; ++r) sigmas[r] = sigma * (1 + 0.25f * r);
+  model.ScoreVjpRows(x.data(), rows, sigmas.data(), v.data(), vjp.data());
   double scale = 1e-3;
   for (float g : vjp) scale = std::max(scale, double(std::fabs(g)));
   const size_t stride = std::max<size_t>(1, dim / 40);  // at most ~40 coordinates per row
   for (size_t j = 0; j < dim; j += stride) {
     std::vector<float> xp = x, xm = x;
     for (size_t r = 0; r < rows; ++r) xp[r * dim + j] += step, xm[r * dim + j] -= step;
-    model.ScoreRows(xp.data(), rows, sigma, up.data());
-    model.ScoreRows(xm.data(), rows, sigma, down.data());
+    model.ScoreRows(xp.data(), rows, sigmas.data(), up.data());
+    model.ScoreRows(xm.data(), rows, sigmas.data(), down.data());
     for (size_t r = 0; r < rows; ++r) {
       double fd = 0;
       for (size_t k = 0; k < dim; ++k) {

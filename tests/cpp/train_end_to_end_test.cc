@@ -53,8 +53,8 @@ double WeightedScoreError(const TrainableNetwork& network, const GaussianMixture
     const size_t n = 1000;
     const std::vector<float> x = Sample(m, n, sigmas[i], 1000 + i);
     std::vector<float> learned(n * 2), truth(n * 2);
-    model->ScoreRows(x.data(), n, sigmas[i], learned.data());
-    exact.ScoreRows(x.data(), n, sigmas[i], truth.data());
+    ScoreRowsAt(*model, x.data(), n, sigmas[i], learned.data());
+    ScoreRowsAt(exact, x.data(), n, sigmas[i], truth.data());
     double error = 0.0;
     for (size_t k = 0; k < n * 2; ++k) {
       const double e = sigmas[i] * (learned[k] - truth[k]);
@@ -76,7 +76,7 @@ double ExactScoreDsmLoss(const GaussianMixture& exact, const Mixture& m,
     std::vector<float> z(n * 2), x(n * 2), s(n * 2);
     FillNormal(3000 + i, RandomStream::kLangevinNoise, 0, 0, z.data(), z.size());
     for (size_t k = 0; k < n * 2; ++k) x[k] = clean[k] + sigmas[i] * z[k];
-    exact.ScoreRows(x.data(), n, sigmas[i], s.data());
+    ScoreRowsAt(exact, x.data(), n, sigmas[i], s.data());
     double loss = 0.0;
     for (size_t k = 0; k < n * 2; ++k) {
       const double e = sigmas[i] * s[k] + z[k];

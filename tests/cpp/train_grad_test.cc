@@ -166,7 +166,7 @@ TEST(MlpGradTest, ForwardMatchesDoubleReferenceAndScoreRows) {
     for (size_t d = 0; d < 3; ++d) xd[d] = x[r * 3 + d];
     RefScore(net, xd, kRowSigma[r], sd);
     float inference[3];
-    model->ScoreRows(x.data() + r * 3, 1, kRowSigma[r], inference);
+    ScoreRowsAt(*model, x.data() + r * 3, 1, kRowSigma[r], inference);
     for (size_t d = 0; d < 3; ++d) {
       EXPECT_NEAR(score[r * 3 + d], sd[d], 1e-5 * (1 + std::abs(sd[d])));
       EXPECT_NEAR(score[r * 3 + d], inference[d], 1e-5 * (1 + std::abs(sd[d])));

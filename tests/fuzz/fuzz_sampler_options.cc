@@ -13,7 +13,7 @@
 //      2-thread pool).
 //   3. The bytes after part 2's decode a caller's sw::SamplingRequest (sampler name, listed or
 //      geometric sigmas, steps, denoise, sigma, step size, init, the SDE samplers' sigmaMax /
-//      sigmaMin, corrector steps, snr, solver and encoding), resolved against the same
+//      sigmaMin, corrector steps, snr, solver, encoding and tolerances), resolved against the same
 //      config by sw::ResolveSamplerOptions; what it resolves runs as in part 2.
 #include <algorithm>
 #include <cmath>
@@ -82,6 +82,8 @@ int64_t ExpectedTotalSteps(const sw::SamplerOptions& o) {
       return levels * StepsPerLevel(o);
     case sw::SamplerKind::kProbabilityFlowHeun:
       return levels - 1 + (o.denoise ? 1 : 0);
+    case sw::SamplerKind::kProbabilityFlowRk45:
+      return 0;  // adaptive: found as it goes
     default:
       return levels * o.steps_per_level + (o.denoise ? 1 : 0);
   }
@@ -137,7 +139,12 @@ void RunSampler(const sw::ScoreModel& model, size_t n, const sw::SamplerOptions&
     for (float v : run->samples())
       FUZZ_CHECK(std::isfinite(v) || !finite_start, "a non-finite sample");
   }
-  if (run->total_steps() > kMaxSteps) return;
+  // Only runs that end within kMaxSteps are repeated whole (the adaptive solver's length is
+  // known once it is done).
+  if (options.kind == sw::SamplerKind::kProbabilityFlowRk45 ? !run->done()
+                                                            : run->total_steps() > kMaxSteps) {
+    return;
+  }
 
   std::vector<float> whole;
   const sw::Status sampled = sw::Sample(model, n, options, nullptr, 0, &whole);
@@ -171,7 +178,7 @@ void FuzzRecommended(const std::string& config, const sw::ScoreModel& gmm) {
     FUZZ_CHECK(options.steps_per_level == -12345, "a failed resolve modified its output");
     return;
   }
-  FUZZ_CHECK(static_cast<int>(options.kind) >= 0 && static_cast<int>(options.kind) <= 4,
+  FUZZ_CHECK(static_cast<int>(options.kind) >= 0 && static_cast<int>(options.kind) <= 5,
              "resolved kind %d", static_cast<int>(options.kind));
   // Levels the sampler accepts: annealed and SDE ones finite, > 0 and strictly decreasing; plain
   // Langevin runs at one sigma >= min_sigma, which may be 0 for the mixture (a config without
@@ -221,7 +228,7 @@ void FuzzOptions(sw_fuzz::Reader& r) {
   }
 
   sw::SamplerOptions o;
-  o.kind = static_cast<sw::SamplerKind>(r.U8() % 7);  // 5 and 6 are not sampler kinds
+  o.kind = static_cast<sw::SamplerKind>(r.U8() % 8);  // 6 and 7 are not sampler kinds
   const size_t levels = r.U8() % (kMaxLevels + 1);
   if (mode & 2) {
     // A geometric schedule (levels capped here for speed; part 3 also tries any int).
@@ -257,6 +264,10 @@ void FuzzOptions(sw_fuzz::Reader& r) {
   for (size_t i = 0; i < points; ++i) o.init_points.push_back(r.Float());
   o.corrector_steps = (mode & 32) ? r.I32() : static_cast<int>(r.U8() % 5) - 1;
   o.snr = r.Float();
+  if (mode & 64) {  // the adaptive solver's tolerances (else its defaults)
+    o.rtol = r.Float();
+    o.atol = r.Float();
+  }
 
   // Bound the work before calling: steps_per_level may be up to 2^31 - 1, and a run of
   // levels × steps_per_level < 2^30 steps is valid. RunSampler runs at most kMaxSteps of them.
@@ -294,6 +305,8 @@ void FuzzResolve(const std::string& config, sw_fuzz::Reader& r) {
   q.snr = r.Float();
   q.solver = kSolvers[r.U8() % 4];
   q.encode = (r.U8() & 1) != 0;
+  q.rtol = r.Float();  // after the rest, so that older seeds decode as before
+  q.atol = r.Float();
   const float min_sigma = (mode & 16) ? 1e-6f : 0.0f;  // a network's or the mixture's
 
   sw::SamplerOptions options;
@@ -308,7 +321,7 @@ void FuzzResolve(const std::string& config, sw_fuzz::Reader& r) {
     FUZZ_CHECK(options.steps_per_level == -12345, "a failed resolve modified its output");
     return;
   }
-  FUZZ_CHECK(static_cast<int>(options.kind) >= 0 && static_cast<int>(options.kind) <= 4,
+  FUZZ_CHECK(static_cast<int>(options.kind) >= 0 && static_cast<int>(options.kind) <= 5,
              "resolved kind %d", static_cast<int>(options.kind));
   FUZZ_CHECK(!options.sigmas.empty(), "resolved an empty schedule");
   // The SDE samplers' schedules come from GeometricSigmas / KarrasSigmas, which check them.

@@ -11,23 +11,45 @@ const gmm = await gaussianMixture(MIXTURE);
 after(() => shutdown());
 
 const base = { n: 4000, sigmaMax: 60, sigmaMin: 0.01, denoise: true, seed: 5 };
-const SAMPLERS = { 'reverse-diffusion': { steps: 200 }, 'pc': { steps: 100 }, 'ode': { steps: 30 } };
+// Each sampler's options for the weights, and quicker ones for the thread check.
+const SAMPLERS = {
+  'reverse-diffusion': [{ sampler: 'reverse-diffusion', steps: 200 }, { sampler: 'reverse-diffusion', steps: 20 }],
+  'pc': [{ sampler: 'pc', steps: 100 }, { sampler: 'pc', steps: 20 }],
+  'ode': [{ sampler: 'ode', steps: 30 }, { sampler: 'ode', steps: 20 }],
+  'ode rk45': [{ sampler: 'ode', solver: 'rk45' }, { sampler: 'ode', solver: 'rk45', rtol: 1e-3, atol: 1e-3 }],
+};
 
-for (const [sampler, extra] of Object.entries(SAMPLERS)) {
-  test(`${sampler}: recovers the mixture's weights`, async () => {
-    const x = await gmm.sample({ ...base, sampler, ...extra });
+for (const [name, [full, quick]] of Object.entries(SAMPLERS)) {
+  test(`${name}: recovers the mixture's weights`, async () => {
+    const x = await gmm.sample({ ...base, ...full });
     const labels = nearestMean(x, MIXTURE.means);
     const small = labels.filter((k) => k === 0).length / labels.length;
     // 4 standard errors of a proportion, plus 0.01 for the VE prior's stand-in (sde_sampler_test.cc).
     assert.ok(Math.abs(small - 0.2) < 4 * Math.sqrt(0.2 * 0.8 / base.n) + 0.01, `small mode ${small}`);
   });
 
-  test(`${sampler}: one and two threads give bit-identical samples`, async () => {
-    const one = await gmm.sample({ ...base, n: 999, sampler, steps: 20, threads: 1 });
-    const two = await gmm.sample({ ...base, n: 999, sampler, steps: 20, threads: 2 });
+  test(`${name}: one and two threads give bit-identical samples`, async () => {
+    const one = await gmm.sample({ ...base, n: 999, ...quick, threads: 1 });
+    const two = await gmm.sample({ ...base, n: 999, ...quick, threads: 2 });
     assert.deepEqual(new Uint32Array(two.buffer), new Uint32Array(one.buffer));
   });
 }
+
+test("'rk45' reports its fraction, its mean evaluations, and gives each sample its own steps", async () => {
+  const reports = [];
+  const x = await gmm.sample({ ...base, n: 200, sampler: 'ode', solver: 'rk45', onProgress: (p) => reports.push(p) });
+  assert.ok(reports.length > 1);
+  for (let i = 1; i < reports.length; ++i) assert.ok(reports[i].fraction >= reports[i - 1].fraction);
+  const last = reports.at(-1);
+  assert.equal(last.fraction, 1);
+  assert.equal(last.totalSteps, 0);
+  assert.equal(last.levels, 2);
+  assert.equal(last.level, 1);
+  assert.ok(last.evaluations > 20 && last.evaluations < 1000, `${last.evaluations} evaluations`);
+  // The first 50 samples alone are the same bits as the first 50 of the 200.
+  const alone = await gmm.sample({ ...base, n: 50, sampler: 'ode', solver: 'rk45' });
+  assert.deepEqual(new Uint32Array(alone.buffer), new Uint32Array(x.buffer, 0, 100));
+});
 
 test("'pc' with correctorSteps 0 is 'reverse-diffusion', bit for bit", async () => {
   const pc = await gmm.sample({ ...base, n: 500, sampler: 'pc', steps: 40, correctorSteps: 0 });
@@ -82,6 +104,12 @@ test('decode(encode(x)) returns x within the solver error', async () => {
   let worst = 0;
   for (let i = 0; i < x.length; ++i) worst = Math.max(worst, Math.abs(back[i] - x[i]));
   assert.ok(worst < 0.05, `worst coordinate error ${worst}`);
+  // The adaptive solver, tighter.
+  const adaptive = { solver: 'rk45', rtol: 1e-6, atol: 1e-6, sigmaMax: 60, sigmaMin: 0.01 };
+  const back45 = await gmm.decode(await gmm.encode(x, adaptive), adaptive);
+  worst = 0;
+  for (let i = 0; i < x.length; ++i) worst = Math.max(worst, Math.abs(back45[i] - x[i]));
+  assert.ok(worst < 0.005, `rk45: worst coordinate error ${worst}`);
   await assert.rejects(gmm.encode(x, { ...options, denoise: true }), /unknown option 'denoise'/);
   await assert.rejects(gmm.encode([[1]], options), /points/);
 });
@@ -111,7 +139,12 @@ test('logProb matches the mixture\'s log-density, exactly and with probes, and r
   probed.forEach((v, i) => assert.ok(Math.abs(v - exact[i]) < 0.5, `probed point ${i}: ${v} against ${exact[i]}`));
   await assert.rejects(gmm.logProb(points), /sigmaMax is required/);
   await assert.rejects(gmm.logProb(points, { sigmaMax: 60, sigmaMin: sigma, probes: -1 }), /probes must be/);
-  await assert.rejects(gmm.logProb(points, { sigmaMax: 60, sigmaMin: sigma, solver: 'heun' }), /unknown option 'solver'/);
+  const adaptive = await gmm.logProb(points, { sigmaMax: 500, sigmaMin: sigma, solver: 'rk45' });
+  adaptive.forEach((v, i) => assert.ok(Math.abs(v - exact[i]) < 0.03, `rk45 point ${i}: ${v} against ${exact[i]}`));
+  await assert.rejects(gmm.logProb(points, { sigmaMax: 60, sigmaMin: sigma, solver: 'rk4' }), /solver must be 'heun' or 'rk45'/);
+  await assert.rejects(gmm.logProb(points, { sigmaMax: 60, sigmaMin: sigma, solver: 'rk45', steps: 10 }),
+    /steps is for fixed steps/);
+  await assert.rejects(gmm.logProb(points, { sigmaMax: 60, sigmaMin: sigma, rtol: 1e-3 }), /unknown option 'rtol'/);
   await assert.rejects(gmm.logProb([[1, Number.NaN]], { sigmaMax: 60, sigmaMin: sigma }), /points/);
 });
 
@@ -121,7 +154,12 @@ test('options are refused with messages that name them', async () => {
     [{ ...base, sampler: 'ode', correctorSteps: 1 }, /unknown option 'correctorSteps' for sampler 'ode'/],
     [{ ...base, sampler: 'reverse-diffusion', stepSize: 0.1 }, /unknown option 'stepSize' for sampler 'reverse-diffusion'/],
     [{ ...base, sampler: 'pc', solver: 'heun' }, /unknown option 'solver' for sampler 'pc'/],
-    [{ ...base, sampler: 'ode', solver: 'rk45' }, /'rk45' is not in this build yet/],
+    [{ ...base, sampler: 'ode', solver: 'rk4' }, /solver must be 'heun' or 'rk45'/],
+    [{ ...base, sampler: 'ode', solver: 'rk45', steps: 10 }, /steps is for fixed steps/],
+    [{ ...base, sampler: 'ode', rtol: 1e-3 }, /unknown option 'rtol' for sampler 'ode' with solver 'heun'/],
+    [{ ...base, sampler: 'pc', atol: 1e-3 }, /unknown option 'atol' for sampler 'pc'/],
+    [{ ...base, sampler: 'ode', solver: 'rk45', rtol: 2 }, /rtol must be a number in \(0, 1\)/],
+    [{ ...base, sampler: 'ode', solver: 'rk45', atol: Number.NaN }, /atol must be a number in \(0, 1\)/],
     [{ ...base, sampler: 'pc', snr: -1 }, /snr must be > 0/],
     [{ ...base, sampler: 'pc', correctorSteps: -1 }, /correctorSteps must be a non-negative integer/],
     [{ ...base, sampler: 'ode', steps: 1 }, /levels must be an integer in \[2/],
