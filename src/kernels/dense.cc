@@ -1,4 +1,7 @@
-// Highway SIMD body of f32_dense (kernels/dense.h): a register-blocked GEMM micro-kernel.
+// Highway SIMD body of f32_dense (kernels/dense.h) and f32_conv3x3 (kernels/conv3x3.h): a
+// register-blocked GEMM micro-kernel, fed either with packed rows of x (dense) or, for the 3 × 3
+// convolution, through a table of pointers to each output pixel's nine input taps (an indirect
+// GEMM, as XNNPACK does it: no im2col copy is made, and padding taps point at a row of zeros).
 //
 // The output columns are cut into panels of kMaxCols vectors. A tile computes kRows rows × one
 // panel in registers over the whole of k (= in):
@@ -15,15 +18,19 @@
 // Determinism: every output element is bias (or 0), then MulAdd over k = 0..in-1 in order, then
 // the activation, in every tile shape, with W packed or not, and in DenseRow. Which path handles a
 // row depends on the batch, but its result does not: rows are bit-identical however callers split
-// the batch.
+// the batch. The convolution's k runs over (tap, channel) in im2col's order, so it gives the bits
+// of im2col followed by f32_dense.
 #include "kernels/dense.h"
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <utility>
 #include <vector>
+
+#include "kernels/conv3x3.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/dense.cc"
@@ -80,17 +87,44 @@ HWY_INLINE void Unroll(const F& f) {
   UnrollImpl(f, std::make_index_sequence<kN>());
 }
 
+template <size_t kRows, size_t kCols>
+HWY_INLINE void InitTile(const float* bias, VF (&acc)[kRows][kCols]) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  Unroll<kCols>([&](auto c) {
+    const VF b = bias ? hn::LoadU(d, bias + c * N) : hn::Zero(d);
+    Unroll<kRows>([&](auto r) { acc[r][c] = b; });
+  });
+}
+
+// Only the last vector of a panel can be partial; it goes through a buffer because y may end
+// right after the last valid column.
+template <size_t kRows, size_t kCols>
+HWY_INLINE void StoreTile(const VF (&acc)[kRows][kCols], float* y, size_t out, size_t cols) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  Unroll<kRows>([&](auto r) {
+    float* yr = y + r * out;
+    Unroll<kCols>([&](auto c) {
+      if ((c + 1) * N <= cols) {
+        hn::StoreU(acc[r][c], d, yr + c * N);
+      } else {
+        HWY_ALIGN float buf[hn::MaxLanes(d)];
+        hn::Store(acc[r][c], d, buf);
+        std::memcpy(yr + c * N, buf, (cols - c * N) * sizeof(float));
+      }
+    });
+  });
+}
+
 // One tile: kRows rows × kCols vectors of columns, accumulated in registers over all of k.
 template <size_t kRows, size_t kCols>
-HWY_NOINLINE void Tile(const TileArgs& a) {
+HWY_INLINE void Tile(const TileArgs& a) {
   const DF d;
   const size_t N = hn::Lanes(d);
   const size_t w_stride = a.w_stride;
   VF acc[kRows][kCols];
-  Unroll<kCols>([&](auto c) {
-    const VF b = a.bias ? hn::LoadU(d, a.bias + c * N) : hn::Zero(d);
-    Unroll<kRows>([&](auto r) { acc[r][c] = b; });
-  });
+  InitTile(a.bias, acc);
 
   // acc[r][c] += x[r][k] * W[k][c], k in increasing order. Not unrolled over k: clang for WASM
   // would regroup an unrolled body by accumulator, keeping every step's W vectors live, and V8
@@ -106,39 +140,73 @@ HWY_NOINLINE void Tile(const TileArgs& a) {
       Unroll<kCols>([&](auto c) { acc[r][c] = hn::MulAdd(xb, wv[c], acc[r][c]); });
     });
   }
-
-  // Only the last vector of a panel can be partial; it goes through a buffer because y may end
-  // right after the last valid column.
-  Unroll<kRows>([&](auto r) {
-    float* yr = a.y + r * a.out;
-    Unroll<kCols>([&](auto c) {
-      if ((c + 1) * N <= a.cols) {
-        hn::StoreU(acc[r][c], d, yr + c * N);
-      } else {
-        HWY_ALIGN float buf[hn::MaxLanes(d)];
-        hn::Store(acc[r][c], d, buf);
-        std::memcpy(yr + c * N, buf, (a.cols - c * N) * sizeof(float));
-      }
-    });
-  });
+  StoreTile(acc, a.y, a.out, a.cols);
 }
 
-using TileFn = void (*)(const TileArgs&);
+// The convolution's tile: row r's input for k = tap · channels + ch is taps[tap · kRows + r][ch]
+// (the pixel's neighbour at that tap, or the zero row), the rest as in TileArgs.
+struct IndirectTileArgs {
+  const float* const* taps;
+  size_t num_taps, channels;
+  const float* w;
+  size_t w_stride;
+  const float* bias;
+  float* y;
+  size_t out, cols;
+};
 
-template <size_t kRows, size_t... kColsMinus1>
-constexpr std::array<TileFn, kMaxCols> TileRow(std::index_sequence<kColsMinus1...>) {
-  return {{&Tile<kRows, kColsMinus1 + 1>...}};
+// Tile's loop with the inputs read through the tap pointers: the same MulAdd per k, in the same
+// order.
+template <size_t kRows, size_t kCols>
+HWY_INLINE void IndirectTile(const IndirectTileArgs& a) {
+  const DF d;
+  const size_t N = hn::Lanes(d);
+  const size_t w_stride = a.w_stride, channels = a.channels;
+  VF acc[kRows][kCols];
+  InitTile(a.bias, acc);
+  const float* HWY_RESTRICT w = a.w;
+  for (size_t t = 0; t < a.num_taps; ++t) {
+    const float* HWY_RESTRICT px[kRows];
+    Unroll<kRows>([&](auto r) { px[r] = a.taps[t * kRows + r]; });
+    for (size_t ch = 0; ch < channels; ++ch, w += w_stride) {
+      VF wv[kCols];
+      Unroll<kCols>([&](auto c) { wv[c] = hn::LoadU(d, w + c * N); });
+      Unroll<kRows>([&](auto r) {
+        const VF xb = hn::Set(d, px[r][ch]);
+        Unroll<kCols>([&](auto c) { acc[r][c] = hn::MulAdd(xb, wv[c], acc[r][c]); });
+      });
+    }
+  }
+  StoreTile(acc, a.y, a.out, a.cols);
 }
 
-template <size_t... kRowsMinus1>
-constexpr std::array<std::array<TileFn, kMaxCols>, kMaxRows> TileTable(
-    std::index_sequence<kRowsMinus1...>) {
-  return {{TileRow<kRowsMinus1 + 1>(std::make_index_sequence<kMaxCols>())...}};
-}
-
-// kTiles[rows - 1][vectors - 1]: every tile shape, for row and column remainders.
-constexpr std::array<std::array<TileFn, kMaxCols>, kMaxRows> kTiles =
-    TileTable(std::make_index_sequence<kMaxRows>());
+// kTiles[rows - 1][vectors - 1] (and kIndirectTiles): every tile shape, for row and column
+// remainders.
+template <class Args, template <size_t, size_t> class Kernel>
+struct TileTable {
+  using Fn = void (*)(const Args&);
+  template <size_t kRows, size_t... kColsMinus1>
+  static constexpr std::array<Fn, kMaxCols> Row(std::index_sequence<kColsMinus1...>) {
+    return {{&Kernel<kRows, kColsMinus1 + 1>::Run...}};
+  }
+  template <size_t... kRowsMinus1>
+  static constexpr std::array<std::array<Fn, kMaxCols>, kMaxRows> All(
+      std::index_sequence<kRowsMinus1...>) {
+    return {{Row<kRowsMinus1 + 1>(std::make_index_sequence<kMaxCols>())...}};
+  }
+  static constexpr std::array<std::array<Fn, kMaxCols>, kMaxRows> kTable =
+      All(std::make_index_sequence<kMaxRows>());
+};
+template <size_t kRows, size_t kCols>
+struct DenseTile {
+  static HWY_NOINLINE void Run(const TileArgs& a) { Tile<kRows, kCols>(a); }
+};
+template <size_t kRows, size_t kCols>
+struct ConvTile {
+  static HWY_NOINLINE void Run(const IndirectTileArgs& a) { IndirectTile<kRows, kCols>(a); }
+};
+constexpr auto& kTiles = TileTable<TileArgs, DenseTile>::kTable;
+constexpr auto& kIndirectTiles = TileTable<IndirectTileArgs, ConvTile>::kTable;
 
 // Scratch buffers reused across calls, one set per thread (callers run f32_dense on several
 // threads at once).
@@ -147,7 +215,14 @@ struct Scratch {
   std::vector<float> w;  // packed panels of W, plus room to align them
   std::vector<float> tail_bias;
   std::vector<std::pair<const float*, size_t>> panels;  // each panel's W and row stride
+  std::vector<const float*> taps;                       // the convolution's tap pointers
+  std::vector<float> zeros;                             // the convolution's padding row
 };
+
+Scratch& ThreadScratch() {
+  static thread_local Scratch scratch;
+  return scratch;
+}
 
 // Returns p advanced to the next multiple of `bytes` (p is float-aligned, so that is whole floats).
 float* AlignUp(float* p, size_t bytes) {
@@ -198,9 +273,13 @@ void Activate(float* y, size_t out, size_t r0, size_t r1, size_t c0, size_t c1, 
   for (size_t r = r0; r < r1; ++r) SiluSpan(y + r * out + c0, y + r * out + c0, c1 - c0);
 }
 
-// Columns [col_begin, out) of y = act(x W + b) with the register tiles (see the file comment).
-void DenseTiles(const float* x, const float* w, const float* bias, float* y, size_t batch,
-                size_t in, size_t out, size_t col_begin, Activation act) {
+// Columns [col_begin, out) of y = act(rows · W + b) with the register tiles (see the file
+// comment): W packed a block of panels at a time, and run_tile(r0, rows, vectors, panel_w,
+// w_stride, panel_bias, y_tile, cols) computing rows [r0, r0 + rows) of one panel from the
+// caller's form of the inputs.
+template <class RunTile>
+void SweepPanels(const float* w, const float* bias, float* y, size_t batch, size_t in, size_t out,
+                 size_t col_begin, Activation act, const RunTile& run_tile) {
   const DF d;
   const size_t N = hn::Lanes(d);
   const size_t panel_width = kMaxCols * N;
@@ -211,9 +290,7 @@ void DenseTiles(const float* x, const float* w, const float* bias, float* y, siz
   const size_t block_panels =
       std::min(num_panels, std::max<size_t>(1, kPackBlockBytes / panel_bytes));
 
-  static thread_local Scratch scratch;
-  scratch.x.resize(batch * in);
-  PackX(x, batch, in, scratch.x.data());
+  Scratch& scratch = ThreadScratch();
   constexpr size_t kAlign = 64;
   scratch.w.resize(block_panels * panel_width * in + kAlign / sizeof(float));
   float* const packed_w = AlignUp(scratch.w.data(), kAlign);
@@ -250,15 +327,8 @@ void DenseTiles(const float* x, const float* w, const float* bias, float* y, siz
         const float* panel_bias = bias == nullptr      ? nullptr
                                   : cols < panel_width ? scratch.tail_bias.data()
                                                        : bias + col0;
-        const TileArgs args{scratch.x.data() + r0 * in,
-                            scratch.panels[p - p0].first,
-                            scratch.panels[p - p0].second,
-                            panel_bias,
-                            y + r0 * out + col0,
-                            in,
-                            out,
-                            cols};
-        kTiles[rows - 1][(cols + N - 1) / N - 1](args);
+        run_tile(r0, rows, (cols + N - 1) / N, scratch.panels[p - p0].first,
+                 scratch.panels[p - p0].second, panel_bias, y + r0 * out + col0, cols);
       }
       // The activation runs over the block's outputs while they are in L1 rather than inside the
       // tiles: there, with the accumulators holding the registers, V8 rebuilds every SiLU
@@ -267,6 +337,23 @@ void DenseTiles(const float* x, const float* w, const float* bias, float* y, siz
                std::min(out, col_begin + p1 * panel_width), act);
     }
   }
+}
+
+// Columns [col_begin, out) of y = act(x W + b): x packed into row blocks, then the tiles.
+void DenseTiles(const float* x, const float* w, const float* bias, float* y, size_t batch,
+                size_t in, size_t out, size_t col_begin, Activation act) {
+  if (col_begin >= out) return;
+  Scratch& scratch = ThreadScratch();
+  scratch.x.resize(batch * in);
+  PackX(x, batch, in, scratch.x.data());
+  const float* packed = scratch.x.data();
+  SweepPanels(w, bias, y, batch, in, out, col_begin, act,
+              [&](size_t r0, size_t rows, size_t vectors, const float* panel, size_t stride,
+                  const float* panel_bias, float* y_tile, size_t cols) {
+                const TileArgs args{packed + r0 * in, panel, stride, panel_bias,
+                                    y_tile,           in,    out,    cols};
+                kTiles[rows - 1][vectors - 1](args);
+              });
 }
 
 // Columns of one row computed per pass of DenseRow: their accumulators (in y) stay in L1.
@@ -317,6 +404,59 @@ void DenseImpl(const float* x, const float* w, const float* bias, float* y, size
   }
 }
 
+// Points the taps of pixels [p0, p0 + count) of an n × h × w batch of images (c channels, last)
+// at their 3 × 3 neighbours, or at `zeros` outside the image, in SweepPanels' row blocks: for the
+// block at r0 with `rows` rows, tap t = 3 ky + kx of row r at taps[9 r0 + t rows + r].
+void PointTaps(const float* x, size_t h, size_t w, size_t c, size_t p0, size_t count,
+               const float* zeros, const float** taps) {
+  // The pixel's row and column, stepped along (a division per pixel costs more than the rest).
+  size_t py = p0 / w % h, px = p0 % w;
+  const float* center = x + p0 * c;
+  const ptrdiff_t step[3] = {-static_cast<ptrdiff_t>(w * c), 0, static_cast<ptrdiff_t>(w * c)};
+  for (size_t r0 = 0; r0 < count; r0 += kMaxRows) {
+    const size_t rows = std::min(kMaxRows, count - r0);
+    const float** block = taps + 9 * r0;
+    for (size_t r = 0; r < rows; ++r) {
+      const bool row_inside[3] = {py > 0, true, py + 1 < h};
+      const bool col_inside[3] = {px > 0, true, px + 1 < w};
+      for (size_t ky = 0; ky < 3; ++ky) {
+        for (size_t kx = 0; kx < 3; ++kx) {
+          block[(3 * ky + kx) * rows + r] =
+              row_inside[ky] && col_inside[kx]
+                  ? center + step[ky] + (static_cast<ptrdiff_t>(kx) - 1) * static_cast<ptrdiff_t>(c)
+                  : zeros;
+        }
+      }
+      center += c;
+      if (++px == w) {
+        px = 0;
+        if (++py == h) py = 0;
+      }
+    }
+  }
+}
+
+void Conv3x3Impl(const float* x, size_t n, size_t h, size_t w, size_t c, const float* weight,
+                 const float* bias, float* y, size_t cout) {
+  const size_t pixels = n * h * w;
+  if (pixels == 0 || cout == 0) return;
+  Scratch& scratch = ThreadScratch();
+  scratch.zeros.assign(std::max<size_t>(c, 1), 0.0f);
+  for (size_t p0 = 0; p0 < pixels; p0 += kBatchChunk) {
+    const size_t count = std::min(kBatchChunk, pixels - p0);
+    scratch.taps.resize(9 * count);
+    PointTaps(x, h, w, c, p0, count, scratch.zeros.data(), scratch.taps.data());
+    const float* const* taps = scratch.taps.data();
+    SweepPanels(weight, bias, y + p0 * cout, count, 9 * c, cout, 0, Activation::kNone,
+                [&](size_t r0, size_t rows, size_t vectors, const float* panel, size_t stride,
+                    const float* panel_bias, float* y_tile, size_t cols) {
+                  const IndirectTileArgs args{taps + 9 * r0, 9,      c,    panel, stride,
+                                              panel_bias,    y_tile, cout, cols};
+                  kIndirectTiles[rows - 1][vectors - 1](args);
+                });
+  }
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace sw
 HWY_AFTER_NAMESPACE();
@@ -325,10 +465,16 @@ HWY_AFTER_NAMESPACE();
 namespace sw {
 
 HWY_EXPORT(DenseImpl);
+HWY_EXPORT(Conv3x3Impl);
 
 void f32_dense(const float* x, const float* w, const float* bias, float* y, size_t batch, size_t in,
                size_t out, Activation act) {
   SW_DISPATCH(DenseImpl)(x, w, bias, y, batch, in, out, act);
+}
+
+void f32_conv3x3(const float* x, size_t images, size_t height, size_t width, size_t channels,
+                 const float* w, const float* bias, float* y, size_t cout) {
+  SW_DISPATCH(Conv3x3Impl)(x, images, height, width, channels, w, bias, y, cout);
 }
 
 }  // namespace sw

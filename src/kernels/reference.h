@@ -1,5 +1,6 @@
 // Plain scalar reference implementations of the kernels, for tests and benchmarks only: written
-// for obviousness, not speed. Same contracts as kernels/dense.h and kernels/elementwise.h.
+// for obviousness, not speed. Same contracts as kernels/dense.h, kernels/conv3x3.h and
+// kernels/elementwise.h.
 #pragma once
 
 #include <cmath>
@@ -32,6 +33,29 @@ inline void dense(const float* x, const float* w, const float* bias, float* y, s
     }
     if (act == Activation::kSilu) {
       for (size_t o = 0; o < out; ++o) yb[o] = silu(yb[o]);
+    }
+  }
+}
+
+// The 3 × 3 same convolution of sw::f32_conv3x3 as direct loops, accumulating each element over
+// (tap, channel) in increasing order from the bias and skipping the taps outside the image.
+inline void conv3x3(const float* x, size_t images, size_t height, size_t width, size_t channels,
+                    const float* w, const float* bias, float* y, size_t cout) {
+  for (size_t n = 0; n < images; ++n) {
+    for (size_t py = 0; py < height; ++py) {
+      for (size_t px = 0; px < width; ++px) {
+        float* yp = y + ((n * height + py) * width + px) * cout;
+        for (size_t o = 0; o < cout; ++o) yp[o] = bias ? bias[o] : 0.0f;
+        for (size_t t = 0; t < 9; ++t) {
+          const size_t sy = py + t / 3, sx = px + t % 3;  // the tap's pixel, plus 1
+          if (sy < 1 || sy > height || sx < 1 || sx > width) continue;
+          const float* xp = x + ((n * height + sy - 1) * width + sx - 1) * channels;
+          for (size_t ch = 0; ch < channels; ++ch) {
+            const float* wk = w + (t * channels + ch) * cout;
+            for (size_t o = 0; o < cout; ++o) yp[o] += xp[ch] * wk[o];
+          }
+        }
+      }
     }
   }
 }

@@ -1,9 +1,10 @@
-// The 3×3 convolution as im2col patches times the dense kernel, its adjoint col2im, and the
-// per-image channel bias (see conv3x3.h).
+// The 3×3 convolution (the indirect-GEMM kernel forwards, im2col patches times the dense kernel
+// backwards), im2col's adjoint col2im, and the per-image channel bias (see conv3x3.h).
 #include "layers/conv3x3.h"
 
 #include <cstring>
 
+#include "kernels/conv3x3.h"
 #include "kernels/dense.h"
 #include "layers/dense.h"
 
@@ -55,9 +56,8 @@ void Col2im3x3(const float* dcols, const ImageDims& d, float* dx) {
 }
 
 void Conv3x3(const float* x, const ImageDims& d, const float* weight, const float* bias,
-             size_t cout, float* cols, float* y) {
-  Im2col3x3(x, d, cols);
-  f32_dense(cols, weight, bias, y, d.pixels(), 9 * d.c, cout, Activation::kNone);
+             size_t cout, float* y) {
+  f32_conv3x3(x, d.n, d.h, d.w, d.c, weight, bias, y, cout);
 }
 
 void Conv3x3Backward(const float* x, const ImageDims& d, const float* w, size_t cout,

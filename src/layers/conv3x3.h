@@ -1,7 +1,8 @@
 // The 3×3 "same" convolution (stride 1, zero padding) over image batches (layers/image_dims.h):
-// im2col patches times the dense kernel, so the arithmetic runs in the Highway GEMM and these
-// functions only move data; and the per-image channel bias through which the σ embedding enters a
-// residual block. Backward passes follow layers/dense.h's conventions.
+// forwards the indirect-GEMM kernel (kernels/conv3x3.h), which gives im2col's bits without its
+// copy; backwards im2col patches times the dense kernel's backward. And the per-image channel bias
+// through which the σ embedding enters a residual block. Backward passes follow layers/dense.h's
+// conventions.
 #pragma once
 
 #include <cstddef>
@@ -20,10 +21,9 @@ void Im2col3x3(const float* x, const ImageDims& dims, float* cols);
 void Col2im3x3(const float* dcols, const ImageDims& dims, float* dx);
 
 // y[(n h w) × cout] = conv3x3(x) + bias, with weight (9 c) × cout in Im2col3x3's patch order
-// (PyTorch's Conv2d weight [cout, c, 3, 3] permuted to [3, 3, c, cout]). cols is scratch of
-// dims.pixels() × 9 c floats. bias may be nullptr.
+// (PyTorch's Conv2d weight [cout, c, 3, 3] permuted to [3, 3, c, cout]). bias may be nullptr.
 void Conv3x3(const float* x, const ImageDims& dims, const float* weight, const float* bias,
-             size_t cout, float* cols, float* y);
+             size_t cout, float* y);
 
 // Backward of Conv3x3 (dims: its input x; dy: pixels × cout).
 void Conv3x3Backward(const float* x, const ImageDims& dims, const float* w, size_t cout,

@@ -1,41 +1,63 @@
 // Group normalisation and its backward pass (see group_norm.h).
 #include "layers/group_norm.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
+
+#include "kernels/elementwise.h"
 
 namespace sw {
 
-void GroupNorm(const float* x, const ImageDims& d, size_t groups, const float* gamma,
-               const float* beta, float* y, float* mean_out, float* rstd_out) {
+void GroupNormSilu(const float* x, const ImageDims& d, size_t groups, const float* gamma,
+                   const float* beta, float* y, float* act, float* mean_out, float* rstd_out) {
   const size_t hw = d.h * d.w, c = d.c, gc = c / groups;
   const double count = static_cast<double>(hw * gc);
+  // Per channel: the sums (then the centred squares) and the group's mean and rstd spread out.
+  thread_local std::vector<double> sum, mean;
+  thread_local std::vector<float> m, r;
+  sum.resize(c);
+  mean.resize(c);
+  m.resize(c);
+  r.resize(c);
   for (size_t b = 0; b < d.n; ++b) {
     const float* xi = x + b * hw * c;
-    float* yi = y + b * hw * c;
+    // Two passes in double: the mean, then the centred sum of squares (no cancellation).
+    std::fill(sum.begin(), sum.end(), 0.0);
+    for (size_t p = 0; p < hw; ++p) {
+      const float* row = xi + p * c;
+      for (size_t k = 0; k < c; ++k) sum[k] += row[k];
+    }
     for (size_t g = 0; g < groups; ++g) {
-      // Two passes in double: the mean, then the centred sum of squares (no cancellation).
-      double sum = 0.0;
-      for (size_t p = 0; p < hw; ++p) {
-        for (size_t k = g * gc; k < (g + 1) * gc; ++k) sum += xi[p * c + k];
-      }
-      const double mean = sum / count;
-      double ss = 0.0;
-      for (size_t p = 0; p < hw; ++p) {
-        for (size_t k = g * gc; k < (g + 1) * gc; ++k) {
-          const double dv = xi[p * c + k] - mean;
-          ss += dv * dv;
-        }
-      }
-      const float m = static_cast<float>(mean);
-      const float rstd = static_cast<float>(1.0 / std::sqrt(ss / count + kGroupNormEps));
-      if (mean_out != nullptr) mean_out[b * groups + g] = m;
-      if (rstd_out != nullptr) rstd_out[b * groups + g] = rstd;
-      for (size_t p = 0; p < hw; ++p) {
-        for (size_t k = g * gc; k < (g + 1) * gc; ++k) {
-          yi[p * c + k] = (xi[p * c + k] - m) * rstd * gamma[k] + beta[k];
-        }
+      double s = 0.0;
+      for (size_t k = g * gc; k < (g + 1) * gc; ++k) s += sum[k];
+      std::fill(&mean[g * gc], &mean[g * gc] + gc, s / count);
+    }
+    std::fill(sum.begin(), sum.end(), 0.0);
+    for (size_t p = 0; p < hw; ++p) {
+      const float* row = xi + p * c;
+      for (size_t k = 0; k < c; ++k) {
+        const double dv = row[k] - mean[k];
+        sum[k] += dv * dv;
       }
     }
+    for (size_t g = 0; g < groups; ++g) {
+      double ss = 0.0;
+      for (size_t k = g * gc; k < (g + 1) * gc; ++k) ss += sum[k];
+      const float mg = static_cast<float>(mean[g * gc]);
+      const float rg = static_cast<float>(1.0 / std::sqrt(ss / count + kGroupNormEps));
+      mean_out[b * groups + g] = mg;
+      rstd_out[b * groups + g] = rg;
+      std::fill(&m[g * gc], &m[g * gc] + gc, mg);
+      std::fill(&r[g * gc], &r[g * gc] + gc, rg);
+    }
+    float* yi = y + b * hw * c;
+    for (size_t p = 0; p < hw; ++p) {
+      const float* row = xi + p * c;
+      float* out = yi + p * c;
+      for (size_t k = 0; k < c; ++k) out[k] = (row[k] - m[k]) * r[k] * gamma[k] + beta[k];
+    }
+    f32_silu(yi, act + b * hw * c, hw * c);  // while the image is in cache
   }
 }
 

@@ -14,10 +14,16 @@ constexpr float kGroupNormEps = 1e-5f;
 
 // The c channels fall into `groups` groups of c / groups consecutive channels; each (image, group)
 // is normalised by the mean and variance of its h w c / groups values, then y = gamma[ch] x̂ +
-// beta[ch]. mean and rstd (n × groups each, 1 / sqrt(var + kGroupNormEps)) are written for the
-// backward pass and may be nullptr. c must be a multiple of groups. y may equal x.
-void GroupNorm(const float* x, const ImageDims& dims, size_t groups, const float* gamma,
-               const float* beta, float* y, float* mean, float* rstd);
+// beta[ch], and act = SiLU(y) (every normalisation of the U-Net feeds a SiLU; writing both in one
+// pass saves a pass over memory, and the backward pass needs y). mean and rstd (n × groups each,
+// 1 / sqrt(var + kGroupNormEps)) are written for the backward pass. c must be a multiple of
+// groups; y and act must not overlap x or each other.
+//
+// The statistics are summed in double, per channel over the pixels (a loop the compiler
+// vectorises across channels), then over the group's channels: a fixed order, so the result is
+// the same at any batch size and on every target.
+void GroupNormSilu(const float* x, const ImageDims& dims, size_t groups, const float* gamma,
+                   const float* beta, float* y, float* act, float* mean, float* rstd);
 
 // Backward of GroupNorm given its input x and the mean / rstd it wrote.
 void GroupNormBackward(const float* x, const ImageDims& dims, size_t groups, const float* gamma,

@@ -295,11 +295,10 @@ void BlockForward(const NcsnUnetConfig& c, const UnetBlock<const float>& b, cons
   a->act1.resize(din.size());
   a->mean1.resize(rows * groups);
   a->rstd1.resize(rows * groups);
-  GroupNorm(in, din, groups, b.norm1.gamma, b.norm1.beta, a->norm1.data(), a->mean1.data(),
-            a->rstd1.data());
-  f32_silu(a->norm1.data(), a->act1.data(), din.size());
+  GroupNormSilu(in, din, groups, b.norm1.gamma, b.norm1.beta, a->norm1.data(), a->act1.data(),
+                a->mean1.data(), a->rstd1.data());
   a->pre2.resize(dout.size());
-  Conv3x3(a->act1.data(), din, b.conv1.w, b.conv1.b, b.cout, act->cols.data(), a->pre2.data());
+  Conv3x3(a->act1.data(), din, b.conv1.w, b.conv1.b, b.cout, a->pre2.data());
   act->block_bias.resize(rows * b.cout);
   f32_dense(act->embed.data(), b.emb.w, b.emb.b, act->block_bias.data(), rows, e, b.cout,
             Activation::kNone);
@@ -308,11 +307,10 @@ void BlockForward(const NcsnUnetConfig& c, const UnetBlock<const float>& b, cons
   a->act2.resize(dout.size());
   a->mean2.resize(rows * groups);
   a->rstd2.resize(rows * groups);
-  GroupNorm(a->pre2.data(), dout, groups, b.norm2.gamma, b.norm2.beta, a->norm2.data(),
-            a->mean2.data(), a->rstd2.data());
-  f32_silu(a->norm2.data(), a->act2.data(), dout.size());
+  GroupNormSilu(a->pre2.data(), dout, groups, b.norm2.gamma, b.norm2.beta, a->norm2.data(),
+                a->act2.data(), a->mean2.data(), a->rstd2.data());
   a->out.resize(dout.size());
-  Conv3x3(a->act2.data(), dout, b.conv2.w, b.conv2.b, b.cout, act->cols.data(), a->out.data());
+  Conv3x3(a->act2.data(), dout, b.conv2.w, b.conv2.b, b.cout, a->out.data());
   const float* skip = in;
   if (b.has_skip) {
     act->skip.resize(dout.size());
@@ -331,14 +329,6 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
   const size_t e = c.embedding_dim;
   act->rows = rows;
   act->sigma.assign(sigma, sigma + rows);
-  // The largest im2col buffer: 9 × (channels in) per pixel over every 3×3 convolution.
-  size_t cols = 9 * c.image_channels * c.height * c.width;
-  for (size_t l = 0; l < levels; ++l) {
-    const size_t cmax = std::max(c.channels[l], l > 0 ? c.channels[l - 1] : c.channels[0]);
-    cols = std::max(cols, 9 * cmax * (c.height >> l) * (c.width >> l));
-  }
-  act->cols.resize(rows * cols);
-
   act->embed_in.resize(rows * f2);
   for (size_t r = 0; r < rows; ++r)
     SigmaEmbedding(net.freqs, f2 / 2, sigma[r], &act->embed_in[r * f2]);
@@ -351,8 +341,7 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
   const ImageDims dx{rows, c.height, c.width, c.image_channels};
   act->x.assign(x, x + dx.size());
   act->h_in.resize(rows * c.height * c.width * c.channels[0]);
-  Conv3x3(act->x.data(), dx, net.conv_in.w, net.conv_in.b, c.channels[0], act->cols.data(),
-          act->h_in.data());
+  Conv3x3(act->x.data(), dx, net.conv_in.w, net.conv_in.b, c.channels[0], act->h_in.data());
 
   act->down.resize(levels);
   act->up.resize(levels - 1);
@@ -389,11 +378,9 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
   act->act_out.resize(d0.size());
   act->mean_out.resize(rows * c.groups);
   act->rstd_out.resize(rows * c.groups);
-  GroupNorm(h, d0, c.groups, net.norm_out.gamma, net.norm_out.beta, act->norm_out.data(),
-            act->mean_out.data(), act->rstd_out.data());
-  f32_silu(act->norm_out.data(), act->act_out.data(), d0.size());
-  Conv3x3(act->act_out.data(), d0, net.conv_out.w, net.conv_out.b, c.image_channels,
-          act->cols.data(), score);
+  GroupNormSilu(h, d0, c.groups, net.norm_out.gamma, net.norm_out.beta, act->norm_out.data(),
+                act->act_out.data(), act->mean_out.data(), act->rstd_out.data());
+  Conv3x3(act->act_out.data(), d0, net.conv_out.w, net.conv_out.b, c.image_channels, score);
   const size_t dim = c.dim();
   for (size_t r = 0; r < rows; ++r)
     f32_scale(score + r * dim, 1.0f / sigma[r], score + r * dim, dim);
@@ -418,18 +405,19 @@ double NcsnUnetFlopsPerImage(const NcsnUnetConfig& c) {
 
 uint64_t NcsnUnetScratchFloatsPerImage(const NcsnUnetConfig& c) {
   // Every buffer of NcsnUnetActivations for one image, as NcsnUnetForward sizes them, plus the
-  // dense kernel's packed copy of its largest input (the im2col buffer).
+  // kernels' scratch: at most the dense kernel's packed copy of the largest input of a 1 × 1
+  // convolution, and the 3 × 3 convolution's tap pointers (9 per pixel, two floats' room each).
   const NcsnUnetView geometry = Geometry(c);
   const uint64_t g = c.groups, e = c.embedding_dim;
   const uint64_t p0 = uint64_t{c.height} * c.width, c0 = c.channels[0];
   uint64_t floats = 1 + 2 * c.sigma_embedding_freqs + 2 * e;  // σ and its embedding
   floats += p0 * c.image_channels + p0 * c0;                  // x, h_in
   floats += 2 * p0 * c0 + 2 * g;                              // norm_out, act_out, statistics
-  uint64_t cols = 9 * p0 * c.image_channels, block_bias = 0, skip = 0;
+  uint64_t packed = 18 * p0, block_bias = 0, skip = 0;
   const auto block = [&](const UnetBlock<const float>& b) {
     const uint64_t p = uint64_t{b.h} * b.w;
     floats += 2 * p * b.cin + 4 * p * b.cout + 4 * g;  // norm1, act1, pre2, norm2, act2, out
-    cols = std::max(cols, 9 * p * std::max(b.cin, b.cout));
+    packed = std::max(packed, 18 * p + p * std::max(b.cin, b.cout));
     block_bias = std::max<uint64_t>(block_bias, b.cout);
     if (b.has_skip) skip = std::max(skip, p * b.cout);
   };
@@ -439,7 +427,7 @@ uint64_t NcsnUnetScratchFloatsPerImage(const NcsnUnetConfig& c) {
     const uint64_t p = uint64_t{b.h} * b.w;
     floats += p / 4 * b.cout + p / 4 * b.cout + p * b.cout;  // pooled, proj, merged
   }
-  return floats + block_bias + skip + 2 * cols;
+  return floats + block_bias + skip + packed;
 }
 
 uint64_t NcsnUnet::scratch_bytes_per_thread() const {

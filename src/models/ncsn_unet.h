@@ -139,7 +139,7 @@ struct NcsnUnetActivations {
   std::vector<std::vector<float>> proj;    // by level l < L-1: proj_l at level l+1's resolution
   std::vector<std::vector<float>> merged;  // by level l < L-1: Upsample2(proj) + skip_l
   std::vector<float> norm_out, mean_out, rstd_out, act_out;
-  std::vector<float> cols, block_bias, skip;  // scratch
+  std::vector<float> block_bias, skip;  // scratch
 };
 
 // score[rows × dim] = s_θ(x_r, σ_r), each row with its own σ_r > 0, keeping every intermediate in

@@ -1,5 +1,5 @@
-// Tests of the SIMD kernels (kernels/dense.h, kernels/elementwise.h) against their scalar
-// references (kernels/reference.h) and, for f32_dense, against Eigen.
+// Tests of the SIMD kernels (kernels/dense.h, kernels/conv3x3.h, kernels/elementwise.h) against
+// their scalar references (kernels/reference.h) and, for f32_dense, against Eigen.
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -13,6 +13,7 @@
 
 #include "gtest/gtest.h"
 #include "hwy/targets.h"
+#include "kernels/conv3x3.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
 #include "kernels/reference.h"
@@ -322,6 +323,97 @@ TEST_P(F32Dense, PropagatesNonFiniteInputs) {
     EXPECT_TRUE(std::isfinite(d.y[o]));
     EXPECT_TRUE(std::isnan(d.y[c.out + o]));
     EXPECT_EQ(d.y[2 * c.out + o], d.w[o] > 0 ? kInf : -kInf);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// f32_conv3x3
+
+using F32Conv3x3 = PerTarget;
+INSTANTIATE_TEST_SUITE_P(Targets, F32Conv3x3, ::testing::ValuesIn(TargetsToTest()),
+                         TargetParamName);
+
+struct ConvCase {
+  size_t images, height, width, channels, cout;
+  bool with_bias;
+};
+
+// The patches of x with zero padding, (n h w) × 9 c in (tap, channel) order: written here, apart
+// from the library's own im2col, for the bit-for-bit check.
+std::vector<float> Patches(const float* x, const ConvCase& c) {
+  const size_t row = 9 * c.channels;
+  std::vector<float> cols(c.images * c.height * c.width * row, 0.0f);
+  for (size_t n = 0; n < c.images; ++n) {
+    for (size_t py = 0; py < c.height; ++py) {
+      for (size_t px = 0; px < c.width; ++px) {
+        float* patch = &cols[((n * c.height + py) * c.width + px) * row];
+        for (size_t t = 0; t < 9; ++t) {
+          const size_t sy = py + t / 3, sx = px + t % 3;
+          if (sy < 1 || sy > c.height || sx < 1 || sx > c.width) continue;
+          std::copy_n(x + ((n * c.height + sy - 1) * c.width + sx - 1) * c.channels, c.channels,
+                      patch + t * c.channels);
+        }
+      }
+    }
+  }
+  return cols;
+}
+
+// Shapes across the tiles' row and column remainders, one-pixel and one-row images, and batches
+// past the kernel's chunk of 480 pixels (28 × 28 and 3 × 13 × 17).
+const ConvCase kConvCases[] = {
+    {1, 1, 1, 1, 1, true},    {1, 1, 5, 3, 7, false},   {2, 5, 4, 3, 5, true},
+    {1, 7, 7, 16, 16, true},  {3, 2, 3, 17, 33, false}, {1, 28, 28, 1, 16, true},
+    {1, 28, 28, 16, 1, true}, {3, 13, 17, 5, 64, true}, {1, 14, 14, 32, 17, false},
+};
+
+// The contract: im2col followed by f32_dense, bit for bit; and near the direct loops.
+TEST_P(F32Conv3x3, EqualsIm2colThenDenseBitForBitAndMatchesTheReference) {
+  uint64_t seed = 40;
+  for (const ConvCase& c : kConvCases) {
+    SCOPED_TRACE(std::to_string(c.images) + "x" + std::to_string(c.height) + "x" +
+                 std::to_string(c.width) + "x" + std::to_string(c.channels) + "->" +
+                 std::to_string(c.cout));
+    const size_t pixels = c.images * c.height * c.width, k = 9 * c.channels;
+    Rng rng(seed++);
+    Buffer x(pixels * c.channels), w(k * c.cout), bias(c.cout), y(pixels * c.cout, kNaN);
+    x.FillUniform(rng, -1.0f, 1.0f);
+    w.FillUniform(rng, -1.0f, 1.0f);
+    bias.FillUniform(rng, -1.0f, 1.0f);
+    const float* b = c.with_bias ? bias.data() : nullptr;
+    f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), b, y.data(), c.cout);
+    ASSERT_TRUE(y.GuardsIntact()) << "wrote past the end of y";
+    const std::vector<float> cols = Patches(x.data(), c);
+    std::vector<float> dense(pixels * c.cout);
+    f32_dense(cols.data(), w.data(), b, dense.data(), pixels, k, c.cout, Activation::kNone);
+    ASSERT_TRUE(SameBits(y.data(), dense.data(), dense.size()));
+    std::vector<float> ref(pixels * c.cout);
+    reference::conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), b, ref.data(),
+                       c.cout);
+    for (size_t i = 0; i < ref.size(); ++i) {
+      ASSERT_TRUE(Near(y[i], ref[i], 0.0f, (2.0f * k + 4.0f) * kEps * (k + 1.0f)))
+          << "element " << i;
+    }
+  }
+}
+
+// A pixel's result depends on its neighbourhood alone: the images of a batch convolved one at a
+// time give the same bits.
+TEST_P(F32Conv3x3, ImagesAreBitIdenticalAloneAndInABatch) {
+  const ConvCase c{4, 9, 6, 8, 20, true};
+  const size_t image = c.height * c.width * c.channels, out = c.height * c.width * c.cout;
+  Rng rng(77);
+  Buffer x(c.images * image), w(9 * c.channels * c.cout), bias(c.cout);
+  x.FillUniform(rng, -1.0f, 1.0f);
+  w.FillUniform(rng, -1.0f, 1.0f);
+  bias.FillUniform(rng, -1.0f, 1.0f);
+  std::vector<float> all(c.images * out), one(out);
+  f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), bias.data(), all.data(),
+              c.cout);
+  for (size_t n = 0; n < c.images; ++n) {
+    f32_conv3x3(x.data() + n * image, 1, c.height, c.width, c.channels, w.data(), bias.data(),
+                one.data(), c.cout);
+    ASSERT_TRUE(SameBits(one.data(), all.data() + n * out, out)) << "image " << n;
   }
 }
 

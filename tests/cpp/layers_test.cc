@@ -27,8 +27,8 @@ TEST(Conv3x3, MatchesDirectConvolution) {
   const size_t cout = 5;
   const std::vector<float> x = Normal(d.size(), 1), w = Normal(9 * d.c * cout, 2),
                            b = Normal(cout, 3);
-  std::vector<float> cols(d.pixels() * 9 * d.c), y(d.pixels() * cout);
-  Conv3x3(x.data(), d, w.data(), b.data(), cout, cols.data(), y.data());
+  std::vector<float> y(d.pixels() * cout);
+  Conv3x3(x.data(), d, w.data(), b.data(), cout, y.data());
   for (size_t n = 0; n < d.n; ++n) {
     for (size_t i = 0; i < d.h; ++i) {
       for (size_t j = 0; j < d.w; ++j) {
@@ -51,14 +51,18 @@ TEST(Conv3x3, MatchesDirectConvolution) {
   }
 }
 
-TEST(GroupNorm, NormalisesEachImageAndGroup) {
+TEST(GroupNormSilu, NormalisesEachImageAndGroupThenSilu) {
   const ImageDims d{3, 4, 4, 6};
   const size_t groups = 3;
   std::vector<float> x = Normal(d.size(), 4, 3.0f);
   for (size_t i = 0; i < d.size(); ++i) x[i] += float(i % 7);  // offsets per channel
   const std::vector<float> gamma = Normal(d.c, 5), beta = Normal(d.c, 6);
-  std::vector<float> y(d.size()), mean(d.n * groups), rstd(d.n * groups);
-  GroupNorm(x.data(), d, groups, gamma.data(), beta.data(), y.data(), mean.data(), rstd.data());
+  std::vector<float> y(d.size()), act(d.size()), mean(d.n * groups), rstd(d.n * groups);
+  GroupNormSilu(x.data(), d, groups, gamma.data(), beta.data(), y.data(), act.data(), mean.data(),
+                rstd.data());
+  for (size_t i = 0; i < d.size(); ++i) {
+    EXPECT_NEAR(act[i], y[i] / (1 + std::exp(-double(y[i]))), 1e-6 * (1 + std::fabs(y[i])));
+  }
   const size_t gc = d.c / groups, hw = d.h * d.w;
   for (size_t n = 0; n < d.n; ++n) {
     for (size_t g = 0; g < groups; ++g) {
@@ -72,6 +76,8 @@ TEST(GroupNorm, NormalisesEachImageAndGroup) {
           v += dv * dv;
         }
       v /= double(hw * gc);
+      EXPECT_FLOAT_EQ(mean[n * groups + g], float(m));
+      EXPECT_FLOAT_EQ(rstd[n * groups + g], float(1 / std::sqrt(v + kGroupNormEps)));
       for (size_t p = 0; p < hw; ++p)
         for (size_t k = g * gc; k < (g + 1) * gc; ++k) {
           const size_t i = (n * hw + p) * d.c + k;
@@ -98,9 +104,9 @@ TEST(Conv3x3, BackwardMatchesFiniteDifferences) {
   const size_t cout = 3;
   std::vector<float> x = Normal(d.size(), 7), w = Normal(9 * d.c * cout, 8), b = Normal(cout, 9);
   const std::vector<float> r = Normal(d.pixels() * cout, 10);
-  std::vector<float> cols(d.pixels() * 9 * d.c), y(d.pixels() * cout);
+  std::vector<float> y(d.pixels() * cout);
   const auto loss = [&] {
-    Conv3x3(x.data(), d, w.data(), b.data(), cout, cols.data(), y.data());
+    Conv3x3(x.data(), d, w.data(), b.data(), cout, y.data());
     return Dot(r, y);
   };
   std::vector<float> dw(w.size(), 0.0f), db(cout, 0.0f), dx(x.size());
@@ -122,8 +128,8 @@ TEST(ImageLayers, GroupNormSiluPoolUpsampleAndBiasBackwardsMatchFiniteDifference
       pooled(low.size()), up(d.size()), biased(d.size()), out(low.size());
   // pool(upsample(pool(SiLU(GN(x)))) + v): exercises every layer's adjoint.
   const auto forward = [&] {
-    GroupNorm(x.data(), d, groups, gamma.data(), beta.data(), n1.data(), mean.data(), rstd.data());
-    for (size_t i = 0; i < d.size(); ++i) a[i] = n1[i] / (1.0f + std::exp(-n1[i]));
+    GroupNormSilu(x.data(), d, groups, gamma.data(), beta.data(), n1.data(), a.data(), mean.data(),
+                  rstd.data());
     AvgPool2(a.data(), d, pooled.data());
     Upsample2(pooled.data(), low, up.data());
     AddChannelBias(up.data(), d, v.data(), biased.data());
