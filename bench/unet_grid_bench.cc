@@ -1,4 +1,4 @@
-// Image-grid sampling: the wall time of a whole grid of 16 and of 64 images drawn from an ncsn-unet
+// Image-grid sampling: the wall time of 1, 4, 16 and 64 images drawn from an ncsn-unet
 // model file (default web/models/mnist.safetensors, or --model=PATH) with the sampling settings
 // stored in it, on 2 threads and on 1, and the network's achieved GFLOP/s next to the SIMD peak.
 // Without the file the benchmark says so and is skipped (the CI smoke run must pass without it).
@@ -99,7 +99,7 @@ SW_BENCHMARK(SamplingUnetGrid) {
 
   // One- and two-thread runs alternate (see sampler_bench.cc); --quick: one 2-thread 16-grid.
   const std::vector<size_t> grids =
-      ctx.quick ? std::vector<size_t>{16} : std::vector<size_t>{16, 64};
+      ctx.quick ? std::vector<size_t>{16} : std::vector<size_t>{1, 4, 16, 64};
   const std::vector<size_t> thread_counts =
       ctx.quick ? std::vector<size_t>{kThreads} : std::vector<size_t>{kThreads, 1};
   const int reps = ctx.quick ? 1 : 3;

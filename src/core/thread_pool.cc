@@ -115,6 +115,21 @@ void ForEachChunk(ThreadPool* pool, size_t n, size_t min_chunk, size_t max_chunk
   }
 }
 
+void Parallel::For(size_t n, size_t min_chunk, size_t parts_per_thread,
+                   const std::function<void(size_t, size_t)>& fn) const {
+  if (n == 0) return;
+  const size_t t = threads();
+  if (t == 1) {
+    fn(0, n);
+    return;
+  }
+  const size_t parts = t * std::max<size_t>(parts_per_thread, 1);
+  const size_t chunk = std::max(std::max<size_t>(min_chunk, 1), (n + parts - 1) / parts);
+  const size_t num_chunks = (n + chunk - 1) / chunk;
+  pool->ParallelFor(
+      num_chunks, [&](size_t c) { fn(c * chunk, std::min(n, (c + 1) * chunk)); }, t);
+}
+
 size_t ChunkThreads(const ThreadPool* pool, size_t max_threads) {
   if (pool == nullptr) return 1;
   return max_threads == 0 ? pool->num_threads() : std::min(max_threads, pool->num_threads());

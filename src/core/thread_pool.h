@@ -54,4 +54,20 @@ void ForEachChunk(ThreadPool* pool, size_t n, size_t min_chunk, size_t max_chunk
 // How many threads ForEachChunk(pool, ..., max_threads) runs on: 1 without a pool.
 size_t ChunkThreads(const ThreadPool* pool, size_t max_threads);
 
+// Where a computation may split its own work: on `pool` (null: inline on the calling thread) with
+// at most max_threads of its threads (0 = all). The U-Net's layers take one so that a single image
+// can use every thread. A caller splits only over items whose results do not depend on the split
+// (pixels, channel groups, rows), so the bits are the same on any number of threads. A task
+// running on the pool must pass the default (inline): ParallelFor is not re-entrant.
+struct Parallel {
+  ThreadPool* pool = nullptr;
+  size_t max_threads = 0;
+
+  size_t threads() const { return ChunkThreads(pool, max_threads); }
+  // fn(begin, end) over [0, n) in about parts_per_thread chunks per thread (at least min_chunk
+  // items each); inline, as one call fn(0, n), on a single thread.
+  void For(size_t n, size_t min_chunk, size_t parts_per_thread,
+           const std::function<void(size_t, size_t)>& fn) const;
+};
+
 }  // namespace sw

@@ -13,7 +13,11 @@ namespace sw {
 // [3, 3, c, cout]), bias: cout or nullptr; y must not overlap x or w. Each output element is
 // accumulated over (tap, channel) in increasing order, so it equals im2col followed by f32_dense
 // bit for bit, and a pixel's result depends on nothing but its own neighbourhood.
+// Only the output pixels [first_pixel, first_pixel + pixels) (numbered over the whole batch, row
+// by row; pixel p's outputs at y + p cout) are computed and written, so that threads can split
+// one image.
 void f32_conv3x3(const float* x, size_t images, size_t height, size_t width, size_t channels,
-                 const float* w, const float* bias, float* y, size_t cout);
+                 const float* w, const float* bias, float* y, size_t cout, size_t first_pixel,
+                 size_t pixels);
 
 }  // namespace sw

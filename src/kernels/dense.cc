@@ -437,13 +437,13 @@ void PointTaps(const float* x, size_t h, size_t w, size_t c, size_t p0, size_t c
 }
 
 void Conv3x3Impl(const float* x, size_t n, size_t h, size_t w, size_t c, const float* weight,
-                 const float* bias, float* y, size_t cout) {
-  const size_t pixels = n * h * w;
-  if (pixels == 0 || cout == 0) return;
+                 const float* bias, float* y, size_t cout, size_t first_pixel, size_t pixels) {
+  const size_t end = std::min(first_pixel + pixels, n * h * w);
+  if (first_pixel >= end || cout == 0) return;
   Scratch& scratch = ThreadScratch();
   scratch.zeros.assign(std::max<size_t>(c, 1), 0.0f);
-  for (size_t p0 = 0; p0 < pixels; p0 += kBatchChunk) {
-    const size_t count = std::min(kBatchChunk, pixels - p0);
+  for (size_t p0 = first_pixel; p0 < end; p0 += kBatchChunk) {
+    const size_t count = std::min(kBatchChunk, end - p0);
     scratch.taps.resize(9 * count);
     PointTaps(x, h, w, c, p0, count, scratch.zeros.data(), scratch.taps.data());
     const float* const* taps = scratch.taps.data();
@@ -473,8 +473,10 @@ void f32_dense(const float* x, const float* w, const float* bias, float* y, size
 }
 
 void f32_conv3x3(const float* x, size_t images, size_t height, size_t width, size_t channels,
-                 const float* w, const float* bias, float* y, size_t cout) {
-  SW_DISPATCH(Conv3x3Impl)(x, images, height, width, channels, w, bias, y, cout);
+                 const float* w, const float* bias, float* y, size_t cout, size_t first_pixel,
+                 size_t pixels) {
+  SW_DISPATCH(Conv3x3Impl)
+  (x, images, height, width, channels, w, bias, y, cout, first_pixel, pixels);
 }
 
 }  // namespace sw

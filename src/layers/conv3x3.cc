@@ -56,8 +56,12 @@ void Col2im3x3(const float* dcols, const ImageDims& d, float* dx) {
 }
 
 void Conv3x3(const float* x, const ImageDims& d, const float* weight, const float* bias,
-             size_t cout, float* y) {
-  f32_conv3x3(x, d.n, d.h, d.w, d.c, weight, bias, y, cout);
+             size_t cout, float* y, const Parallel& par) {
+  // One part per thread: each part packs W once (for 64 → 64 channels as much work as some 7
+  // pixels), and at 7 × 7 pixels (the U-Net's deepest level) there are only 49.
+  par.For(d.pixels(), 16, 1, [&](size_t begin, size_t end) {
+    f32_conv3x3(x, d.n, d.h, d.w, d.c, weight, bias, y, cout, begin, end - begin);
+  });
 }
 
 void Conv3x3Backward(const float* x, const ImageDims& d, const float* w, size_t cout,

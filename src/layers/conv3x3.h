@@ -7,6 +7,7 @@
 
 #include <cstddef>
 
+#include "core/thread_pool.h"
 #include "layers/dense.h"
 #include "layers/image_dims.h"
 
@@ -22,8 +23,9 @@ void Col2im3x3(const float* dcols, const ImageDims& dims, float* dx);
 
 // y[(n h w) × cout] = conv3x3(x) + bias, with weight (9 c) × cout in Im2col3x3's patch order
 // (PyTorch's Conv2d weight [cout, c, 3, 3] permuted to [3, 3, c, cout]). bias may be nullptr.
+// The pixels are split over par's threads (the same bits on any number).
 void Conv3x3(const float* x, const ImageDims& dims, const float* weight, const float* bias,
-             size_t cout, float* y);
+             size_t cout, float* y, const Parallel& par = Parallel());
 
 // Backward of Conv3x3 (dims: its input x; dy: pixels × cout).
 void Conv3x3Backward(const float* x, const ImageDims& dims, const float* w, size_t cout,

@@ -1,4 +1,4 @@
-// The dense layer's backward pass (see dense.h).
+// The dense layer's row-parallel forward and its backward pass (see dense.h).
 #include "layers/dense.h"
 
 #include <algorithm>
@@ -27,6 +27,13 @@ void Transpose(const float* in, size_t rows, size_t cols, std::vector<float>* ou
 }
 
 }  // namespace
+
+void DenseForward(const float* x, size_t rows, size_t in, size_t out, const float* w,
+                  const float* b, float* y, const Parallel& par) {
+  par.For(rows, 16, 1, [&](size_t begin, size_t end) {
+    f32_dense(x + begin * in, w, b, y + begin * out, end - begin, in, out, Activation::kNone);
+  });
+}
 
 void DenseBackward(const float* x, size_t rows, size_t in, size_t out, const float* w,
                    const float* dy, float* dw, float* db, float* dx, GradScratch* s) {

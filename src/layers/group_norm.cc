@@ -10,55 +10,69 @@
 namespace sw {
 
 void GroupNormSilu(const float* x, const ImageDims& d, size_t groups, const float* gamma,
-                   const float* beta, float* y, float* act, float* mean_out, float* rstd_out) {
+                   const float* beta, float* y, float* act, float* mean_out, float* rstd_out,
+                   const Parallel& par) {
   const size_t hw = d.h * d.w, c = d.c, gc = c / groups;
   const double count = static_cast<double>(hw * gc);
-  // Per channel: the sums (then the centred squares) and the group's mean and rstd spread out.
-  thread_local std::vector<double> sum, mean;
-  thread_local std::vector<float> m, r;
-  sum.resize(c);
-  mean.resize(c);
-  m.resize(c);
-  r.resize(c);
-  for (size_t b = 0; b < d.n; ++b) {
-    const float* xi = x + b * hw * c;
-    // Two passes in double: the mean, then the centred sum of squares (no cancellation).
-    std::fill(sum.begin(), sum.end(), 0.0);
-    for (size_t p = 0; p < hw; ++p) {
-      const float* row = xi + p * c;
-      for (size_t k = 0; k < c; ++k) sum[k] += row[k];
-    }
-    for (size_t g = 0; g < groups; ++g) {
-      double s = 0.0;
-      for (size_t k = g * gc; k < (g + 1) * gc; ++k) s += sum[k];
-      std::fill(&mean[g * gc], &mean[g * gc] + gc, s / count);
-    }
-    std::fill(sum.begin(), sum.end(), 0.0);
-    for (size_t p = 0; p < hw; ++p) {
-      const float* row = xi + p * c;
-      for (size_t k = 0; k < c; ++k) {
-        const double dv = row[k] - mean[k];
-        sum[k] += dv * dv;
+  // The statistics of groups [g0, g1) (channels [k0, k0 + width)) of every image. A channel's sums
+  // and a group's total are the same arithmetic whichever groups share a task.
+  par.For(groups, 1, 1, [&](size_t g0, size_t g1) {
+    const size_t k0 = g0 * gc, width = (g1 - g0) * gc;
+    // Per channel: the sums, then the centred squares; and the group's mean spread out.
+    thread_local std::vector<double> sum, mean;
+    sum.resize(width);
+    mean.resize(width);
+    for (size_t b = 0; b < d.n; ++b) {
+      const float* xi = x + b * hw * c + k0;
+      // Two passes in double: the mean, then the centred sum of squares (no cancellation).
+      std::fill(sum.begin(), sum.end(), 0.0);
+      for (size_t p = 0; p < hw; ++p) {
+        const float* row = xi + p * c;
+        for (size_t k = 0; k < width; ++k) sum[k] += row[k];
+      }
+      for (size_t g = 0; g < g1 - g0; ++g) {
+        double s = 0.0;
+        for (size_t k = g * gc; k < (g + 1) * gc; ++k) s += sum[k];
+        std::fill(&mean[g * gc], &mean[g * gc] + gc, s / count);
+      }
+      std::fill(sum.begin(), sum.end(), 0.0);
+      for (size_t p = 0; p < hw; ++p) {
+        const float* row = xi + p * c;
+        for (size_t k = 0; k < width; ++k) {
+          const double dv = row[k] - mean[k];
+          sum[k] += dv * dv;
+        }
+      }
+      for (size_t g = 0; g < g1 - g0; ++g) {
+        double ss = 0.0;
+        for (size_t k = g * gc; k < (g + 1) * gc; ++k) ss += sum[k];
+        mean_out[b * groups + g0 + g] = static_cast<float>(mean[g * gc]);
+        rstd_out[b * groups + g0 + g] =
+            static_cast<float>(1.0 / std::sqrt(ss / count + kGroupNormEps));
       }
     }
-    for (size_t g = 0; g < groups; ++g) {
-      double ss = 0.0;
-      for (size_t k = g * gc; k < (g + 1) * gc; ++k) ss += sum[k];
-      const float mg = static_cast<float>(mean[g * gc]);
-      const float rg = static_cast<float>(1.0 / std::sqrt(ss / count + kGroupNormEps));
-      mean_out[b * groups + g] = mg;
-      rstd_out[b * groups + g] = rg;
-      std::fill(&m[g * gc], &m[g * gc] + gc, mg);
-      std::fill(&r[g * gc], &r[g * gc] + gc, rg);
+  });
+  // The normalisation and SiLU of pixels [begin, end) of the batch (contiguous, so that threads
+  // never write the same cache line).
+  par.For(d.pixels(), 16, 1, [&](size_t begin, size_t end) {
+    thread_local std::vector<float> m, r;  // the image's mean and rstd, per channel
+    m.resize(c);
+    r.resize(c);
+    for (size_t p0 = begin; p0 < end;) {
+      const size_t b = p0 / hw, p1 = std::min(end, (b + 1) * hw);
+      for (size_t k = 0; k < c; ++k) {
+        m[k] = mean_out[b * groups + k / gc];
+        r[k] = rstd_out[b * groups + k / gc];
+      }
+      for (size_t p = p0; p < p1; ++p) {
+        const float* row = x + p * c;
+        float* out = y + p * c;
+        for (size_t k = 0; k < c; ++k) out[k] = (row[k] - m[k]) * r[k] * gamma[k] + beta[k];
+      }
+      f32_silu(y + p0 * c, act + p0 * c, (p1 - p0) * c);
+      p0 = p1;
     }
-    float* yi = y + b * hw * c;
-    for (size_t p = 0; p < hw; ++p) {
-      const float* row = xi + p * c;
-      float* out = yi + p * c;
-      for (size_t k = 0; k < c; ++k) out[k] = (row[k] - m[k]) * r[k] * gamma[k] + beta[k];
-    }
-    f32_silu(yi, act + b * hw * c, hw * c);  // while the image is in cache
-  }
+  });
 }
 
 void GroupNormBackward(const float* x, const ImageDims& d, size_t groups, const float* gamma,

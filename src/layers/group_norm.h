@@ -5,6 +5,7 @@
 
 #include <cstddef>
 
+#include "core/thread_pool.h"
 #include "layers/image_dims.h"
 
 namespace sw {
@@ -17,13 +18,15 @@ constexpr float kGroupNormEps = 1e-5f;
 // beta[ch], and act = SiLU(y) (every normalisation of the U-Net feeds a SiLU; writing both in one
 // pass saves a pass over memory, and the backward pass needs y). mean and rstd (n × groups each,
 // 1 / sqrt(var + kGroupNormEps)) are written for the backward pass. c must be a multiple of
-// groups; y and act must not overlap x or each other.
+// groups; y and act must not overlap x or each other. The statistics are split over par's threads
+// by groups, the normalisation by pixels (the same bits on any number).
 //
 // The statistics are summed in double, per channel over the pixels (a loop the compiler
 // vectorises across channels), then over the group's channels: a fixed order, so the result is
 // the same at any batch size and on every target.
 void GroupNormSilu(const float* x, const ImageDims& dims, size_t groups, const float* gamma,
-                   const float* beta, float* y, float* act, float* mean, float* rstd);
+                   const float* beta, float* y, float* act, float* mean, float* rstd,
+                   const Parallel& par = Parallel());
 
 // Backward of GroupNorm given its input x and the mean / rstd it wrote.
 void GroupNormBackward(const float* x, const ImageDims& dims, size_t groups, const float* gamma,

@@ -288,7 +288,8 @@ namespace {
 
 // One residual block (see the header) over act's buffers; `in` has b.cin channels.
 void BlockForward(const NcsnUnetConfig& c, const UnetBlock<const float>& b, const float* in,
-                  size_t rows, NcsnUnetActivations* act, NcsnUnetBlockActivations* a) {
+                  size_t rows, NcsnUnetActivations* act, NcsnUnetBlockActivations* a,
+                  const Parallel& par) {
   const ImageDims din{rows, b.h, b.w, b.cin}, dout{rows, b.h, b.w, b.cout};
   const size_t e = c.embedding_dim, groups = c.groups;
   a->norm1.resize(din.size());
@@ -296,9 +297,9 @@ void BlockForward(const NcsnUnetConfig& c, const UnetBlock<const float>& b, cons
   a->mean1.resize(rows * groups);
   a->rstd1.resize(rows * groups);
   GroupNormSilu(in, din, groups, b.norm1.gamma, b.norm1.beta, a->norm1.data(), a->act1.data(),
-                a->mean1.data(), a->rstd1.data());
+                a->mean1.data(), a->rstd1.data(), par);
   a->pre2.resize(dout.size());
-  Conv3x3(a->act1.data(), din, b.conv1.w, b.conv1.b, b.cout, a->pre2.data());
+  Conv3x3(a->act1.data(), din, b.conv1.w, b.conv1.b, b.cout, a->pre2.data(), par);
   act->block_bias.resize(rows * b.cout);
   f32_dense(act->embed.data(), b.emb.w, b.emb.b, act->block_bias.data(), rows, e, b.cout,
             Activation::kNone);
@@ -308,14 +309,13 @@ void BlockForward(const NcsnUnetConfig& c, const UnetBlock<const float>& b, cons
   a->mean2.resize(rows * groups);
   a->rstd2.resize(rows * groups);
   GroupNormSilu(a->pre2.data(), dout, groups, b.norm2.gamma, b.norm2.beta, a->norm2.data(),
-                a->act2.data(), a->mean2.data(), a->rstd2.data());
+                a->act2.data(), a->mean2.data(), a->rstd2.data(), par);
   a->out.resize(dout.size());
-  Conv3x3(a->act2.data(), dout, b.conv2.w, b.conv2.b, b.cout, a->out.data());
+  Conv3x3(a->act2.data(), dout, b.conv2.w, b.conv2.b, b.cout, a->out.data(), par);
   const float* skip = in;
   if (b.has_skip) {
     act->skip.resize(dout.size());
-    f32_dense(in, b.skip.w, b.skip.b, act->skip.data(), din.pixels(), b.cin, b.cout,
-              Activation::kNone);
+    DenseForward(in, din.pixels(), b.cin, b.cout, b.skip.w, b.skip.b, act->skip.data(), par);
     skip = act->skip.data();
   }
   for (size_t i = 0; i < dout.size(); ++i) a->out[i] += skip[i];
@@ -324,7 +324,8 @@ void BlockForward(const NcsnUnetConfig& c, const UnetBlock<const float>& b, cons
 }  // namespace
 
 void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const float* x,
-                     const float* sigma, size_t rows, NcsnUnetActivations* act, float* score) {
+                     const float* sigma, size_t rows, NcsnUnetActivations* act, float* score,
+                     const Parallel& par) {
   const size_t levels = c.channels.size(), f2 = 2 * c.sigma_embedding_freqs;
   const size_t e = c.embedding_dim;
   act->rows = rows;
@@ -341,7 +342,7 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
   const ImageDims dx{rows, c.height, c.width, c.image_channels};
   act->x.assign(x, x + dx.size());
   act->h_in.resize(rows * c.height * c.width * c.channels[0]);
-  Conv3x3(act->x.data(), dx, net.conv_in.w, net.conv_in.b, c.channels[0], act->h_in.data());
+  Conv3x3(act->x.data(), dx, net.conv_in.w, net.conv_in.b, c.channels[0], act->h_in.data(), par);
 
   act->down.resize(levels);
   act->up.resize(levels - 1);
@@ -351,7 +352,7 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
   const float* h = act->h_in.data();
   for (size_t l = 0; l < levels; ++l) {
     const UnetBlock<const float>& b = net.down[l];
-    BlockForward(c, b, h, rows, act, &act->down[l]);
+    BlockForward(c, b, h, rows, act, &act->down[l], par);
     h = act->down[l].out.data();
     if (l + 1 < levels) {
       act->pooled[l].resize(rows * (b.h / 2) * (b.w / 2) * b.cout);
@@ -363,14 +364,14 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
     const UnetBlock<const float>& b = net.up[l];  // resolution of level l, c_l channels
     const ImageDims low{rows, b.h / 2, b.w / 2, b.cout};
     act->proj[l].resize(low.size());
-    f32_dense(h, net.proj[l].w, net.proj[l].b, act->proj[l].data(), low.pixels(), c.channels[l + 1],
-              b.cout, Activation::kNone);
+    DenseForward(h, low.pixels(), c.channels[l + 1], b.cout, net.proj[l].w, net.proj[l].b,
+                 act->proj[l].data(), par);
     std::vector<float>& merged = act->merged[l];
     merged.resize(rows * b.h * b.w * b.cout);
     Upsample2(act->proj[l].data(), low, merged.data());
     const std::vector<float>& skip = act->down[l].out;
     for (size_t i = 0; i < merged.size(); ++i) merged[i] += skip[i];
-    BlockForward(c, b, merged.data(), rows, act, &act->up[l]);
+    BlockForward(c, b, merged.data(), rows, act, &act->up[l], par);
     h = act->up[l].out.data();
   }
   const ImageDims d0{rows, c.height, c.width, c.channels[0]};
@@ -379,8 +380,8 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
   act->mean_out.resize(rows * c.groups);
   act->rstd_out.resize(rows * c.groups);
   GroupNormSilu(h, d0, c.groups, net.norm_out.gamma, net.norm_out.beta, act->norm_out.data(),
-                act->act_out.data(), act->mean_out.data(), act->rstd_out.data());
-  Conv3x3(act->act_out.data(), d0, net.conv_out.w, net.conv_out.b, c.image_channels, score);
+                act->act_out.data(), act->mean_out.data(), act->rstd_out.data(), par);
+  Conv3x3(act->act_out.data(), d0, net.conv_out.w, net.conv_out.b, c.image_channels, score, par);
   const size_t dim = c.dim();
   for (size_t r = 0; r < rows; ++r)
     f32_scale(score + r * dim, 1.0f / sigma[r], score + r * dim, dim);
@@ -461,13 +462,18 @@ Status NcsnUnet::FromSafetensors(const SafetensorsFile& file, std::unique_ptr<Nc
 }
 
 void NcsnUnet::ScoreRows(const float* x, size_t n, const float* sigma, float* out) const {
-  // Per-thread activations: sized once per thread, reused by every later call.
+  ScoreRowsOn(Parallel(), x, n, sigma, out);
+}
+
+void NcsnUnet::ScoreRowsOn(const Parallel& par, const float* x, size_t n, const float* sigma,
+                           float* out) const {
+  // Per-thread activations (of the calling thread): sized once, reused by every later call.
   thread_local NcsnUnetActivations act;
   const size_t dim = weights_.config.dim();
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
     NcsnUnetForward(weights_.config, view_, x + start * dim, sigma + start, rows, &act,
-                    out + start * dim);
+                    out + start * dim, par);
   }
 }
 

@@ -143,9 +143,11 @@ struct NcsnUnetActivations {
 };
 
 // score[rows × dim] = s_θ(x_r, σ_r), each row with its own σ_r > 0, keeping every intermediate in
-// *act. `net` views valid weights of `config`.
+// *act. `net` views valid weights of `config`. The layers split their pixels and channel groups
+// over par's threads (the same bits on any number).
 void NcsnUnetForward(const NcsnUnetConfig& config, const NcsnUnetView& net, const float* x,
-                     const float* sigma, size_t rows, NcsnUnetActivations* act, float* score);
+                     const float* sigma, size_t rows, NcsnUnetActivations* act, float* score,
+                     const Parallel& par = Parallel());
 
 // Backward scratch, reused between calls.
 struct NcsnUnetGradScratch {
@@ -176,9 +178,14 @@ class NcsnUnet : public ScoreModel {
   size_t dim() const override { return weights_.config.dim(); }
   float min_sigma() const override { return kMinModelSigma; }
   uint64_t scratch_bytes_per_thread() const override;
+  // One image is several MFLOP per evaluation: a task of its own.
+  size_t min_rows_per_task() const override { return 1; }
   // Tiles of kTileRows images, with per-thread scratch (thread_local), so concurrent calls on
   // disjoint rows are safe.
   void ScoreRows(const float* x, size_t n, const float* sigma, float* out) const override;
+  // The same with every layer split over par's threads (pixels, channel groups).
+  void ScoreRowsOn(const Parallel& par, const float* x, size_t n, const float* sigma,
+                   float* out) const override;
   // The forward pass, then the backward pass with no parameter gradients, to the input (about
   // twice the scratch of ScoreRows).
   void ScoreVjpRows(const float* x, size_t n, const float* sigma, const float* v,

@@ -11,15 +11,21 @@
 namespace sw {
 
 namespace {
-// Rows per task (see ForEachChunk): at least a few so a task amortises its wake-up, at most a few
-// hundred so large batches still spread over every thread.
-constexpr size_t kMinRowsPerTask = 8, kMaxRowsPerTask = 512;
+// Rows per task (see ForEachChunk): at least the model's minimum, so a task amortises its wake-up,
+// at most a few hundred so large batches still spread over every thread.
+constexpr size_t kMaxRowsPerTask = 512;
 }  // namespace
 
-void ScoreRowsAt(const ScoreModel& model, const float* x, size_t n, float sigma, float* out) {
+void ScoreRowsAt(const ScoreModel& model, const float* x, size_t n, float sigma, float* out,
+                 const Parallel& par) {
   thread_local std::vector<float> sigmas;  // per thread: calls come once per task and step
   sigmas.assign(n, sigma);
-  model.ScoreRows(x, n, sigmas.data(), out);
+  model.ScoreRowsOn(par, x, n, sigmas.data(), out);
+}
+
+bool SplitInsideRows(size_t n, const Parallel& par) {
+  const size_t threads = par.threads();
+  return threads > 1 && n < threads;
 }
 
 Status ScoreBatch(const ScoreModel& model, const float* x, size_t n, float sigma, float* out,
@@ -40,8 +46,13 @@ Status ScoreBatch(const ScoreModel& model, const float* x, size_t n, float sigma
   const size_t threads = std::min(n, ChunkThreads(pool, max_threads));
   SW_RETURN_IF_ERROR(CheckWorkingMemory(SaturatingMul(threads, model.scratch_bytes_per_thread()),
                                         "scoring on " + std::to_string(threads) + " thread(s)"));
+  const Parallel par{pool, max_threads};
+  if (SplitInsideRows(n, par)) {
+    ScoreRowsAt(model, x, n, sigma, out, par);
+    return Status::Ok();
+  }
   ForEachChunk(
-      pool, n, kMinRowsPerTask, kMaxRowsPerTask,
+      pool, n, model.min_rows_per_task(), kMaxRowsPerTask,
       [&](size_t begin, size_t end) {
         ScoreRowsAt(model, x + begin * dim, end - begin, sigma, out + begin * dim);
       },

@@ -18,6 +18,8 @@ class ChainOde {
   virtual size_t state_dim() const = 0;
   // Network evaluations (scores or vector–Jacobian products) per row of one Derivative call.
   virtual int64_t evaluations_per_row() const = 0;
+  // The fewest rows worth a task of their own (the model's ScoreModel::min_rows_per_task()).
+  virtual size_t min_rows_per_task() const = 0;
   // Bytes of scratch one thread's Derivative of up to max_rows rows allocates (the model's own
   // included), for the working-memory budget.
   virtual uint64_t scratch_bytes(size_t max_rows) const = 0;
@@ -33,6 +35,7 @@ class ProbabilityFlowOde : public ChainOde {
   explicit ProbabilityFlowOde(const ScoreModel* model) : model_(model) {}
   size_t state_dim() const override { return model_->dim(); }
   int64_t evaluations_per_row() const override { return 1; }
+  size_t min_rows_per_task() const override { return model_->min_rows_per_task(); }
   uint64_t scratch_bytes(size_t max_rows) const override;
   void Derivative(const double* y, const float* sigma, const size_t* chains, size_t rows,
                   double* dy) const override;

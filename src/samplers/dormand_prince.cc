@@ -11,8 +11,9 @@
 namespace sw {
 namespace {
 
-// Chains per task (see ForEachChunk): every chain's trajectory depends on that chain alone.
-constexpr size_t kMinChainsPerTask = 8, kMaxChainsPerTask = 1024;
+// Chains per task (see ForEachChunk; at least the ODE's min_rows_per_task()): every chain's
+// trajectory depends on that chain alone.
+constexpr size_t kMaxChainsPerTask = 1024;
 constexpr int kStages = 7;
 
 // The Dormand–Prince tableau: nodes c, stage weights a (row i has i entries), the 5th-order
@@ -133,7 +134,7 @@ Status DormandPrinceRun::Step(int max_attempts) {
   for (int a = 0; a < max_attempts && !done(); ++a) {
     const bool first = attempts_ == 0;
     ForEachChunk(
-        pool_, n_, kMinChainsPerTask, kMaxChainsPerTask,
+        pool_, n_, ode_->min_rows_per_task(), kMaxChainsPerTask,
         [&](size_t begin, size_t end) {
           if (first) {
             Start(begin, end);

@@ -17,8 +17,9 @@
 namespace sw {
 namespace {
 
-// Points per task (see ForEachChunk); every point's result depends on that point alone.
-constexpr size_t kMinPointsPerTask = 8, kMaxPointsPerTask = 1024;
+// Points per task (see ForEachChunk; at least the model's min_rows_per_task()); every point's
+// result depends on that point alone.
+constexpr size_t kMaxPointsPerTask = 1024;
 constexpr size_t kMaxValues = size_t{1} << 26;  // n × dim, as for sampling
 constexpr int kMaxProbes = 1 << 10;
 constexpr double kLog2Pi = 1.8378770664093453;
@@ -169,7 +170,7 @@ Status LogProbRun::HeunStep(int step) {
   const size_t m = ode_.state_dim();
   std::atomic<bool> diverged{false};
   ForEachChunk(
-      pool_, n_, kMinPointsPerTask, kMaxPointsPerTask,
+      pool_, n_, model_->min_rows_per_task(), kMaxPointsPerTask,
       [&](size_t begin, size_t end) {
         const size_t rows = end - begin, count = rows * m;
         thread_local std::vector<double> f, f_next, predicted;

@@ -43,6 +43,7 @@ class LikelihoodOde : public ChainOde {
       : model_(model), probes_(probes), seed_(seed) {}
   size_t state_dim() const override { return model_->dim() + 1; }
   int64_t evaluations_per_row() const override;
+  size_t min_rows_per_task() const override { return model_->min_rows_per_task(); }
   uint64_t scratch_bytes(size_t max_rows) const override;
   void Derivative(const double* y, const float* sigma, const size_t* chains, size_t rows,
                   double* dy) const override;

@@ -15,10 +15,11 @@ namespace sw {
 
 namespace {
 
-// Chains per task (see ForEachChunk). The split may follow the thread count: a chain's update
-// depends only on the chain (rows are independent in every model, noise is keyed by chain index).
-// The upper bound also bounds the per-task scratch (score and noise of max × dim values).
-constexpr size_t kMinChainsPerTask = 8, kMaxChainsPerTask = 1024;
+// Chains per task (see ForEachChunk; at least the model's min_rows_per_task()). The split may
+// follow the thread count: a chain's update depends only on the chain (rows are independent in
+// every model, noise is keyed by chain index). The upper bound also bounds the per-task scratch
+// (score and noise of max × dim values).
+constexpr size_t kMaxChainsPerTask = 1024;
 // Largest n × dim of one run: two buffers of this many floats must fit a 32-bit WASM heap.
 constexpr size_t kMaxValues = size_t{1} << 26;
 // Most levels of a schedule: far more than any sampler needs, and checked before allocating.
@@ -290,7 +291,7 @@ Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOption
   // Gaussian start: N(0, sigma_1^2 I), or N(0, I) for a plain Langevin run at sigma = 0.
   const float init_std = options.sigmas[0] > 0 ? options.sigmas[0] : 1.0f;
   ForEachChunk(
-      pool, n, kMinChainsPerTask, kMaxChainsPerTask,
+      pool, n, model->min_rows_per_task(), kMaxChainsPerTask,
       [&](size_t begin, size_t end) {
         for (size_t i = begin; i < end; ++i) {
           float* xi = x + i * dim;
@@ -474,49 +475,55 @@ Status SamplerRun::RunStep(int step) {
   const StepRule rule = RuleOf(options_, steps_per_level_, step);
   const size_t dim = model_->dim();
   std::atomic<bool> diverged{false};
-  ForEachChunk(
-      pool_, n_, kMinChainsPerTask, kMaxChainsPerTask,
-      [&](size_t begin, size_t end) {
-        const size_t count = (end - begin) * dim;
-        // Per-thread scratch: a malloc per task and step would contend on the allocator's lock.
-        thread_local std::vector<float> score, z, score_next, x_next;
-        score.resize(count);
-        z.resize(count);
-        // Without noise z is still read (times 0), so it must hold finite values.
-        if (rule.noise == 0) std::fill(z.begin(), z.end(), 0.0f);
-        const float* x = &x_[begin * dim];
-        ScoreRowsAt(*model_, x, end - begin, rule.sigma, score.data());
-        if (rule.noise != 0) {
-          for (size_t i = begin; i < end; ++i) {
-            FillNormal(options_.seed, RandomStream::kLangevinNoise, i, static_cast<uint32_t>(step),
-                       &z[(i - begin) * dim], dim);
-          }
-        }
-        float* next = &next_[begin * dim];
-        std::copy(x, x + count, next);
-        if (rule.heun) {
-          x_next.assign(x, x + count);
-          f32_langevin_update(x_next.data(), score.data(), z.data(), rule.drift, 0, count);
-          score_next.resize(count);
-          ScoreRowsAt(*model_, x_next.data(), end - begin, rule.sigma_next, score_next.data());
-          f32_langevin_update(next, score.data(), z.data(), rule.drift / 2, 0, count);
-          f32_langevin_update(next, score_next.data(), z.data(), rule.drift_next / 2, 0, count);
-        } else {
-          f32_langevin_update(next, score.data(), z.data(), rule.drift, rule.noise, count);
-        }
-        if (!options_.mask.empty()) {
-          // The last step leaves the known values exactly.
-          ApplyKnown(begin, end, step + 1 == total_steps_ ? 0.0f : rule.sigma_after,
-                     static_cast<uint32_t>(step) + 1, next_.data());
-        }
-        for (size_t i = 0; i < count; ++i) {
-          if (!std::isfinite(next[i])) {
-            diverged = true;
-            break;
-          }
-        }
-      },
-      max_threads_);
+  // Chains [begin, end), the model's own work split over `inner` (see SplitInsideRows).
+  const auto chunk = [&](size_t begin, size_t end, const Parallel& inner) {
+    const size_t count = (end - begin) * dim;
+    // Per-thread scratch: a malloc per task and step would contend on the allocator's lock.
+    thread_local std::vector<float> score, z, score_next, x_next;
+    score.resize(count);
+    z.resize(count);
+    // Without noise z is still read (times 0), so it must hold finite values.
+    if (rule.noise == 0) std::fill(z.begin(), z.end(), 0.0f);
+    const float* x = &x_[begin * dim];
+    ScoreRowsAt(*model_, x, end - begin, rule.sigma, score.data(), inner);
+    if (rule.noise != 0) {
+      for (size_t i = begin; i < end; ++i) {
+        FillNormal(options_.seed, RandomStream::kLangevinNoise, i, static_cast<uint32_t>(step),
+                   &z[(i - begin) * dim], dim);
+      }
+    }
+    float* next = &next_[begin * dim];
+    std::copy(x, x + count, next);
+    if (rule.heun) {
+      x_next.assign(x, x + count);
+      f32_langevin_update(x_next.data(), score.data(), z.data(), rule.drift, 0, count);
+      score_next.resize(count);
+      ScoreRowsAt(*model_, x_next.data(), end - begin, rule.sigma_next, score_next.data(), inner);
+      f32_langevin_update(next, score.data(), z.data(), rule.drift / 2, 0, count);
+      f32_langevin_update(next, score_next.data(), z.data(), rule.drift_next / 2, 0, count);
+    } else {
+      f32_langevin_update(next, score.data(), z.data(), rule.drift, rule.noise, count);
+    }
+    if (!options_.mask.empty()) {
+      // The last step leaves the known values exactly.
+      ApplyKnown(begin, end, step + 1 == total_steps_ ? 0.0f : rule.sigma_after,
+                 static_cast<uint32_t>(step) + 1, next_.data());
+    }
+    for (size_t i = 0; i < count; ++i) {
+      if (!std::isfinite(next[i])) {
+        diverged = true;
+        break;
+      }
+    }
+  };
+  const Parallel par{pool_, max_threads_};
+  if (SplitInsideRows(n_, par)) {
+    chunk(0, n_, par);
+  } else {
+    ForEachChunk(
+        pool_, n_, model_->min_rows_per_task(), kMaxChainsPerTask,
+        [&](size_t begin, size_t end) { chunk(begin, end, Parallel()); }, max_threads_);
+  }
   if (diverged) {
     return InvalidArgument("the chains diverged to non-finite values at step " +
                            std::to_string(step) + " (level " + std::to_string(rule.level) +

@@ -122,6 +122,7 @@ class BlowUp : public ChainOde {
  public:
   size_t state_dim() const override { return 1; }
   int64_t evaluations_per_row() const override { return 1; }
+  size_t min_rows_per_task() const override { return 8; }
   uint64_t scratch_bytes(size_t) const override { return 0; }
   void Derivative(const double* y, const float*, const size_t*, size_t rows,
                   double* dy) const override {

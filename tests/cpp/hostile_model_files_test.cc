@@ -92,10 +92,10 @@ TEST(HostileModelFiles, ImageShapesWhoseProductOverflows32BitsAreRefused) {
   }
 }
 
-// A 22 KB file describing 2048 × 2048 images asks for gigabytes of activations: refused at load
-// with OUT_OF_MEMORY, before anything is allocated.
+// A file under 64 KB describing 2048 × 2048 images asks for gigabytes of activations: refused at
+// load with OUT_OF_MEMORY, before anything is allocated.
 TEST(HostileModelFiles, ActivationsBeyondTheBudgetAreRefusedAtLoad) {
-  const NcsnUnetConfig c = UnetConfig(2048, 2048, 1, {16});
+  const NcsnUnetConfig c = UnetConfig(2048, 2048, 1, {32});
   const std::vector<uint8_t> bytes = UnetFile(c, UnetConfigJson(c));
   EXPECT_LT(bytes.size(), 64u * 1024);
   EXPECT_GT(sizeof(float) * NcsnUnet::kTileRows * NcsnUnetScratchFloatsPerImage(c),
@@ -108,11 +108,11 @@ TEST(HostileModelFiles, ActivationsBeyondTheBudgetAreRefusedAtLoad) {
 TEST(HostileModelFiles, CallsBeyondTheBudgetFailBeforeAllocating) {
   // Per thread: a quarter of the budget and a bit; four threads exceed it.
   size_t side = 8;
-  NcsnUnetConfig c = UnetConfig(side, side, 1, {4});
+  NcsnUnetConfig c = UnetConfig(side, side, 1, {8});
   const uint64_t quarter = kWorkingMemoryBudgetBytes / 4;
   while (sizeof(float) * NcsnUnet::kTileRows * NcsnUnetScratchFloatsPerImage(c) <= quarter) {
     side *= 2;
-    c = UnetConfig(side, side, 1, {4});
+    c = UnetConfig(side, side, 1, {8});
   }
   const uint64_t per_thread =
       sizeof(float) * NcsnUnet::kTileRows * NcsnUnetScratchFloatsPerImage(c);

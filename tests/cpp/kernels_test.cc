@@ -381,7 +381,8 @@ TEST_P(F32Conv3x3, EqualsIm2colThenDenseBitForBitAndMatchesTheReference) {
     w.FillUniform(rng, -1.0f, 1.0f);
     bias.FillUniform(rng, -1.0f, 1.0f);
     const float* b = c.with_bias ? bias.data() : nullptr;
-    f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), b, y.data(), c.cout);
+    f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), b, y.data(), c.cout,
+                0, pixels);
     ASSERT_TRUE(y.GuardsIntact()) << "wrote past the end of y";
     const std::vector<float> cols = Patches(x.data(), c);
     std::vector<float> dense(pixels * c.cout);
@@ -398,7 +399,7 @@ TEST_P(F32Conv3x3, EqualsIm2colThenDenseBitForBitAndMatchesTheReference) {
 }
 
 // A pixel's result depends on its neighbourhood alone: the images of a batch convolved one at a
-// time give the same bits.
+// time, or the pixels in pieces, give the same bits.
 TEST_P(F32Conv3x3, ImagesAreBitIdenticalAloneAndInABatch) {
   const ConvCase c{4, 9, 6, 8, 20, true};
   const size_t image = c.height * c.width * c.channels, out = c.height * c.width * c.cout;
@@ -408,12 +409,22 @@ TEST_P(F32Conv3x3, ImagesAreBitIdenticalAloneAndInABatch) {
   w.FillUniform(rng, -1.0f, 1.0f);
   bias.FillUniform(rng, -1.0f, 1.0f);
   std::vector<float> all(c.images * out), one(out);
+  const size_t pixels = c.height * c.width;
   f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), bias.data(), all.data(),
-              c.cout);
+              c.cout, 0, c.images * pixels);
   for (size_t n = 0; n < c.images; ++n) {
     f32_conv3x3(x.data() + n * image, 1, c.height, c.width, c.channels, w.data(), bias.data(),
-                one.data(), c.cout);
+                one.data(), c.cout, 0, pixels);
     ASSERT_TRUE(SameBits(one.data(), all.data() + n * out, out)) << "image " << n;
+  }
+  // Any split of the pixels (as threads make it), even one through an image row.
+  for (size_t step : {1, 5, 7, 54, 100}) {
+    std::vector<float> split(all.size(), kNaN);
+    for (size_t p = 0; p < c.images * pixels; p += step) {
+      f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), bias.data(),
+                  split.data(), c.cout, p, std::min(step, c.images * pixels - p));
+    }
+    ASSERT_TRUE(SameBits(split.data(), all.data(), all.size())) << "pieces of " << step;
   }
 }
 

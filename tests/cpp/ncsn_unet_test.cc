@@ -9,6 +9,7 @@
 #include <functional>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "gradient_check.h"
 #include "models/architectures.h"
 #include "models/model_file.h"
@@ -93,6 +94,35 @@ TEST(NcsnUnet, EachRowAtItsOwnSigma) {
   for (size_t i = 0; i < n; ++i) {
     ScoreRowsAt(*net, x.data() + i * dim, 1, sigmas[i], one.data());
     for (size_t k = 0; k < dim; ++k) ASSERT_EQ(one[k], all[i * dim + k]) << i;
+  }
+}
+
+// One image split over threads (pixels, channel groups and rows of every layer) gives the bits of
+// the serial forward, on 2 and 3 threads, for one image and for a few.
+TEST(NcsnUnet, LayersSplitOverThreadsGiveTheSameBits) {
+  NcsnUnetConfig config = TinyConfig();
+  config.height = 16, config.width = 12;  // 192 pixels: several parts per layer
+  config.channels = {8, 16};
+  config.groups = 4;
+  NcsnUnetWeights w;
+  ASSERT_TRUE(InitNcsnUnetWeights(config, 5, &w).ok());
+  std::unique_ptr<NcsnUnet> net;
+  ASSERT_TRUE(NcsnUnet::Create(w, &net).ok());
+  const size_t dim = net->dim();
+  ThreadPool two(2), three(3);
+  for (size_t n : {1, 3, 6}) {
+    const std::vector<float> x = Normal(n * dim, 40 + n);
+    std::vector<float> sigmas(n);
+    for (size_t i = 0; i < n; ++i) sigmas[i] = 0.2f + 0.3f * i;
+    std::vector<float> serial(n * dim), split(n * dim);
+    net->ScoreRows(x.data(), n, sigmas.data(), serial.data());
+    for (ThreadPool* pool : {&two, &three}) {
+      std::fill(split.begin(), split.end(), NAN);
+      net->ScoreRowsOn(Parallel{pool, 0}, x.data(), n, sigmas.data(), split.data());
+      for (size_t k = 0; k < serial.size(); ++k) {
+        ASSERT_EQ(split[k], serial[k]) << n << " images on " << pool->num_threads() << " threads";
+      }
+    }
   }
 }
 
