@@ -381,8 +381,8 @@ TEST_P(F32Conv3x3, EqualsIm2colThenDenseBitForBitAndMatchesTheReference) {
     w.FillUniform(rng, -1.0f, 1.0f);
     bias.FillUniform(rng, -1.0f, 1.0f);
     const float* b = c.with_bias ? bias.data() : nullptr;
-    f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), b, y.data(), c.cout,
-                0, pixels);
+    f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), b, y.data(), c.cout, 0,
+                pixels);
     ASSERT_TRUE(y.GuardsIntact()) << "wrote past the end of y";
     const std::vector<float> cols = Patches(x.data(), c);
     std::vector<float> dense(pixels * c.cout);
