@@ -1,5 +1,5 @@
-// The 3×3 convolution (the indirect-GEMM kernel forwards, im2col patches times the dense kernel
-// backwards), im2col's adjoint col2im, and the per-image channel bias (see conv3x3.h).
+// The 3×3 convolution (the indirect-GEMM kernel forwards and for the input's gradient, im2col
+// patches for the weight gradient) and the per-image channel bias (see conv3x3.h).
 #include "layers/conv3x3.h"
 
 #include <cstring>
@@ -33,28 +33,6 @@ void Im2col3x3(const float* x, const ImageDims& d, float* cols) {
   }
 }
 
-void Col2im3x3(const float* dcols, const ImageDims& d, float* dx) {
-  const size_t c = d.c, row = 9 * c;
-  std::memset(dx, 0, d.size() * sizeof(float));
-  for (size_t b = 0; b < d.n; ++b) {
-    float* image = dx + b * d.h * d.w * c;
-    for (size_t y = 0; y < d.h; ++y) {
-      for (size_t xx = 0; xx < d.w; ++xx) {
-        const float* patch = dcols + ((b * d.h + y) * d.w + xx) * row;
-        for (size_t ky = 0; ky < 3; ++ky) {
-          if (y + ky < 1 || y + ky - 1 >= d.h) continue;
-          for (size_t kx = 0; kx < 3; ++kx) {
-            if (xx + kx < 1 || xx + kx - 1 >= d.w) continue;
-            float* dst = image + ((y + ky - 1) * d.w + (xx + kx - 1)) * c;
-            const float* src = patch + (ky * 3 + kx) * c;
-            for (size_t k = 0; k < c; ++k) dst[k] += src[k];
-          }
-        }
-      }
-    }
-  }
-}
-
 void Conv3x3(const float* x, const ImageDims& d, const float* weight, const float* bias,
              size_t cout, float* y, const Parallel& par) {
   // One part per thread: each part packs W once (for 64 → 64 channels as much work as some 7
@@ -66,18 +44,29 @@ void Conv3x3(const float* x, const ImageDims& d, const float* weight, const floa
 
 void Conv3x3Backward(const float* x, const ImageDims& d, const float* w, size_t cout,
                      const float* dy, float* dw, float* db, float* dx, GradScratch* s) {
-  const size_t k = 9 * d.c;
-  if (dw != nullptr) {  // the patches only serve the weight gradient
-    s->cols.resize(d.pixels() * k);
-    Im2col3x3(x, d, s->cols.data());
+  const size_t c = d.c, k = 9 * c;
+  if (dw != nullptr || db != nullptr) {
+    // dW += patchesᵀ dy through the dense backward; the patches only serve the weight gradient.
+    if (dw != nullptr) {
+      s->cols.resize(d.pixels() * k);
+      Im2col3x3(x, d, s->cols.data());
+    }
+    DenseBackward(s->cols.data(), d.pixels(), k, cout, w, dy, dw, db, nullptr, s);
   }
-  float* dcols = nullptr;
   if (dx != nullptr) {
-    s->dcols.resize(d.pixels() * k);
-    dcols = s->dcols.data();
+    // dx[q, ci] = Σ over taps t and o of dy[q − offset(t), o] W[t c + ci, o]: the same 3 × 3
+    // convolution, of dy, with the taps mirrored (offset(8 − t) = −offset(t)) and each tap's
+    // c × cout block transposed, so it runs in the convolution kernel with no col2im.
+    s->mirrored.resize(9 * cout * c);
+    for (size_t t = 0; t < 9; ++t) {
+      const float* tap = w + (8 - t) * c * cout;
+      float* out = &s->mirrored[t * cout * c];
+      for (size_t o = 0; o < cout; ++o) {
+        for (size_t ci = 0; ci < c; ++ci) out[o * c + ci] = tap[ci * cout + o];
+      }
+    }
+    f32_conv3x3(dy, d.n, d.h, d.w, cout, s->mirrored.data(), nullptr, dx, c, 0, d.pixels());
   }
-  DenseBackward(s->cols.data(), d.pixels(), k, cout, w, dy, dw, db, dcols, s);
-  if (dx != nullptr) Col2im3x3(dcols, d, dx);
 }
 
 void AddChannelBias(const float* x, const ImageDims& d, const float* v, float* y) {

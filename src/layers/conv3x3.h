@@ -1,8 +1,9 @@
 // The 3×3 "same" convolution (stride 1, zero padding) over image batches (layers/image_dims.h):
 // forwards the indirect-GEMM kernel (kernels/conv3x3.h), which gives im2col's bits without its
-// copy; backwards im2col patches times the dense kernel's backward. And the per-image channel bias
-// through which the σ embedding enters a residual block. Backward passes follow layers/dense.h's
-// conventions.
+// copy; backwards the same kernel for the input's gradient (a convolution of dy with the mirrored
+// weights) and im2col patches times the dense kernel's backward for the weight gradient. And the
+// per-image channel bias through which the σ embedding enters a residual block. Backward passes
+// follow layers/dense.h's conventions.
 #pragma once
 
 #include <cstddef>
@@ -17,17 +18,13 @@ namespace sw {
 // (ky, kx, channel) with ky, kx in 0..2 for the offsets -1..1. cols must not overlap x.
 void Im2col3x3(const float* x, const ImageDims& dims, float* cols);
 
-// dx = the sum, over every patch entry, of dcols scattered back onto the pixel it was copied from
-// (the adjoint of Im2col3x3).
-void Col2im3x3(const float* dcols, const ImageDims& dims, float* dx);
-
 // y[(n h w) × cout] = conv3x3(x) + bias, with weight (9 c) × cout in Im2col3x3's patch order
 // (PyTorch's Conv2d weight [cout, c, 3, 3] permuted to [3, 3, c, cout]). bias may be nullptr.
 // The pixels are split over par's threads (the same bits on any number).
 void Conv3x3(const float* x, const ImageDims& dims, const float* weight, const float* bias,
              size_t cout, float* y, const Parallel& par = Parallel());
 
-// Backward of Conv3x3 (dims: its input x; dy: pixels × cout).
+// Backward of Conv3x3 (dims: its input x; dy: pixels × cout). x is read only for dw.
 void Conv3x3Backward(const float* x, const ImageDims& dims, const float* w, size_t cout,
                      const float* dy, float* dw, float* db, float* dx, GradScratch* s);
 

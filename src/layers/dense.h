@@ -14,9 +14,9 @@
 namespace sw {
 
 // Scratch of the backward passes, reused between calls (transposes, the weight gradient of one
-// call, im2col patches).
+// call, im2col patches, a convolution's mirrored weights).
 struct GradScratch {
-  std::vector<float> xt, wt, dw, cols, dcols;
+  std::vector<float> xt, wt, dw, cols, mirrored;
 };
 
 // A dense layer's tensors: w is in × out row-major (the transpose of PyTorch's Linear.weight), b
