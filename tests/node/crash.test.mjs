@@ -49,6 +49,7 @@ function fakeWorker() {
     init() { calls.push('sampler.init'); return { code: 0 }; }
     totalSteps() { return 1e9; }
     stepsDone() { return 0; }
+    fraction() { return 0; }
     levels() { return 1; }
     stepsPerLevel() { return 1e9; }
     evaluations() { return 0; }
