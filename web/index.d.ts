@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" />
 // Type declarations of score-wasm: score-based generative models (exact Gaussian mixtures and
 // noise-conditional score networks) sampled with Langevin dynamics in WebAssembly.
 //
@@ -7,6 +8,9 @@
 //
 // Arrays of points are row-major Float32Arrays of n × dim values: point i is
 // x[i * dim] … x[i * dim + dim − 1].
+//
+// ScoreModel is Disposable (`using`), whose Symbol.dispose the reference above brings in: the
+// declarations need TypeScript 5.2 or later, and compile under `tsc --strict` (tests/types/).
 //
 // Numbers reach the module as float32. Every number must be finite and within float32's range
 // (|v| ≤ 3.4028234663852886e38, or a value that rounds down to it); a noise level σ, step size or
