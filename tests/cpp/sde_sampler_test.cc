@@ -183,84 +183,79 @@ TEST(SdeSampler, AWeakenedScoreFailsTheSpreadCheck) {
   }
 }
 
-// The probability-flow ODE both ways: encoding mixture samples from σ_min up to σ_max gives
-// latents distributed as N(0, σ_max² I) (the VE prior), and decoding them over the same levels in
-// reverse returns the points within the solver's error.
-// With the adaptive solver at rtol = atol = 1e-6 the round trip is tighter still.
-TEST(SdeSampler, DecodeOfEncodeReturnsThePointsRk45) {
-  const TwoModes model(2);
-  ThreadPool pool(2);
-  const size_t n = 2000;
-  std::vector<float> data, latents, back;
-  ASSERT_TRUE(Sample(model, n, Resolved("pc", 200), &pool, 0, &data).ok());
-  SamplingRequest request;
+// Encodes `data` (the mixture's samples) with the 'ode' request given (solver, steps or
+// tolerances; σ from 0.01 up to 100) into *latents, decodes them back, and returns the largest
+// coordinate error of decode(encode(x)).
+double RoundTripError(const ScoreModel& model, ThreadPool* pool, SamplingRequest request,
+                      const std::vector<float>& data, std::vector<float>* latents) {
+  const size_t n = data.size() / model.dim();
   request.sampler = "ode";
-  request.solver = "rk45";
-  request.rtol = request.atol = 1e-6;
   request.sigma_max = 100;
   request.sigma_min = 0.01f;
   request.encode = true;
   request.init = InitKind::kGiven;
   request.init_points = data;
-  SamplerOptions o;
-  ASSERT_TRUE(ResolveSamplerOptions("{}", 0, request, &o).ok());
-  EXPECT_EQ(o.sigmas, (std::vector<float>{0.01f, 100.0f}));
-  ASSERT_TRUE(Sample(model, n, o, &pool, 0, &latents).ok());
-  request.encode = false;
-  request.denoise = 0;
-  request.init_points = latents;
-  ASSERT_TRUE(ResolveSamplerOptions("{}", 0, request, &o).ok());
-  ASSERT_TRUE(Sample(model, n, o, &pool, 0, &back).ok());
-  double worst = 0;
-  for (size_t i = 0; i < data.size(); ++i)
-    worst = std::max(worst, double(std::fabs(back[i] - data[i])));
-  EXPECT_LT(worst, 0.005) << "the largest coordinate error of decode(encode(x))";
-}
-
-TEST(SdeSampler, DecodeOfEncodeReturnsThePoints) {
-  const TwoModes model(2);
-  ThreadPool pool(2);
-  const size_t n = 4000;
-  std::vector<float> data;
-  ASSERT_TRUE(Sample(model, n, Resolved("pc", 200), &pool, 0, &data).ok());
-  SamplingRequest request;
-  request.sampler = "ode";
-  request.steps = 200;
-  request.sigma_max = 100;
-  request.sigma_min = 0.01f;
-  request.encode = true;
-  request.init = InitKind::kGiven;
-  request.init_points = data;
-  SamplerOptions encode;
-  ASSERT_TRUE(ResolveSamplerOptions("{}", 0, request, &encode).ok());
+  SamplerOptions encode, decode;
+  EXPECT_TRUE(ResolveSamplerOptions("{}", 0, request, &encode).ok());
   EXPECT_EQ(encode.sigmas.front(), 0.01f);
   EXPECT_EQ(encode.sigmas.back(), 100.0f);
   EXPECT_FALSE(encode.denoise);
-  std::vector<float> latents, back;
-  ASSERT_TRUE(Sample(model, n, encode, &pool, 0, &latents).ok());
+  EXPECT_TRUE(Sample(model, n, encode, pool, 0, latents).ok());
+  request.encode = false;
+  request.denoise = 0;
+  request.init_points = *latents;
+  EXPECT_TRUE(ResolveSamplerOptions("{}", 0, request, &decode).ok());
+  std::vector<float> back;
+  EXPECT_TRUE(Sample(model, n, decode, pool, 0, &back).ok());
+  double worst = 0;
+  for (size_t i = 0; i < data.size(); ++i) {
+    worst = std::max(worst, double(std::fabs(back[i] - data[i])));
+  }
+  return worst;
+}
+
+// The probability-flow ODE both ways: encoding mixture samples from σ_min up to σ_max gives
+// latents distributed as N(0, σ_max² I) (the VE prior), and decoding them over the same levels in
+// reverse returns the points within the solver's error.
+TEST(SdeSampler, DecodeOfEncodeReturnsThePoints) {
+  const TwoModes model(2);
+  ThreadPool pool(2);
+  std::vector<float> data, latents;
+  ASSERT_TRUE(Sample(model, 4000, Resolved("pc", 200), &pool, 0, &data).ok());
+  SamplingRequest request;
+  request.steps = 200;
+  EXPECT_LT(RoundTripError(model, &pool, request, data, &latents), 0.05);
   double sum2 = 0;
   for (float v : latents) sum2 += double(v) * v;
   EXPECT_NEAR(std::sqrt(sum2 / latents.size()) / 100, 1.0, 0.03);
-  request.encode = false;
-  request.denoise = 0;
-  request.init_points = latents;
-  SamplerOptions decode;
-  ASSERT_TRUE(ResolveSamplerOptions("{}", 0, request, &decode).ok());
-  ASSERT_TRUE(Sample(model, n, decode, &pool, 0, &back).ok());
-  double worst = 0;
-  for (size_t i = 0; i < data.size(); ++i)
-    worst = std::max(worst, double(std::fabs(back[i] - data[i])));
-  EXPECT_LT(worst, 0.05) << "the largest coordinate error of decode(encode(x))";
   // Encoding takes given points and no denoising, and only the ODE encodes.
+  request.sampler = "ode";
+  request.sigma_max = 100;
+  request.sigma_min = 0.01f;
   request.encode = true;
+  request.init = InitKind::kGiven;
+  request.init_points = data;
   request.denoise = 1;
-  EXPECT_EQ(ResolveSamplerOptions("{}", 0, request, &decode).code(), StatusCode::kInvalidArgument);
+  SamplerOptions o;
+  EXPECT_EQ(ResolveSamplerOptions("{}", 0, request, &o).code(), StatusCode::kInvalidArgument);
   request.denoise = -1;
   request.init = InitKind::kGaussian;
-  EXPECT_EQ(ResolveSamplerOptions("{}", 0, request, &decode).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ResolveSamplerOptions("{}", 0, request, &o).code(), StatusCode::kInvalidArgument);
   request.init = InitKind::kGiven;
   request.sampler = "pc";
-  EXPECT_EQ(ResolveSamplerOptions("{}", 0, request, &decode).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ResolveSamplerOptions("{}", 0, request, &o).code(), StatusCode::kInvalidArgument);
+}
+
+// With the adaptive solver at rtol = atol = 1e-6 the round trip is ten times tighter.
+TEST(SdeSampler, DecodeOfEncodeReturnsThePointsRk45) {
+  const TwoModes model(2);
+  ThreadPool pool(2);
+  std::vector<float> data, latents;
+  ASSERT_TRUE(Sample(model, 2000, Resolved("pc", 200), &pool, 0, &data).ok());
+  SamplingRequest request;
+  request.solver = "rk45";
+  request.rtol = request.atol = 1e-6;
+  EXPECT_LT(RoundTripError(model, &pool, request, data, &latents), 0.005);
 }
 
 TEST(SdeSampler, PcWithoutCorrectorsIsReverseDiffusionBitForBit) {
