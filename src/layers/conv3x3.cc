@@ -34,11 +34,24 @@ void Im2col3x3(const float* x, const ImageDims& d, float* cols) {
 }
 
 void Conv3x3(const float* x, const ImageDims& d, const float* weight, const float* bias,
-             size_t cout, float* y, const Parallel& par) {
+             size_t cout, float* y, const Parallel& par, const float* image_bias,
+             const float* residual) {
+  const size_t hw = d.h * d.w;
   // One part per thread: each part packs W once (for 64 → 64 channels as much work as some 7
   // pixels), and at 7 × 7 pixels (the U-Net's deepest level) there are only 49.
   par.For(d.pixels(), 16, 1, [&](size_t begin, size_t end) {
     f32_conv3x3(x, d.n, d.h, d.w, d.c, weight, bias, y, cout, begin, end - begin);
+    for (size_t p = begin; p < end; ++p) {
+      float* yp = y + p * cout;
+      if (image_bias != nullptr) {
+        const float* v = image_bias + p / hw * cout;
+        for (size_t o = 0; o < cout; ++o) yp[o] += v[o];
+      }
+      if (residual != nullptr) {
+        const float* r = residual + p * cout;
+        for (size_t o = 0; o < cout; ++o) yp[o] += r[o];
+      }
+    }
   });
 }
 
@@ -66,17 +79,6 @@ void Conv3x3Backward(const float* x, const ImageDims& d, const float* w, size_t 
       }
     }
     f32_conv3x3(dy, d.n, d.h, d.w, cout, s->mirrored.data(), nullptr, dx, c, 0, d.pixels());
-  }
-}
-
-void AddChannelBias(const float* x, const ImageDims& d, const float* v, float* y) {
-  const size_t hw = d.h * d.w, c = d.c;
-  for (size_t b = 0; b < d.n; ++b) {
-    const float* vb = v + b * c;
-    for (size_t p = 0; p < hw; ++p) {
-      const size_t o = (b * hw + p) * c;
-      for (size_t k = 0; k < c; ++k) y[o + k] = x[o + k] + vb[k];
-    }
   }
 }
 

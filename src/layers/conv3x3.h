@@ -20,20 +20,20 @@ void Im2col3x3(const float* x, const ImageDims& dims, float* cols);
 
 // y[(n h w) × cout] = conv3x3(x) + bias, with weight (9 c) × cout in Im2col3x3's patch order
 // (PyTorch's Conv2d weight [cout, c, 3, 3] permuted to [3, 3, c, cout]). bias may be nullptr.
-// The pixels are split over par's threads (the same bits on any number).
+// The pixels are split over par's threads (the same bits on any number). The residual block's
+// epilogue follows on each thread's pixels while they are in cache: then y += image_bias[b, ch]
+// (n × cout, the σ embedding's projection: a per-image, per-channel bias) and then y +=
+// residual (pixels × cout), each when not nullptr.
 void Conv3x3(const float* x, const ImageDims& dims, const float* weight, const float* bias,
-             size_t cout, float* y, const Parallel& par = Parallel());
+             size_t cout, float* y, const Parallel& par = Parallel(),
+             const float* image_bias = nullptr, const float* residual = nullptr);
 
 // Backward of Conv3x3 (dims: its input x; dy: pixels × cout). x is read only for dw.
 void Conv3x3Backward(const float* x, const ImageDims& dims, const float* w, size_t cout,
                      const float* dy, float* dw, float* db, float* dx, GradScratch* s);
 
-// y[b, pixel, ch] = x[b, pixel, ch] + v[b, ch]: a per-image, per-channel bias (the σ embedding's
-// projection). y may equal x.
-void AddChannelBias(const float* x, const ImageDims& dims, const float* v, float* y);
-
-// Backward of AddChannelBias with respect to the bias: dv[b, ch] = Σ_pixels dy[b, pixel, ch]
-// (overwritten; the gradient with respect to x is dy itself).
+// Backward of Conv3x3's image_bias: dv[b, ch] = Σ_pixels dy[b, pixel, ch] (overwritten; the
+// gradient with respect to the convolution's output is dy itself).
 void ChannelBiasBackward(const float* dy, const ImageDims& dims, float* dv);
 
 }  // namespace sw

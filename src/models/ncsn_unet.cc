@@ -299,26 +299,25 @@ void BlockForward(const NcsnUnetConfig& c, const UnetBlock<const float>& b, cons
   GroupNormSilu(in, din, groups, b.norm1.gamma, b.norm1.beta, a->norm1.data(), a->act1.data(),
                 a->mean1.data(), a->rstd1.data(), par);
   a->pre2.resize(dout.size());
-  Conv3x3(a->act1.data(), din, b.conv1.w, b.conv1.b, b.cout, a->pre2.data(), par);
   act->block_bias.resize(rows * b.cout);
   f32_dense(act->embed.data(), b.emb.w, b.emb.b, act->block_bias.data(), rows, e, b.cout,
             Activation::kNone);
-  AddChannelBias(a->pre2.data(), dout, act->block_bias.data(), a->pre2.data());
+  Conv3x3(a->act1.data(), din, b.conv1.w, b.conv1.b, b.cout, a->pre2.data(), par,
+          act->block_bias.data());
   a->norm2.resize(dout.size());
   a->act2.resize(dout.size());
   a->mean2.resize(rows * groups);
   a->rstd2.resize(rows * groups);
   GroupNormSilu(a->pre2.data(), dout, groups, b.norm2.gamma, b.norm2.beta, a->norm2.data(),
                 a->act2.data(), a->mean2.data(), a->rstd2.data(), par);
-  a->out.resize(dout.size());
-  Conv3x3(a->act2.data(), dout, b.conv2.w, b.conv2.b, b.cout, a->out.data(), par);
   const float* skip = in;
   if (b.has_skip) {
     act->skip.resize(dout.size());
     DenseForward(in, din.pixels(), b.cin, b.cout, b.skip.w, b.skip.b, act->skip.data(), par);
     skip = act->skip.data();
   }
-  for (size_t i = 0; i < dout.size(); ++i) a->out[i] += skip[i];
+  a->out.resize(dout.size());
+  Conv3x3(a->act2.data(), dout, b.conv2.w, b.conv2.b, b.cout, a->out.data(), par, nullptr, skip);
 }
 
 }  // namespace

@@ -99,6 +99,24 @@ TEST(Resample, PoolAndUpsample) {
   EXPECT_EQ(up, (std::vector<float>{3.5f, 3.5f, 5.5f, 5.5f, 3.5f, 3.5f, 5.5f, 5.5f}));
 }
 
+// The epilogue: + image_bias[image, channel], then + residual, after the convolution.
+TEST(Conv3x3, EpilogueAddsTheImageBiasThenTheResidual) {
+  const ImageDims d{3, 4, 5, 2};
+  const size_t cout = 6;
+  const std::vector<float> x = Normal(d.size(), 21), w = Normal(9 * d.c * cout, 22),
+                           b = Normal(cout, 23), v = Normal(d.n * cout, 24),
+                           skip = Normal(d.pixels() * cout, 25);
+  std::vector<float> plain(d.pixels() * cout), fused(d.pixels() * cout);
+  Conv3x3(x.data(), d, w.data(), b.data(), cout, plain.data());
+  Conv3x3(x.data(), d, w.data(), b.data(), cout, fused.data(), Parallel(), v.data(), skip.data());
+  for (size_t p = 0; p < d.pixels(); ++p) {
+    for (size_t o = 0; o < cout; ++o) {
+      const size_t i = p * cout + o;
+      EXPECT_EQ(fused[i], (plain[i] + v[p / (d.h * d.w) * cout + o]) + skip[i]) << i;
+    }
+  }
+}
+
 TEST(Conv3x3, BackwardMatchesFiniteDifferences) {
   const ImageDims d{2, 4, 3, 2};
   const size_t cout = 3;
@@ -132,7 +150,9 @@ TEST(ImageLayers, GroupNormSiluPoolUpsampleAndBiasBackwardsMatchFiniteDifference
                   rstd.data());
     AvgPool2(a.data(), d, pooled.data());
     Upsample2(pooled.data(), low, up.data());
-    AddChannelBias(up.data(), d, v.data(), biased.data());
+    for (size_t i = 0; i < d.size(); ++i) {  // + v[image, channel], what ChannelBiasBackward undoes
+      biased[i] = up[i] + v[i / (d.h * d.w * d.c) * d.c + i % d.c];
+    }
     AvgPool2(biased.data(), d, out.data());
     return Dot(r, out);
   };
