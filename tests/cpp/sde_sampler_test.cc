@@ -183,18 +183,23 @@ TEST(SdeSampler, AWeakenedScoreFailsTheSpreadCheck) {
   }
 }
 
-// Encodes `data` (the mixture's samples) with the 'ode' request given (solver, steps or
-// tolerances; σ from 0.01 up to 100) into *latents, decodes them back, and returns the largest
-// coordinate error of decode(encode(x)).
-double RoundTripError(const ScoreModel& model, ThreadPool* pool, SamplingRequest request,
-                      const std::vector<float>& data, std::vector<float>* latents) {
-  const size_t n = data.size() / model.dim();
+// `request` (solver, steps or tolerances) as the 'ode' encoding of `data`, σ from 0.01 up to 100.
+SamplingRequest EncodeRequest(SamplingRequest request, const std::vector<float>& data) {
   request.sampler = "ode";
   request.sigma_max = 100;
   request.sigma_min = 0.01f;
   request.encode = true;
   request.init = InitKind::kGiven;
   request.init_points = data;
+  return request;
+}
+
+// Encodes `data` (the mixture's samples) with EncodeRequest(request, data) into *latents, decodes
+// them back, and returns the largest coordinate error of decode(encode(x)).
+double RoundTripError(const ScoreModel& model, ThreadPool* pool, const SamplingRequest& given,
+                      const std::vector<float>& data, std::vector<float>* latents) {
+  const size_t n = data.size() / model.dim();
+  SamplingRequest request = EncodeRequest(given, data);
   SamplerOptions encode, decode;
   EXPECT_TRUE(ResolveSamplerOptions("{}", 0, request, &encode).ok());
   EXPECT_EQ(encode.sigmas.front(), 0.01f);
@@ -229,12 +234,7 @@ TEST(SdeSampler, DecodeOfEncodeReturnsThePoints) {
   for (float v : latents) sum2 += double(v) * v;
   EXPECT_NEAR(std::sqrt(sum2 / latents.size()) / 100, 1.0, 0.03);
   // Encoding takes given points and no denoising, and only the ODE encodes.
-  request.sampler = "ode";
-  request.sigma_max = 100;
-  request.sigma_min = 0.01f;
-  request.encode = true;
-  request.init = InitKind::kGiven;
-  request.init_points = data;
+  request = EncodeRequest(request, data);
   request.denoise = 1;
   SamplerOptions o;
   EXPECT_EQ(ResolveSamplerOptions("{}", 0, request, &o).code(), StatusCode::kInvalidArgument);
