@@ -1,5 +1,7 @@
 #include "core/status.h"
 
+#include <cstdio>
+
 namespace sw {
 
 const char* StatusCodeName(StatusCode code) {
@@ -30,6 +32,12 @@ std::string ShortenForMessage(const std::string& text, size_t max_bytes) {
 }
 
 std::string QuoteForMessage(const std::string& s) { return "\"" + ShortenForMessage(s, 80) + "\""; }
+
+std::string NumberForMessage(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 std::string Status::ToString() const {
   if (ok()) return "OK";

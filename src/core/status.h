@@ -45,6 +45,9 @@ std::string ShortenForMessage(const std::string& text, size_t max_bytes);
 // `s` shortened to about 80 bytes, in double quotes.
 std::string QuoteForMessage(const std::string& s);
 
+// A number as a message shows it: printf's %g (six significant digits, "inf", "nan").
+std::string NumberForMessage(double v);
+
 inline Status InvalidArgument(std::string m) {
   return Status(StatusCode::kInvalidArgument, std::move(m));
 }

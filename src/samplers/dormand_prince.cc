@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string>
 
 #include "core/memory_budget.h"
@@ -37,12 +36,6 @@ constexpr double kSafety = 0.9, kMinFactor = 0.2, kMaxFactor = 10, kExponent = 1
 // A step below this (in ln σ) cannot move a float σ: the solver is stuck.
 constexpr double kMinStep = 1e-10;
 
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 // The RMS over m values of v_j / (atol + rtol max(|a_j|, |b_j|)).
 double ScaledRms(const double* v, const double* a, const double* b, size_t m, double rtol,
                  double atol) {
@@ -68,12 +61,13 @@ Status DormandPrinceRun::Create(const ChainOde* ode, std::vector<double> start, 
   const float from = options.sigma_from, to = options.sigma_to;
   if (!std::isfinite(from) || !std::isfinite(to) || !(from > 0) || !(to > 0) || from == to) {
     return InvalidArgument("the ODE runs between two different finite sigmas > 0 (got " +
-                           Num(from) + " and " + Num(to) + ")");
+                           NumberForMessage(from) + " and " + NumberForMessage(to) + ")");
   }
   for (double tol : {options.rtol, options.atol}) {
     if (!std::isfinite(tol) || !(tol > 0) || tol >= 1) {
-      return InvalidArgument("rtol and atol must be numbers in (0, 1) (got rtol = " +
-                             Num(options.rtol) + ", atol = " + Num(options.atol) + ")");
+      return InvalidArgument(
+          "rtol and atol must be numbers in (0, 1) (got rtol = " + NumberForMessage(options.rtol) +
+          ", atol = " + NumberForMessage(options.atol) + ")");
     }
   }
   // The states and their derivatives, and per thread a task's 7 stages, the stage point, the
@@ -152,7 +146,8 @@ Status DormandPrinceRun::Step(int max_attempts) {
       rejected_ += c.rejected;
       if (!c.done) ++unfinished_;
       if (c.failure == Failure::kNone) continue;
-      const std::string where = "chain " + std::to_string(i) + " at sigma " + Num(std::exp(c.u));
+      const std::string where =
+          "chain " + std::to_string(i) + " at sigma " + NumberForMessage(std::exp(c.u));
       switch (c.failure) {
         case Failure::kDiverged:
           failure_ = InvalidArgument("the ODE diverged to non-finite values (" + where + ")");

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdio>
 #include <string>
 
 #include "core/memory_budget.h"
@@ -38,12 +37,6 @@ int StepsPerLevel(const SamplerOptions& o) {
   }
 }
 
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& o) {
   if (n == 0) return InvalidArgument("n (the number of samples) must be positive");
   if (n > kMaxValues / model.dim()) {
@@ -68,17 +61,10 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
     return InvalidArgument("the probability-flow ODE needs at least 2 levels (got " +
                            std::to_string(o.sigmas.size()) + ")");
   }
-  if (o.kind == SamplerKind::kProbabilityFlowRk45) {
-    if (o.sigmas.size() != 2) {
-      return InvalidArgument("the adaptive ODE runs between exactly 2 sigmas, its ends (got " +
-                             std::to_string(o.sigmas.size()) + ")");
-    }
-    for (double tol : {o.rtol, o.atol}) {
-      if (!std::isfinite(tol) || !(tol > 0) || tol >= 1) {
-        return InvalidArgument("rtol and atol must be numbers in (0, 1) (got rtol = " +
-                               Num(o.rtol) + ", atol = " + Num(o.atol) + ")");
-      }
-    }
+  // (The adaptive ODE's tolerances are DormandPrinceRun::Create's to check.)
+  if (o.kind == SamplerKind::kProbabilityFlowRk45 && o.sigmas.size() != 2) {
+    return InvalidArgument("the adaptive ODE runs between exactly 2 sigmas, its ends (got " +
+                           std::to_string(o.sigmas.size()) + ")");
   }
   if (o.sigmas.size() > static_cast<size_t>(kMaxLevels)) {
     return InvalidArgument("at most " + std::to_string(kMaxLevels) + " levels");
@@ -90,14 +76,14 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
     if (!std::isfinite(s) || s < model.min_sigma() ||
         (s <= 0 && o.kind != SamplerKind::kLangevin)) {
       return InvalidArgument(
-          "sigma " + std::to_string(i) + " = " + Num(s) + " must be finite and " +
-          (o.kind != SamplerKind::kLangevin ? "> 0" : ">= " + Num(model.min_sigma())));
+          "sigma " + std::to_string(i) + " = " + NumberForMessage(s) + " must be finite and " +
+          (o.kind != SamplerKind::kLangevin ? "> 0" : ">= " + NumberForMessage(model.min_sigma())));
     }
     if (i > 0 && (encoding ? !(s > o.sigmas[i - 1]) : !(s < o.sigmas[i - 1]))) {
       return InvalidArgument("sigmas must be strictly " +
                              std::string(encoding ? "increasing" : "decreasing") + " (sigma " +
-                             std::to_string(i) + " = " + Num(s) + " follows " +
-                             Num(o.sigmas[i - 1]) + ")");
+                             std::to_string(i) + " = " + NumberForMessage(s) + " follows " +
+                             NumberForMessage(o.sigmas[i - 1]) + ")");
     }
   }
   if (encoding && o.denoise) {
@@ -111,8 +97,8 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
                              std::to_string(o.steps_per_level) + ")");
     }
     if (!std::isfinite(o.step_size) || o.step_size <= 0) {
-      return InvalidArgument("the step size must be a finite number > 0 (got " + Num(o.step_size) +
-                             ")");
+      return InvalidArgument("the step size must be a finite number > 0 (got " +
+                             NumberForMessage(o.step_size) + ")");
     }
   }
   if (o.kind == SamplerKind::kPredictorCorrector) {
@@ -122,7 +108,8 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
                              std::to_string(o.corrector_steps) + ")");
     }
     if (!std::isfinite(o.snr) || o.snr <= 0) {
-      return InvalidArgument("snr must be a finite number > 0 (got " + Num(o.snr) + ")");
+      return InvalidArgument("snr must be a finite number > 0 (got " + NumberForMessage(o.snr) +
+                             ")");
     }
   }
   if (static_cast<int64_t>(StepsPerLevel(o)) * static_cast<int64_t>(o.sigmas.size()) >=
@@ -161,7 +148,8 @@ Status ValidateOptions(const ScoreModel& model, size_t n, const SamplerOptions& 
       if (!std::isfinite(o.uniform_lo) || !std::isfinite(o.uniform_hi) ||
           !(o.uniform_lo < o.uniform_hi) || !std::isfinite(o.uniform_hi - o.uniform_lo)) {
         return InvalidArgument("a uniform start needs finite lo < hi with a finite hi - lo (got [" +
-                               Num(o.uniform_lo) + ", " + Num(o.uniform_hi) + "])");
+                               NumberForMessage(o.uniform_lo) + ", " +
+                               NumberForMessage(o.uniform_hi) + "])");
       }
       break;
     case InitKind::kGiven:
@@ -206,7 +194,8 @@ Status GeometricSigmas(float sigma_max, float sigma_min, int levels, std::vector
   if (!std::isfinite(sigma_max) || !std::isfinite(sigma_min) || sigma_min <= 0 ||
       sigma_min > sigma_max || (levels > 1 && sigma_min == sigma_max)) {
     return InvalidArgument("a geometric schedule needs finite 0 < min < max (got max = " +
-                           Num(sigma_max) + ", min = " + Num(sigma_min) + ")");
+                           NumberForMessage(sigma_max) + ", min = " + NumberForMessage(sigma_min) +
+                           ")");
   }
   std::vector<float> sigmas(levels);
   const double ratio = std::log(double{sigma_min} / sigma_max);
@@ -232,9 +221,9 @@ Status KarrasSigmas(float sigma_max, float sigma_min, int levels, double rho,
   }
   if (!std::isfinite(sigma_max) || !std::isfinite(sigma_min) || sigma_min <= 0 ||
       !(sigma_min < sigma_max) || !std::isfinite(rho) || rho < 1) {
-    return InvalidArgument(
-        "a Karras schedule needs finite 0 < min < max and rho >= 1 (got max = " + Num(sigma_max) +
-        ", min = " + Num(sigma_min) + ", rho = " + Num(rho) + ")");
+    return InvalidArgument("a Karras schedule needs finite 0 < min < max and rho >= 1 (got max = " +
+                           NumberForMessage(sigma_max) + ", min = " + NumberForMessage(sigma_min) +
+                           ", rho = " + NumberForMessage(rho) + ")");
   }
   const double hi = std::pow(double{sigma_max}, 1 / rho), lo = std::pow(double{sigma_min}, 1 / rho);
   std::vector<float> sigmas(levels);
@@ -527,7 +516,8 @@ Status SamplerRun::RunStep(int step) {
   if (diverged) {
     return InvalidArgument("the chains diverged to non-finite values at step " +
                            std::to_string(step) + " (level " + std::to_string(rule.level) +
-                           ", sigma " + Num(rule.sigma) + "): use a smaller step size");
+                           ", sigma " + NumberForMessage(rule.sigma) +
+                           "): use a smaller step size");
   }
   x_.swap(next_);
   evaluations_ += rule.heun ? 2 : 1;
