@@ -49,14 +49,14 @@ double ScaledRms(const double* v, const double* a, const double* b, size_t m, do
 
 }  // namespace
 
-Status DormandPrinceRun::Create(const ChainOde* ode, std::vector<double> start, size_t n,
+Status DormandPrinceRun::Create(const ChainOde* ode, const float* start, size_t start_dim, size_t n,
                                 const DormandPrinceOptions& options, ThreadPool* pool,
                                 size_t max_threads, std::unique_ptr<DormandPrinceRun>* out) {
   const size_t m = ode->state_dim();
   if (n == 0) return InvalidArgument("the ODE solver needs at least one chain");
-  if (start.size() != n * m) {
-    return InvalidArgument("the ODE solver's start holds " + std::to_string(start.size()) +
-                           " values for n × dim = " + std::to_string(n * m));
+  if (start_dim == 0 || start_dim > m) {
+    return InvalidArgument("the ODE solver's start has " + std::to_string(start_dim) +
+                           " values per chain for a state of " + std::to_string(m));
   }
   const float from = options.sigma_from, to = options.sigma_to;
   if (!std::isfinite(from) || !std::isfinite(to) || !(from > 0) || !(to > 0) || from == to) {
@@ -94,7 +94,10 @@ Status DormandPrinceRun::Create(const ChainOde* ode, std::vector<double> start, 
   run->sigma_lo_ = std::min(from, to);
   run->sigma_hi_ = std::max(from, to);
   run->unfinished_ = n;
-  run->y_ = std::move(start);
+  run->y_.assign(n * m, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    std::copy(start + i * start_dim, start + (i + 1) * start_dim, &run->y_[i * m]);
+  }
   run->k1_.resize(n * m);
   run->chains_.resize(n);
   for (Chain& c : run->chains_) c.u = run->u_from_;

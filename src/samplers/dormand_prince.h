@@ -34,9 +34,11 @@ inline constexpr int kMaxDormandPrinceAttempts = 100000;
 
 class DormandPrinceRun {
  public:
-  // Validates the options (INVALID_ARGUMENT), checks the working memory (OUT_OF_MEMORY) and takes
-  // the n start states (n × ode->state_dim() values). `ode` and `pool` must outlive the run.
-  static Status Create(const ChainOde* ode, std::vector<double> start, size_t n,
+  // Validates the options (INVALID_ARGUMENT), checks the working memory (OUT_OF_MEMORY), and only
+  // then allocates the n start states: each chain's first start_dim values (1 ≤ start_dim ≤
+  // ode->state_dim()) from start (n × start_dim), the rest 0 (a likelihood's integral).
+  // `ode` and `pool` must outlive the run.
+  static Status Create(const ChainOde* ode, const float* start, size_t start_dim, size_t n,
                        const DormandPrinceOptions& options, ThreadPool* pool, size_t max_threads,
                        std::unique_ptr<DormandPrinceRun>* out);
 

@@ -105,9 +105,7 @@ Status LogProbRun::Create(const ScoreModel* model, const float* points, size_t n
   run->n_ = n;
   run->options_ = options;
   run->ode_ = LikelihoodOde(model, options.probes, options.seed);
-  std::vector<double> start(n * m, 0.0);  // (x, ∫ = 0)
-  for (size_t i = 0; i < n; ++i) std::copy(points + i * dim, points + (i + 1) * dim, &start[i * m]);
-  if (options.rk45) {
+  if (options.rk45) {  // the states (x, ∫ = 0), allocated once the solver has checked its memory
     if (!(options.sigma_min < options.sigma_max)) {
       return InvalidArgument("logProb needs sigmaMin < sigmaMax");
     }
@@ -116,8 +114,8 @@ Status LogProbRun::Create(const ScoreModel* model, const float* points, size_t n
     ode.sigma_to = options.sigma_max;
     ode.rtol = options.rtol;
     ode.atol = options.atol;
-    SW_RETURN_IF_ERROR(DormandPrinceRun::Create(&run->ode_, std::move(start), n, ode, pool,
-                                                max_threads, &run->adaptive_));
+    SW_RETURN_IF_ERROR(DormandPrinceRun::Create(&run->ode_, points, dim, n, ode, pool, max_threads,
+                                                &run->adaptive_));
   } else {
     SW_RETURN_IF_ERROR(KarrasSigmas(options.sigma_max, options.sigma_min, options.steps, kKarrasRho,
                                     &run->sigmas_));
@@ -133,7 +131,10 @@ Status LogProbRun::Create(const ScoreModel* model, const float* points, size_t n
                                          SaturatingMul(threads, per_thread)),
                            "logProb of " + std::to_string(n) + " points"));
     run->total_steps_ = static_cast<int>(run->sigmas_.size()) - 1;
-    run->y_ = std::move(start);
+    run->y_.assign(n * m, 0.0);  // (x, ∫ = 0), once the memory is known to fit
+    for (size_t i = 0; i < n; ++i) {
+      std::copy(points + i * dim, points + (i + 1) * dim, &run->y_[i * m]);
+    }
   }
   *out = std::move(run);
   return Status::Ok();

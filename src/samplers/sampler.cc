@@ -308,9 +308,8 @@ Status SamplerRun::Create(const ScoreModel* model, size_t n, const SamplerOption
     ode.sigma_to = options.sigmas[1];
     ode.rtol = options.rtol;
     ode.atol = options.atol;
-    SW_RETURN_IF_ERROR(DormandPrinceRun::Create(run->flow_.get(),
-                                                std::vector<double>(run->x_.begin(), run->x_.end()),
-                                                n, ode, pool, max_threads, &run->ode_));
+    SW_RETURN_IF_ERROR(DormandPrinceRun::Create(run->flow_.get(), run->x_.data(), dim, n, ode, pool,
+                                                max_threads, &run->ode_));
   }
   *out = std::move(run);
   return Status::Ok();
