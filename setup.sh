@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 packages=(emscripten libeigen3-dev libhwy-dev cmake ninja-build googletest libgtest-dev
-          nlohmann-json3-dev zlib1g-dev libcxxopts-dev chromium dataset-fashion-mnist
+          nlohmann-json3-dev zlib1g-dev libonnx-dev libprotobuf-dev libcxxopts-dev chromium dataset-fashion-mnist
           clang-format clang-tidy clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

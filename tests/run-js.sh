@@ -2,7 +2,9 @@
 # Tests the JavaScript package the way users get it: `npm pack` (whose prepack builds the
 # WebAssembly), the tarball installed into an empty project, its TypeScript declarations compiled
 # there under `tsc --strict` (tests/types/), the Node tests run there against
-# node_modules/score-wasm; then the demo in Chromium. Fails if any of them fails.
+# node_modules/score-wasm (with the shipped models exported to ONNX by the native
+# score-export-onnx, for onnxruntime as a reference); then the demo in Chromium. Fails if any of
+# them fails.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -20,12 +22,23 @@ printf '{ "name": "score-wasm-consumer", "private": true, "type": "module" }\n' 
 cp "$root"/tests/node/*.mjs "$project/tests/"
 cp -r "$root"/tests/types "$project/types"
 
+echo "== ONNX: the shipped models exported for the onnxruntime reference (tests/node/onnx.test.mjs)"
+exporter="$root/build/native/score-export-onnx"
+[ -x "$exporter" ] || { echo "$exporter is missing: build the native tools first (tests/run-all.sh does)"; exit 1; }
+mkdir "$work/onnx"
+for model in "$root"/web/models/*.safetensors; do
+  "$exporter" --model "$model" --out "$work/onnx/$(basename "$model" .safetensors).onnx" || exit 1
+done
+# onnxruntime-web is a devDependency of this repository, not of the package: the test finds it
+# through a link (its own dependencies resolve from the repository's node_modules).
+ln -s "$root/node_modules/onnxruntime-web" "$project/node_modules/onnxruntime-web"
+
 echo "== TypeScript: the declarations under tsc --strict in the consumer project"
 (cd "$project" && node "$root/node_modules/typescript/bin/tsc" -p types/tsconfig.json && echo "tsc --strict: no errors")
 types_status=$?
 
 echo "== Node: package tests"
-(cd "$project" && node --test tests/)
+(cd "$project" && SCORE_ONNX_DIR="$work/onnx" node --test tests/)
 node_status=$?
 
 echo "== Chromium: demo page tests"
