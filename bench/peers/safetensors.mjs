@@ -1,0 +1,53 @@
+// Reads a .safetensors model file for the peer benchmark: the metadata (with "config" parsed) and
+// every tensor as a Float32Array (F32 or F16 on disk). Bench-only: the package validates model
+// files in C++; this trusts the shipped files it is given.
+import { readFileSync } from 'node:fs';
+
+function f16ToF32(bits) {
+  const sign = bits & 0x8000 ? -1 : 1, exponent = (bits >> 10) & 0x1f, fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+export function readSafetensors(path) {
+  const bytes = readFileSync(path);
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+  const data = bytes.subarray(8 + headerLength);
+  const tensors = {};
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const { dtype, shape, data_offsets: [begin, end] } = entry;
+    const raw = data.subarray(begin, end);
+    const values = new Float32Array((end - begin) / (dtype === 'F16' ? 2 : 4));
+    for (let i = 0; i < values.length; ++i)
+      values[i] = dtype === 'F16' ? f16ToF32(raw.readUInt16LE(2 * i)) : raw.readFloatLE(4 * i);
+    tensors[name] = { shape, values };
+  }
+  const metadata = header.__metadata__;
+  return { architecture: metadata.architecture, config: JSON.parse(metadata.config), tensors };
+}
+
+// Floating-point operations per network evaluation of one sample (multiply-adds count 2), as
+// NcsnUnetFlopsPerImage counts them for the U-Net (its convolutions) and 2 · Σ in · out for the MLP.
+export function flopsPerEvaluation({ architecture, config: c }) {
+  if (architecture === 'ncsn-mlp') {
+    const widths = [c.dim + 2 * c.sigma_embedding_freqs, ...c.hidden, c.dim];
+    return widths.slice(1).reduce((sum, out, i) => sum + 2 * widths[i] * out, 0);
+  }
+  const [height, width, channels] = c.data_shape;
+  const block = (cin, cout, pixels) =>
+    2 * pixels * (9 * cin * cout + 9 * cout * cout + (cin !== cout ? cin * cout : 0));
+  let flops = 2 * height * width * 9 * channels * c.channels[0] * 2;  // conv_in and conv_out
+  let cin = c.channels[0];
+  c.channels.forEach((cout, l) => {
+    flops += block(cin, cout, (height >> l) * (width >> l));
+    cin = cout;
+  });
+  for (let l = 0; l + 1 < c.channels.length; ++l) {
+    const pixels = (height >> l) * (width >> l);
+    flops += block(c.channels[l], c.channels[l], pixels) + 2 * (pixels / 4) * c.channels[l + 1] * c.channels[l];
+  }
+  return flops;
+}
