@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bench.h"
+#include "kernels/conv3x3.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
 #include "kernels/reference.h"
@@ -111,6 +112,44 @@ SW_BENCHMARK(f32_elementwise) {
     DoNotOptimize(x[n / 2]);
     std::printf("%-30s %9.1f %9.2f %12.2f %7.1fx\n", k.name, t * 1e6, n / t * 1e-9,
                 n / t_ref * 1e-9, t_ref / t);
+  }
+  std::printf("\n");
+}
+
+struct ConvShape {
+  size_t images, side, channels, cout;
+};
+
+// The 3 × 3 convolutions of the shipped U-Net (channels 16-32-64 at 28, 14 and 7 pixels a side):
+// conv_in, the blocks' convolutions at each level, conv_out, for one image and for four.
+const ConvShape kConvShapes[] = {
+    {1, 28, 1, 16}, {1, 28, 16, 16}, {1, 14, 32, 32}, {1, 7, 64, 64},
+    {1, 28, 16, 1}, {4, 28, 16, 16}, {4, 14, 32, 32}, {4, 7, 64, 64},
+};
+
+SW_BENCHMARK(f32_conv3x3) {
+  std::printf("%-30s %9s %9s %7s\n", "f32_conv3x3 (1 thread)", "median ms", "GFLOP/s", "% peak");
+  for (const ConvShape& s : kConvShapes) {
+    const size_t pixels = s.images * s.side * s.side;
+    const std::vector<float> x = Filled(pixels * s.channels, 1),
+                             w = Filled(9 * s.channels * s.cout, 2), bias = Filled(s.cout, 3);
+    std::vector<float> y(pixels * s.cout);
+    const double flops = 2.0 * pixels * 9 * s.channels * s.cout;
+    const int iters = static_cast<int>(std::max(1.0, 1e8 / flops));
+    const PeakRelative timing = TimeRelativeToPeak(
+        [&] {
+          for (int i = 0; i < iters; ++i) {
+            ::sw::f32_conv3x3(x.data(), s.images, s.side, s.side, s.channels, w.data(), bias.data(),
+                              y.data(), s.cout, 0, pixels);
+          }
+        },
+        flops * iters, ctx.quick ? 3 : 15, ctx.quick ? 0.1 : 1.0);
+    DoNotOptimize(y[y.size() / 2]);
+    const double t = timing.seconds / iters;
+    const std::string name = std::to_string(s.images) + "x" + std::to_string(s.side) + "^2 " +
+                             std::to_string(s.channels) + "->" + std::to_string(s.cout);
+    std::printf("%-30s %9.3f %9.1f %6.0f%%\n", name.c_str(), t * 1e3, flops / t * 1e-9,
+                100.0 * timing.fraction_of_peak);
   }
   std::printf("\n");
 }

@@ -436,23 +436,66 @@ void PointTaps(const float* x, size_t h, size_t w, size_t c, size_t p0, size_t c
   }
 }
 
+// Copies the nine taps of one row block (`rows` pixels; tap t of row r at taps[t rows + r]) into
+// dst in PackX's interleaved layout, dst[(t c + ch) rows + r] = taps[t rows + r][ch], so that the
+// dense tiles read them through one pointer.
+void PackTaps(const float* const* taps, size_t rows, size_t c, float* HWY_RESTRICT dst) {
+  if (rows == kMaxRows) {
+    for (size_t t = 0; t < 9; ++t) {
+      const float* const* px = taps + t * kMaxRows;
+      for (size_t ch = 0; ch < c; ++ch, dst += kMaxRows) {
+        Unroll<kMaxRows>([&](auto r) { dst[r] = px[r][ch]; });
+      }
+    }
+    return;
+  }
+  for (size_t t = 0; t < 9; ++t) {
+    for (size_t ch = 0; ch < c; ++ch, dst += rows) {
+      for (size_t r = 0; r < rows; ++r) dst[r] = taps[t * rows + r][ch];
+    }
+  }
+}
+
+// Row blocks of the convolution are read through their tap pointers by the indirect tiles, or,
+// when at least this many panels share each block, copied first (PackTaps) and read by the dense
+// tiles: one pointer with fixed offsets instead of kMaxRows, which V8 turns into fewer address
+// computations per multiply-add. Measured in V8 (WASM, 5 × 2 tiles): 16 → 16 channels (2 panels)
+// 66 % of the peak indirect, 57-64 % packed; 32 → 32 70 % / 80 %; 64 → 64 71 % / 85 %. Both
+// compute every output with the same MulAdd per k in the same order, so the bits do not depend on
+// the choice.
+constexpr size_t kMinPanelsToPackTaps = 3;
+
 void Conv3x3Impl(const float* x, size_t n, size_t h, size_t w, size_t c, const float* weight,
                  const float* bias, float* y, size_t cout, size_t first_pixel, size_t pixels) {
   const size_t end = std::min(first_pixel + pixels, n * h * w);
   if (first_pixel >= end || cout == 0) return;
+  const size_t panel_width = kMaxCols * hn::Lanes(DF());
+  const bool pack = (cout + panel_width - 1) / panel_width >= kMinPanelsToPackTaps;
   Scratch& scratch = ThreadScratch();
   scratch.zeros.assign(std::max<size_t>(c, 1), 0.0f);
+  if (pack) scratch.x.resize(9 * c * kMaxRows);
   for (size_t p0 = first_pixel; p0 < end; p0 += kBatchChunk) {
     const size_t count = std::min(kBatchChunk, end - p0);
     scratch.taps.resize(9 * count);
     PointTaps(x, h, w, c, p0, count, scratch.zeros.data(), scratch.taps.data());
     const float* const* taps = scratch.taps.data();
+    size_t packed_r0 = count;  // the row block whose taps scratch.x holds (none yet)
     SweepPanels(weight, bias, y + p0 * cout, count, 9 * c, cout, 0, Activation::kNone,
                 [&](size_t r0, size_t rows, size_t vectors, const float* panel, size_t stride,
                     const float* panel_bias, float* y_tile, size_t cols) {
-                  const IndirectTileArgs args{taps + 9 * r0, 9,      c,    panel, stride,
-                                              panel_bias,    y_tile, cout, cols};
-                  kIndirectTiles[rows - 1][vectors - 1](args);
+                  if (!pack) {
+                    const IndirectTileArgs args{taps + 9 * r0, 9,      c,    panel, stride,
+                                                panel_bias,    y_tile, cout, cols};
+                    kIndirectTiles[rows - 1][vectors - 1](args);
+                    return;
+                  }
+                  if (r0 != packed_r0) {
+                    PackTaps(taps + 9 * r0, rows, c, scratch.x.data());
+                    packed_r0 = r0;
+                  }
+                  const TileArgs args{scratch.x.data(), panel, stride, panel_bias,
+                                      y_tile,           9 * c, cout,   cols};
+                  kTiles[rows - 1][vectors - 1](args);
                 });
   }
 }
