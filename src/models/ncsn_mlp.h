@@ -139,7 +139,7 @@ class NcsnMlp : public ScoreModel {
   const NcsnMlpConfig& config() const { return weights_.config; }
   const NcsnMlpWeights& weights() const { return weights_; }
 
-  static constexpr size_t kTileRows = 64;
+  static constexpr size_t kTileRows = 256;
 
   NcsnMlp(const NcsnMlp&) = delete;  // layers_ points into weights_
   NcsnMlp& operator=(const NcsnMlp&) = delete;
