@@ -37,9 +37,11 @@ void Conv3x3(const float* x, const ImageDims& d, const float* weight, const floa
              size_t cout, float* y, const Parallel& par, const float* image_bias,
              const float* residual) {
   const size_t hw = d.h * d.w;
-  // One part per thread: each part packs W once (for 64 → 64 channels as much work as some 7
-  // pixels), and at 7 × 7 pixels (the U-Net's deepest level) there are only 49.
-  par.For(d.pixels(), 16, 1, [&](size_t begin, size_t end) {
+  // Four parts per thread, claimed as threads come free: each part packs W once (for 64 → 64
+  // channels as much work as some 7 pixels), but with one part per thread a thread slowed by a
+  // shared core stalls the other at every layer. Measured on one image, 2 threads in WASM
+  // (bench:peers mnist:1): 24-27 % of the peak with one part per thread, 33 % with four.
+  par.For(d.pixels(), 16, 4, [&](size_t begin, size_t end) {
     f32_conv3x3(x, d.n, d.h, d.w, d.c, weight, bias, y, cout, begin, end - begin);
     for (size_t p = begin; p < end; ++p) {
       float* yp = y + p * cout;
