@@ -89,4 +89,17 @@ double EnergyDistance(const float* a, size_t na, const float* b, size_t nb, size
   return 2.0 * cross - within_a - within_b;
 }
 
+Status EnergyDistanceNoiseFloor(const float* reference, size_t nr, size_t dim, int draws,
+                                const std::function<Status(int, std::vector<float>*)>& draw,
+                                ThreadPool* pool, double* out) {
+  double sum = 0;
+  std::vector<float> points;
+  for (int k = 0; k < draws; ++k) {
+    SW_RETURN_IF_ERROR(draw(k, &points));
+    sum += std::fabs(EnergyDistance(points.data(), points.size() / dim, reference, nr, dim, pool));
+  }
+  *out = sum / draws;
+  return Status::Ok();
+}
+
 }  // namespace sw

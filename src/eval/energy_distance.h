@@ -3,6 +3,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "core/status.h"
 
 namespace sw {
 
@@ -16,5 +20,17 @@ class ThreadPool;
 // not depend on the thread count. NaN when na < 2, nb < 2 or dim = 0.
 double EnergyDistance(const float* a, size_t na, const float* b, size_t nb, size_t dim,
                       ThreadPool* pool);
+
+// Independent draws of the data that EnergyDistanceNoiseFloor averages over.
+inline constexpr int kNoiseFloorDraws = 8;
+
+// The noise floor of EnergyDistance(samples, reference) for samples of the data's own
+// distribution: the mean |D²| between `reference` (nr × dim) and `draws` independent samples of
+// the data, draw(k, &points) writing the k-th (k = 0..draws-1; any size, n × dim). A single such
+// U-statistic has mean zero and is negative about half the time, so one draw is no floor; the
+// mean of the absolute values of several is. Fails with draw's status.
+Status EnergyDistanceNoiseFloor(const float* reference, size_t nr, size_t dim, int draws,
+                                const std::function<Status(int, std::vector<float>*)>& draw,
+                                ThreadPool* pool, double* out);
 
 }  // namespace sw

@@ -1,7 +1,7 @@
 // score-eval: samples a model with the settings stored in its file and compares the samples with
 // held-out data.
-//   2-D data: the energy distance, next to the same statistic between two independent draws of the
-//     data (the noise floor of the comparison at this sample size).
+//   2-D data: the energy distance, next to its noise floor at this sample size: the mean |energy
+//     distance| between the held-out points and kNoiseFloorDraws independent draws of the data.
 //   Images (mnist, fashion-mnist): a classifier trained here on the training split (an MLP: our
 //     own measuring instrument, not Inception) gives the class histogram and mean confidence of the
 //     samples, and the Fréchet distance between samples and test images in its feature space
@@ -287,7 +287,7 @@ int Run(int argc, char** argv) {
   options.seed = args["seed"].as<uint64_t>();
   const size_t threads = args["threads"].as<size_t>();
   sw::ThreadPool pool(threads);
-  std::vector<float> samples, held_out, second_draw;
+  std::vector<float> samples, held_out;
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<sw::SamplerRun> run;
   if (sw::Status s = sw::SamplerRun::Create(loaded.model.get(), n, options, &pool, 0, &run);
@@ -336,16 +336,23 @@ int Run(int argc, char** argv) {
   }
   if (sw::Status s = sw::MakeToy2d(data, n, kHeldOutSeed, &held_out); !s.ok())
     return sw::cli::Fail("score-eval", s);
-  if (sw::Status s = sw::MakeToy2d(data, n, kSecondDrawSeed, &second_draw); !s.ok())
+  double floor = 0;
+  if (sw::Status s = sw::EnergyDistanceNoiseFloor(
+          held_out.data(), n, 2, sw::kNoiseFloorDraws,
+          [&](int k, std::vector<float>* points) {
+            return sw::MakeToy2d(data, n, kSecondDrawSeed + k, points);
+          },
+          &pool, &floor);
+      !s.ok())
     return sw::cli::Fail("score-eval", s);
 
   const double model = sw::EnergyDistance(samples.data(), n, held_out.data(), n, 2, &pool);
-  const double floor = sw::EnergyDistance(second_draw.data(), n, held_out.data(), n, 2, &pool);
   std::printf(
-      "%s: energy distance samples vs held-out %.3g, data vs data (noise floor) %.3g, ratio %.2f "
-      "(n = %zu; %zu levels x %d steps, step size %.3g%s)\n",
-      data.c_str(), model, floor, model / floor, n, options.sigmas.size(), options.steps_per_level,
-      options.step_size, options.denoise ? ", denoised" : "");
+      "%s: energy distance samples vs held-out %.3g, noise floor (mean |ED| of %d independent "
+      "data draws vs held-out) %.3g, ratio %.2f (n = %zu; %zu levels x %d steps, step size "
+      "%.3g%s)\n",
+      data.c_str(), model, sw::kNoiseFloorDraws, floor, model / floor, n, options.sigmas.size(),
+      options.steps_per_level, options.step_size, options.denoise ? ", denoised" : "");
   if (const std::string path = args["png"].as<std::string>(); !path.empty()) {
     if (sw::Status s = sw::WritePng(path, Scatter(held_out, samples)); !s.ok())
       return sw::cli::Fail("score-eval", s);

@@ -151,5 +151,50 @@ TEST(EnergyDistance, UndefinedForFewerThanTwoPoints) {
   EXPECT_TRUE(std::isnan(EnergyDistance(a, 2, a, 2, 0, nullptr)));
 }
 
+// The floor is the mean |D²| of independent draws of the data against the reference: positive even
+// though single draws straddle zero, and able to tell a sample with its spread 40 % too narrow
+// (scale 0.6) from a correct one at the same n.
+TEST(EnergyDistanceNoiseFloor, MeanAbsoluteValueOfDrawsThatSeparatesANarrowedSample) {
+  const size_t n = 2000, dim = 2;
+  ThreadPool pool(2);
+  const std::vector<float> reference = Normals(n, dim, 1);
+  auto draw = [&](int k, std::vector<float>* points) {
+    *points = Normals(n, dim, 100 + k);
+    return Status::Ok();
+  };
+  double floor = 0;
+  ASSERT_TRUE(
+      EnergyDistanceNoiseFloor(reference.data(), n, dim, kNoiseFloorDraws, draw, &pool, &floor)
+          .ok());
+  double mean_abs = 0;
+  int negative = 0;
+  for (int k = 0; k < kNoiseFloorDraws; ++k) {
+    const std::vector<float> points = Normals(n, dim, 100 + k);
+    const double d = EnergyDistance(points.data(), n, reference.data(), n, dim, &pool);
+    mean_abs += std::fabs(d) / kNoiseFloorDraws;
+    negative += d < 0 ? 1 : 0;
+  }
+  EXPECT_NEAR(floor, mean_abs, 1e-12 * mean_abs);
+  EXPECT_GT(floor, 0);
+  EXPECT_GT(negative, 0) << "every signed draw was positive: a single one would have served";
+
+  std::vector<float> narrowed = Normals(n, dim, 999);
+  for (float& v : narrowed) v *= 0.6f;
+  const std::vector<float> correct = Normals(n, dim, 999);
+  EXPECT_GT(EnergyDistance(narrowed.data(), n, reference.data(), n, dim, &pool), 3 * floor);
+  EXPECT_LT(EnergyDistance(correct.data(), n, reference.data(), n, dim, &pool), 3 * floor);
+}
+
+TEST(EnergyDistanceNoiseFloor, PassesOnTheDrawsError) {
+  const std::vector<float> reference = Normals(10, 2, 1);
+  double floor = -1;
+  const Status s = EnergyDistanceNoiseFloor(
+      reference.data(), 10, 2, 3,
+      [](int, std::vector<float>*) { return InvalidArgument("no such data set"); }, nullptr,
+      &floor);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(floor, -1);
+}
+
 }  // namespace
 }  // namespace sw
