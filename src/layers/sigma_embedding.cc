@@ -6,10 +6,9 @@
 namespace sw {
 
 void SigmaEmbedding(const float* freqs, size_t f, float sigma, float* out) {
-  constexpr double kTwoPi = 6.283185307179586;
   const double log_sigma = std::log(static_cast<double>(sigma));
   for (size_t j = 0; j < f; ++j) {
-    const double angle = kTwoPi * static_cast<double>(freqs[j]) * log_sigma;
+    const double angle = kSigmaEmbeddingTwoPi * static_cast<double>(freqs[j]) * log_sigma;
     out[j] = static_cast<float>(std::sin(angle));
     out[f + j] = static_cast<float>(std::cos(angle));
   }

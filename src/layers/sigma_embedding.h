@@ -9,6 +9,10 @@
 
 namespace sw {
 
+// 2π as the embedding uses it: the angle is (kSigmaEmbeddingTwoPi · f_j) · log σ in double, in that
+// order (the ONNX export, onnx/onnx_export.cc, forms the same products).
+inline constexpr double kSigmaEmbeddingTwoPi = 6.283185307179586;
+
 // Writes the 2F values of the embedding of `sigma` (> 0) to out.
 void SigmaEmbedding(const float* freqs, size_t count, float sigma, float* out);
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "layers/group_norm.h"
+#include "layers/sigma_embedding.h"
 #include "models/architectures.h"
 #include "models/ncsn_mlp.h"
 #include "models/ncsn_unet.h"
@@ -17,8 +18,6 @@
 
 namespace sw {
 namespace {
-
-constexpr double kTwoPi = 6.283185307179586;  // as layers/sigma_embedding.cc
 
 std::vector<int64_t> Dims(std::initializer_list<size_t> dims) {
   return std::vector<int64_t>(dims.begin(), dims.end());
@@ -29,7 +28,8 @@ std::vector<int64_t> Dims(std::initializer_list<size_t> dims) {
 std::string SigmaEmbeddingOnnx(OnnxGraphBuilder* g, const std::string& sigma,
                                const std::vector<float>& freqs) {
   std::vector<double> two_pi_f(freqs.size());
-  for (size_t j = 0; j < freqs.size(); ++j) two_pi_f[j] = kTwoPi * static_cast<double>(freqs[j]);
+  for (size_t j = 0; j < freqs.size(); ++j)
+    two_pi_f[j] = kSigmaEmbeddingTwoPi * static_cast<double>(freqs[j]);
   const std::string hint = "sigma_embed";
   const std::string sigma64 =
       g->Op("Cast", {sigma}, hint, {OnnxInt("to", onnx::TensorProto::DOUBLE)});

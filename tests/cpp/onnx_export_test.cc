@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "io/safetensors.h"
+#include "layers/sigma_embedding.h"
 #include "models/model_file_keys.h"
 #include "onnx/onnx_graph.h"
 #include "shipped_models.h"
@@ -103,7 +104,7 @@ TEST_P(ShippedOnnx, InitializersHoldExactlyTheFilesWeights) {
       ASSERT_EQ(t.name(), "sigma_embed.two_pi_freqs");
       ASSERT_EQ(static_cast<size_t>(t.double_data_size()), freqs->data.size());
       for (size_t j = 0; j < freqs->data.size(); ++j)
-        EXPECT_EQ(t.double_data(j), 6.283185307179586 * static_cast<double>(freqs->data[j]));
+        EXPECT_EQ(t.double_data(j), kSigmaEmbeddingTwoPi * static_cast<double>(freqs->data[j]));
       saw_freqs = true;
       continue;
     }
