@@ -1,10 +1,20 @@
 #include "samplers/chain_ode.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/memory_budget.h"
 
 namespace sw {
+
+std::vector<double> ChainStartStates(const float* start, size_t start_dim, size_t n,
+                                     size_t state_dim) {
+  std::vector<double> y(n * state_dim, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    std::copy(start + i * start_dim, start + (i + 1) * start_dim, &y[i * state_dim]);
+  }
+  return y;
+}
 
 uint64_t ProbabilityFlowOde::scratch_bytes(size_t max_rows) const {
   // The float copies of the rows and their scores, and the model's own scratch.

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "models/score_model.h"
 
@@ -28,6 +29,11 @@ class ChainOde {
   virtual void Derivative(const double* y, const float* sigma, const size_t* chains, size_t rows,
                           double* dy) const = 0;
 };
+
+// The n start states of a ChainOde of state_dim values per chain: each chain's first start_dim
+// (≤ state_dim) values from start (n × start_dim), the rest 0 (a likelihood's running integral).
+std::vector<double> ChainStartStates(const float* start, size_t start_dim, size_t n,
+                                     size_t state_dim);
 
 // The probability-flow ODE of the VE SDE, dx/dσ = −σ s(x, σ), i.e. dx/du = −σ² s(x, σ).
 class ProbabilityFlowOde : public ChainOde {

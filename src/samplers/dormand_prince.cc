@@ -94,10 +94,7 @@ Status DormandPrinceRun::Create(const ChainOde* ode, const float* start, size_t 
   run->sigma_lo_ = std::min(from, to);
   run->sigma_hi_ = std::max(from, to);
   run->unfinished_ = n;
-  run->y_.assign(n * m, 0.0);
-  for (size_t i = 0; i < n; ++i) {
-    std::copy(start + i * start_dim, start + (i + 1) * start_dim, &run->y_[i * m]);
-  }
+  run->y_ = ChainStartStates(start, start_dim, n, m);
   run->k1_.resize(n * m);
   run->chains_.resize(n);
   for (Chain& c : run->chains_) c.u = run->u_from_;

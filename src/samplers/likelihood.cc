@@ -131,10 +131,7 @@ Status LogProbRun::Create(const ScoreModel* model, const float* points, size_t n
                                          SaturatingMul(threads, per_thread)),
                            "logProb of " + std::to_string(n) + " points"));
     run->total_steps_ = static_cast<int>(run->sigmas_.size()) - 1;
-    run->y_.assign(n * m, 0.0);  // (x, ∫ = 0), once the memory is known to fit
-    for (size_t i = 0; i < n; ++i) {
-      std::copy(points + i * dim, points + (i + 1) * dim, &run->y_[i * m]);
-    }
+    run->y_ = ChainStartStates(points, dim, n, m);  // (x, ∫ = 0), once the memory is known to fit
   }
   *out = std::move(run);
   return Status::Ok();
