@@ -10,18 +10,19 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { loadModel, pretrainedModels, shutdown } from 'score-wasm';
+import { pseudoRandom } from './helpers.mjs';
 
 after(shutdown);
 ort.env.wasm.numThreads = 1;
 
 const ONNX_DIR = process.env.SCORE_ONNX_DIR;
 
-// A deterministic stream of N(0, 1) values (Box–Muller over a 32-bit LCG).
+// A deterministic stream of N(0, 1) values: Box–Muller over helpers.mjs's uniforms in (−1, 1),
+// mapped to (0, 1] (a float32 uniform next to −1 rounds to it: log needs u > 0).
 function gaussians(count, seed) {
-  let state = seed >>> 0;
-  const uniform = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
-  return Float32Array.from({ length: count }, () =>
-    Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
+  const u = Array.from(pseudoRandom(seed, 2 * count), (v) => Math.max((v + 1) / 2, 2 ** -32));
+  return Float32Array.from({ length: count }, (_, i) =>
+    Math.sqrt(-2 * Math.log(u[2 * i])) * Math.cos(2 * Math.PI * u[2 * i + 1]));
 }
 
 // n points of the model's data scale plus σ-noise: 2-D points in [−3, 3]², or images of smooth
