@@ -1,5 +1,5 @@
 // What the package needs from a browser: the Worker, where the build files are, how to fetch a model.
-import { fetchBytes } from './model-source.js';
+import { fetchBytes } from './model-download.js';
 
 // Literal new URL(..., import.meta.url) expressions, so that bundlers copy these files.
 const DEFAULT_ASSETS = {
@@ -56,7 +56,10 @@ export function spawnWorker(onMessage, onError) {
   };
 }
 
-/** Fetches a model file from a URL (string or URL, relative to the page). */
-export function readModelSource(source) {
-  return fetchBytes(resolveLocation(source));
+/**
+ * Fetches a model file from a URL (string or URL, relative to the page), through the Cache API
+ * unless `cache` is false.
+ */
+export function readModelSource(source, options) {
+  return fetchBytes(resolveLocation(source), options);
 }

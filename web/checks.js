@@ -87,6 +87,21 @@ export function boolean(value, name) {
   return value;
 }
 
+/** Checks onProgress and signal, which sample(), logProb() and loadModel() take. */
+export function checkCallbacks(o) {
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
+    throw invalidArgument(`onProgress must be a function, got ${describe(o.onProgress)}`);
+  }
+  if (o.signal !== undefined && !isAbortSignal(o.signal)) {
+    throw invalidArgument(`signal must be an AbortSignal, got ${describe(o.signal)}`);
+  }
+}
+
+function isAbortSignal(signal) {
+  return signal !== null && typeof signal === 'object' && typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function';
+}
+
 /**
  * Throws INVALID_ARGUMENT naming the first key of `options` that is not in `allowed` (keys whose
  * value is undefined count as absent).

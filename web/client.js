@@ -1,7 +1,7 @@
 // The page side of the worker protocol (see worker-core.js): numbered requests answered by promises,
 // progress callbacks, cancellation by AbortSignal, and keep-alive accounting so that an idle worker
 // never keeps a Node process running.
-import { ScoreWasmError } from './errors.js';
+import { abortError, ScoreWasmError } from './errors.js';
 
 export class WorkerClient {
   #endpoint;
@@ -97,8 +97,4 @@ export class WorkerClient {
     if (this.#pending.size === 0) this.#endpoint.unref();
     return call;
   }
-}
-
-function abortError(signal) {
-  return new ScoreWasmError('ABORTED', 'the call was aborted by its AbortSignal', { cause: signal.reason });
 }

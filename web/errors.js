@@ -27,3 +27,8 @@ export class ScoreWasmError extends Error {
 export function invalidArgument(message) {
   return new ScoreWasmError('INVALID_ARGUMENT', message);
 }
+
+/** The error of a call whose AbortSignal fired (`cause` is the signal's reason). */
+export function abortError(signal) {
+  return new ScoreWasmError('ABORTED', 'the call was aborted by its AbortSignal', { cause: signal.reason });
+}

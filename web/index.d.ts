@@ -150,7 +150,51 @@ export const pretrainedModels: readonly PretrainedModelName[];
  */
 export function loadModel(
   source: PretrainedModelName | string | URL | ArrayBuffer | ArrayBufferView | Blob,
+  options?: LoadModelOptions,
 ): Promise<ScoreModel>;
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /**
+   * Called as the file's bytes arrive: per received chunk of a download, once for a file read in
+   * Node or for bytes given directly. The last report has `totalBytes === loadedBytes`. A callback
+   * that throws ends the load: loadModel rejects with what it threw.
+   */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Aborts the download (or the read) and the load: loadModel rejects with ABORTED. */
+  signal?: AbortSignal;
+  /**
+   * Keep downloaded model files in the browser's Cache API (in the cache named
+   * {@link modelCacheName}, keyed by the file's absolute URL) and load them from there next time,
+   * without the network (default true). The Cache API exists in secure contexts (https, localhost);
+   * where it is missing or refuses to store (Node, plain http, storage turned off, a full quota) the
+   * file is downloaded every time, with no error. A file that changes under the same URL is served
+   * stale from the cache: give it a new URL, pass `cache: false`, or delete the entry
+   * (`(await caches.open(modelCacheName)).delete(url)`).
+   */
+  cache?: boolean;
+}
+
+/** One progress report of {@link loadModel}. */
+export interface LoadProgress {
+  /** Bytes of the model file received so far. */
+  loadedBytes: number;
+  /**
+   * The file's size, when it is known before the end: a download's Content-Length (unless the
+   * response is compressed, when that counts other bytes), a file's or buffer's length. Undefined
+   * until the last report otherwise.
+   */
+  totalBytes?: number;
+  /** True when the bytes come from the Cache API instead of the network. */
+  fromCache: boolean;
+}
+
+/**
+ * The Cache API cache that loadModel keeps downloaded model files in: 'score-wasm-models-' and
+ * the package version (an upgraded package starts a new cache; delete old ones with
+ * `caches.delete(name)`).
+ */
+export const modelCacheName: string;
 
 /**
  * Geometric noise levels σ_i = max · (min / max)^(i / (levels − 1)), i = 0 … levels − 1 (largest

@@ -4,8 +4,9 @@ import { backendClient, platform } from './backend.js';
 import { ScoreWasmError, invalidArgument } from './errors.js';
 import { denseArray, describe, finiteRows, finiteVector, knownKeys, normalFloat32, optionsObject } from './checks.js';
 import { ScoreModel } from './model.js';
-import { modelBytes } from './model-source.js';
+import { loadOptions, modelBytes } from './model-source.js';
 export { pretrainedModels } from './model-source.js';
+export { MODEL_CACHE_NAME as modelCacheName } from './model-download.js';
 
 export { ScoreWasmError, ScoreModel };
 export { init, backendInfo, shutdown } from './backend.js';
@@ -43,11 +44,15 @@ export async function gaussianMixture(spec) {
  * @param {string | URL | ArrayBuffer | ArrayBufferView | Blob} source a pretrained model's name, a
  *   URL (relative to the page in browsers), a file path or file:/http(s): URL in Node, or the
  *   file's bytes
+ * @param {{ onProgress?: (progress: { loadedBytes: number, totalBytes?: number, fromCache: boolean }) => void,
+ *           signal?: AbortSignal, cache?: boolean }} [options]
  * @returns {Promise<ScoreModel>}
  */
-export async function loadModel(source) {
-  const bytes = await modelBytes(source, await platform());
+export async function loadModel(source, options) {
+  const o = loadOptions(options);
+  const bytes = await modelBytes(source, await platform(), o);
   const client = await backendClient();
-  const info = await client.request('loadModel', { bytes: bytes.buffer }, { transfer: [bytes.buffer] });
+  const info = await client.request('loadModel', { bytes: bytes.buffer },
+    { transfer: [bytes.buffer], signal: o.signal });
   return new ScoreModel(client, info);
 }

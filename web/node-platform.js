@@ -5,8 +5,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ScoreWasmError } from './errors.js';
-import { fetchBytes } from './model-source.js';
+import { abortError, ScoreWasmError } from './errors.js';
+import { fetchBytes, reportWhole } from './model-download.js';
 
 const DEFAULT_ASSETS = {
   'simd-threads': {
@@ -68,16 +68,23 @@ export function spawnWorker(onMessage, onError) {
   };
 }
 
-/** Reads a model from a file path or file: URL, or fetches it from an http(s): URL. */
-export async function readModelSource(source) {
+/**
+ * Reads a model from a file path or file: URL, or fetches it from an http(s): URL (Node has no
+ * Cache API: `cache` changes nothing here).
+ */
+export async function readModelSource(source, { onProgress, signal } = {}) {
   const url = toUrl(source);
-  if (url && url.protocol !== 'file:') return fetchBytes(url);
+  if (url && url.protocol !== 'file:') return fetchBytes(url, { onProgress, signal });
   const file = url ? fileURLToPath(url) : path.resolve(source);
+  let bytes;
   try {
-    return new Uint8Array(await readFile(file));
+    bytes = new Uint8Array(await readFile(file, { signal }));
   } catch (error) {
+    if (signal?.aborted) throw abortError(signal);
     throw new ScoreWasmError('IO_ERROR', `could not read the model file ${file}: ${error.message}`, { cause: error });
   }
+  reportWhole(onProgress, bytes.byteLength);
+  return bytes;
 }
 
 // A URL object, or a string that is a URL with a scheme (a path, even "C:\x", is not).

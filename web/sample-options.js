@@ -2,8 +2,8 @@
 // of wasm/bindings.cc, the listed noise levels and the start points. The core resolves the rest.
 import { invalidArgument } from './errors.js';
 import {
-  boolean, denseArray, describe, float32Number, finiteRows, finiteVector, knownKeys, nonNegativeInteger, normalFloat32,
-  optionsObject, positiveInteger, threadCount,
+  boolean, checkCallbacks, denseArray, describe, float32Number, finiteRows, finiteVector, knownKeys,
+  nonNegativeInteger, normalFloat32, optionsObject, positiveInteger, threadCount,
 } from './checks.js';
 
 const COMMON_OPTIONS = ['n', 'sampler', 'stepSize', 'seed', 'init', 'threads', 'onProgress', 'signal',
@@ -243,16 +243,6 @@ function inpainting(known, mask) {
   return { known: data, mask: bits };
 }
 
-// onProgress and signal, which sample() and logProb() both take.
-function checkCallbacks(o) {
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
-    throw invalidArgument(`onProgress must be a function, got ${describe(o.onProgress)}`);
-  }
-  if (o.signal !== undefined && !isAbortSignal(o.signal)) {
-    throw invalidArgument(`signal must be an AbortSignal, got ${describe(o.signal)}`);
-  }
-}
-
 function checkSeed(seed) {
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw invalidArgument(`seed must be a non-negative safe integer, got ${describe(seed)}`);
@@ -263,10 +253,5 @@ function checkSeed(seed) {
 function randomSeed() {
   const [hi, lo] = crypto.getRandomValues(new Uint32Array(2));
   return (hi & 0x1fffff) * 2 ** 32 + lo;
-}
-
-function isAbortSignal(signal) {
-  return signal !== null && typeof signal === 'object' && typeof signal.aborted === 'boolean' &&
-    typeof signal.addEventListener === 'function';
 }
 

@@ -3,7 +3,7 @@
 // move, the mode weights come out right, and nothing is logged as an error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serve } from '../../examples/serve.mjs';
 import { ncsnMlpScore, tinyNcsnMlp } from '../node/helpers.mjs';
@@ -74,6 +74,39 @@ test('without isolation: the single-threaded build is picked, samples, and Resta
     assert.deepEqual(errors, []);
   } finally {
     await close();
+  }
+});
+
+test('a page keeps downloaded models in the Cache API, and cache: false downloads again', async () => {
+  const server = await serve({ port: 0 });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.url}examples/`);
+    const loads = await page.evaluate(async () => {
+      const { loadModel, modelCacheName } = await import('../web/index.js');
+      const load = async (options) => {
+        const reports = [];
+        const m = await loadModel('../web/models/moons.safetensors', { ...options, onProgress: (p) => reports.push(p) });
+        const score = [...await m.score([[0.5, -0.25]], 0.1)];
+        m.dispose();
+        return { reports, score };
+      };
+      await caches.delete(modelCacheName);
+      const first = await load();
+      const keys = (await (await caches.open(modelCacheName)).keys()).map((r) => r.url);
+      return { first, second: await load(), uncached: await load({ cache: false }), keys };
+    });
+    const size = statSync(new URL('../../web/models/moons.safetensors', import.meta.url)).size;
+    for (const [name, fromCache] of [['first', false], ['second', true], ['uncached', false]]) {
+      const { reports, score } = loads[name];
+      assert.deepEqual(reports.at(-1), { loadedBytes: size, totalBytes: size, fromCache }, name);
+      assert.ok(reports.every((r) => r.fromCache === fromCache), name);
+      assert.deepEqual(score, loads.first.score, name);
+    }
+    assert.deepEqual(loads.keys, [`${server.url}web/models/moons.safetensors`]);
+  } finally {
+    await page.close();
+    await server.close();
   }
 });
 

@@ -3,8 +3,8 @@
 // must compile; each `@ts-expect-error` line is a misuse the declarations must reject (an unused
 // directive is itself an error, so a declaration that stops catching one fails the check).
 import {
-  type BackendInfo, type SampleProgress, type ScoreModel, ScoreWasmError, gaussianMixture, geometricSigmas,
-  imageGrid, init, loadModel, pretrainedModels, shutdown,
+  type BackendInfo, type LoadProgress, type SampleProgress, type ScoreModel, ScoreWasmError, gaussianMixture, geometricSigmas,
+  imageGrid, init, loadModel, modelCacheName, pretrainedModels, shutdown,
 } from 'score-wasm';
 
 async function main(): Promise<void> {
@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   const scores: Float32Array = await gmm.score(annealed, 0.5);
   console.log(reports.at(-1)?.fraction, reports.at(-1)?.evaluations, logp[0], scores.length);
 
-  const mnist = await loadModel('mnist');
+  const downloads: LoadProgress[] = [];
+  const mnist = await loadModel('mnist', { onProgress: (p) => downloads.push(p), signal: controller.signal, cache: false });
+  console.log(downloads.at(-1)?.loadedBytes, downloads.at(-1)?.totalBytes, downloads[0]?.fromCache, modelCacheName);
   const [height, width, channels] = mnist.dataShape;
   const grid = imageGrid(await mnist.sample({ n: 4 }), { height, width, channels, columns: 2, scale: 2 });
   const pixels: Uint8ClampedArray = grid.data;
@@ -55,6 +57,8 @@ async function main(): Promise<void> {
   await gmm.encode(annealed, { denoise: true });
   // @ts-expect-error not a pretrained model name nor a source
   await loadModel(42);
+  // @ts-expect-error cache is a boolean
+  await loadModel('moons', { cache: 'no' });
   console.log(wrong);
 
   gmm.dispose();
