@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests the JavaScript package the way users get it: `npm pack` (whose prepack builds the
 # WebAssembly), the tarball installed into an empty project, its TypeScript declarations compiled
-# there under `tsc --strict` (tests/types/), the Node tests run there against
+# there under `tsc --strict` (tests/types/), the Node tests and examples run there against
 # node_modules/score-wasm (with the shipped models exported to ONNX by the native
 # score-export-onnx, for onnxruntime as a reference); then the demo in Chromium. Fails if any of
 # them fails.
@@ -20,6 +20,7 @@ mkdir -p "$project/tests"
 printf '{ "name": "score-wasm-consumer", "private": true, "type": "module" }\n' > "$project/package.json"
 (cd "$project" && npm install --offline --no-audit --no-fund --loglevel=warn "$tarball") || exit 1
 cp "$root"/tests/node/*.mjs "$project/tests/"
+mkdir "$project/examples" && cp -r "$root"/examples/node "$project/examples/node"  # run by examples.test.mjs
 cp -r "$root"/tests/types "$project/types"
 
 echo "== ONNX: the shipped models exported for the onnxruntime reference (tests/node/onnx.test.mjs)"
@@ -29,9 +30,17 @@ mkdir "$work/onnx"
 for model in "$root"/web/models/*.safetensors; do
   "$exporter" --model "$model" --out "$work/onnx/$(basename "$model" .safetensors).onnx" || exit 1
 done
-# onnxruntime-web is a devDependency of this repository, not of the package: the test finds it
-# through a link (its own dependencies resolve from the repository's node_modules).
-ln -s "$root/node_modules/onnxruntime-web" "$project/node_modules/onnxruntime-web"
+# onnxruntime-web (and pngjs, which the PNG example uses) are devDependencies of this repository,
+# not of the package: the tests find them through links (their own dependencies resolve from the
+# repository's node_modules).
+for dependency in onnxruntime-web pngjs; do
+  ln -s "$root/node_modules/$dependency" "$project/node_modules/$dependency"
+done
+
+echo "== the API reference: web/api/ is what typedoc makes of web/index.d.ts now (npm run docs)"
+(cd "$root" && node node_modules/typedoc/bin/typedoc --options web/typedoc.json --out "$work/api" --logLevel Warn &&
+  diff -r web/api "$work/api" && echo "web/api/ is up to date")
+docs_status=$?
 
 echo "== TypeScript: the declarations under tsc --strict in the consumer project"
 (cd "$project" && node "$root/node_modules/typescript/bin/tsc" -p types/tsconfig.json && echo "tsc --strict: no errors")
@@ -45,4 +54,4 @@ echo "== Chromium: demo page tests"
 (cd "$root" && node --test tests/browser/)
 browser_status=$?
 
-[ $types_status = 0 ] && [ $node_status = 0 ] && [ $browser_status = 0 ]
+[ $docs_status = 0 ] && [ $types_status = 0 ] && [ $node_status = 0 ] && [ $browser_status = 0 ]
