@@ -3,8 +3,8 @@
 # WebAssembly), the tarball installed into an empty project, its TypeScript declarations compiled
 # there under `tsc --strict` (tests/types/), the Node tests and examples run there against
 # node_modules/score-wasm (with the shipped models exported to ONNX by the native
-# score-export-onnx, for onnxruntime as a reference); then the demo in Chromium. Fails if any of
-# them fails.
+# score-export-onnx, and scored by the PyTorch modules of examples/pytorch/, as two references);
+# then the demo pages in Chromium. Fails if any of them fails.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -37,6 +37,11 @@ for dependency in onnxruntime-web pngjs; do
   ln -s "$root/node_modules/$dependency" "$project/node_modules/$dependency"
 done
 
+echo "== PyTorch: the shipped models' scores in the torch modules of examples/pytorch/, a round trip"
+echo "   through state dicts and a model trained by train.py (for tests/node/pytorch.test.mjs)"
+mkdir "$work/pytorch"
+/usr/bin/python3 "$root/examples/pytorch/reference_scores.py" "$work/pytorch" || exit 1
+
 echo "== the API reference: web/api/ is what typedoc makes of web/index.d.ts now (npm run docs)"
 (cd "$root" && node node_modules/typedoc/bin/typedoc --options web/typedoc.json --out "$work/api" --logLevel Warn &&
   diff -r web/api "$work/api" && echo "web/api/ is up to date")
@@ -47,7 +52,7 @@ echo "== TypeScript: the declarations under tsc --strict in the consumer project
 types_status=$?
 
 echo "== Node: package tests"
-(cd "$project" && SCORE_ONNX_DIR="$work/onnx" node --test tests/)
+(cd "$project" && SCORE_ONNX_DIR="$work/onnx" SCORE_PYTORCH_DIR="$work/pytorch" node --test tests/)
 node_status=$?
 
 echo "== Chromium: demo page tests"

@@ -1,5 +1,6 @@
 // Shared by the package tests: the NCSN two-mode mixture, statistics of samples, the analytic
-// mixture score, a tiny ncsn-mlp model file built in plain JavaScript, and error assertions.
+// mixture score, a tiny ncsn-mlp model file built in plain JavaScript, the comparison of a batch of
+// scores with a reference, and error assertions.
 import assert from 'node:assert/strict';
 import { ScoreWasmError } from 'score-wasm';
 
@@ -162,6 +163,25 @@ export function ncsnMlpScore({ config, tensors }, points, sigma) {
     }
     return h.map((v) => v / sigma);
   });
+}
+
+/**
+ * Asserts ‖actual − expected‖∞ ≤ 1e-5 ‖expected‖∞ over a batch of rows of dim values (relative in
+ * the ∞-norm: float rounding follows the size of the hidden values, and a row's output can cancel
+ * to near zero); returns ‖actual − expected‖∞ / ‖expected‖∞.
+ */
+export function assertBatchMatches(actual, expected, dim, label) {
+  assert.equal(actual.length, expected.length, label);
+  let scale = 1e-30, worst = 0, at = 0;
+  for (let i = 0; i < expected.length; ++i) {
+    assert.ok(Number.isFinite(actual[i]), `${label}: value ${i} is ${actual[i]}`);
+    scale = Math.max(scale, Math.abs(expected[i]));
+    const d = Math.abs(actual[i] - expected[i]);
+    if (d > worst) [worst, at] = [d, i];
+  }
+  assert.ok(worst <= 1e-5 * scale,
+    `${label}: row ${Math.floor(at / dim)} differs by ${worst}, 1e-5 · max|score| = ${1e-5 * scale}`);
+  return worst / scale;
 }
 
 /** Asserts |actual − expected| ≤ rel · max(|expected|, floor) elementwise; returns the worst ratio. */

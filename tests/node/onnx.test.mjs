@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { loadModel, pretrainedModels, shutdown } from 'score-wasm';
-import { pseudoRandom } from './helpers.mjs';
+import { assertBatchMatches, pseudoRandom } from './helpers.mjs';
 
 after(shutdown);
 ort.env.wasm.numThreads = 1;
@@ -35,20 +35,6 @@ function noisyPoints(model, n, sigma, seed) {
       : Math.max(0, Math.sin(0.35 * (j % 28) + 0.7 * row) * Math.cos(0.23 * Math.floor(j / 28) - row));
     return base + sigma * z;
   });
-}
-
-// ‖actual − expected‖∞ ≤ 1e-5 ‖expected‖∞ over a batch (rows of dim values).
-function assertBatchMatches(actual, expected, dim, label) {
-  assert.equal(actual.length, expected.length, label);
-  let scale = 1e-30, worst = 0, at = 0;
-  for (let i = 0; i < expected.length; ++i) {
-    assert.ok(Number.isFinite(actual[i]), `${label}: value ${i} is ${actual[i]}`);
-    scale = Math.max(scale, Math.abs(expected[i]));
-    const d = Math.abs(actual[i] - expected[i]);
-    if (d > worst) [worst, at] = [d, i];
-  }
-  assert.ok(worst <= 1e-5 * scale,
-    `${label}: row ${Math.floor(at / dim)} differs by ${worst}, 1e-5 · max|score| = ${1e-5 * scale}`);
 }
 
 test('the exported ONNX files are there (tests/run-js.sh writes them)', () => {
