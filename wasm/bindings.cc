@@ -14,6 +14,8 @@
 #include "models/model_file.h"
 #include "samplers/sampler.h"
 #include "samplers/sampling_rules.h"
+#include "train/fresh_network.h"
+#include "train/trainer.h"
 
 namespace {
 
@@ -253,6 +255,84 @@ class LogProb {
   std::vector<double> result_;
 };
 
+// The caller's trainModel options (Embind value_object): a number the caller left out arrives as
+// 0 (or -1 where 0 is a valid value) and keeps sw::FreshNetworkSpec's / sw::TrainOptions' default.
+struct TrainRequest {
+  int freqs = -1;
+  float sigma_min = 0;
+  int levels = 0;
+  int steps_per_level = 0;
+  float step_size_scale = 0;
+  int batch_size = 0;
+  double lr = 0;
+  double grad_clip = -1;
+  double ema_decay = -1;
+  uint32_t seed_lo = 0, seed_hi = 0;
+};
+
+// trainModel: an ncsn-mlp trained by denoising score matching on the caller's points, with the
+// module's thread pool; stepped by the worker like a Sampler, its model file written on request.
+class Training {
+ public:
+  // `points` holds n × dim values, `widths` num_widths hidden-layer widths (int32; 0: the default).
+  JsStatus Init(uintptr_t points, int n, int dim, uintptr_t widths, int num_widths,
+                const TrainRequest& r) {
+    if (n <= 0 || dim <= 0) return ToJs(sw::InvalidArgument("n and dim must be positive"));
+    if (num_widths < 0) return ToJs(sw::InvalidArgument("the count of widths is negative"));
+    std::vector<float> data = HeapFloats(points, size_t(n) * dim);
+    sw::FreshNetworkSpec spec;
+    if (num_widths > 0) {
+      const int32_t* w = HeapPtr<int32_t>(widths);
+      spec.widths.clear();
+      for (int i = 0; i < num_widths; ++i) {
+        if (w[i] <= 0) return ToJs(sw::InvalidArgument("a hidden-layer width is not positive"));
+        spec.widths.push_back(static_cast<size_t>(w[i]));
+      }
+    }
+    const uint64_t seed = (uint64_t{r.seed_hi} << 32) | r.seed_lo;
+    if (r.freqs >= 0) spec.sigma_embedding_freqs = static_cast<size_t>(r.freqs);
+    if (r.sigma_min > 0) spec.sigma_min = r.sigma_min;
+    if (r.levels > 0) spec.levels = r.levels;
+    if (r.steps_per_level > 0) spec.steps_per_level = r.steps_per_level;
+    if (r.step_size_scale > 0) spec.step_size_scale = r.step_size_scale;
+    spec.seed = seed;
+    sw::FreshNetwork fresh;
+    const Status made = sw::MakeFreshNetwork(data, static_cast<size_t>(dim), spec, &fresh);
+    if (!made.ok()) return ToJs(made);
+    sw::TrainOptions options;
+    if (r.batch_size > 0) options.batch_size = static_cast<size_t>(r.batch_size);
+    if (r.lr > 0) options.lr = r.lr;
+    if (r.grad_clip >= 0) options.grad_clip = r.grad_clip;
+    if (r.ema_decay >= 0) options.ema_decay = r.ema_decay;
+    options.seed = seed;
+    sampling_ = fresh.sampling;
+    return ToJs(sw::Trainer::Create(std::move(fresh.network), std::move(data), options, &trainer_,
+                                    Pool().get()));
+  }
+
+  JsStatus Step(int steps) {
+    if (!trainer_) return ToJs(sw::InvalidArgument("the training is not initialised"));
+    return ToJs(trainer_->Step(steps));
+  }
+  double StepsDone() const { return trainer_ ? static_cast<double>(trainer_->step()) : 0; }
+  // Mean batch loss over the last Step call's steps.
+  double Loss() const { return trainer_ ? trainer_->loss() : 0; }
+
+  // Writes the model file of the EMA weights; its bytes stay at ModelFilePtr until the next call.
+  JsStatus WriteModelFile() {
+    if (!trainer_) return ToJs(sw::InvalidArgument("the training is not initialised"));
+    return ToJs(
+        sw::TrainedModelFile(trainer_->EmaNetwork(), sampling_, /*store_f16=*/false, &model_file_));
+  }
+  uintptr_t ModelFilePtr() const { return reinterpret_cast<uintptr_t>(model_file_.data()); }
+  double ModelFileSize() const { return static_cast<double>(model_file_.size()); }
+
+ private:
+  std::unique_ptr<sw::Trainer> trainer_;
+  sw::SamplingDefaults sampling_;
+  std::vector<uint8_t> model_file_;
+};
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(score_wasm) {
@@ -297,6 +377,18 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .field("seedLo", &LogProbRequest::seed_lo)
       .field("seedHi", &LogProbRequest::seed_hi)
       .field("maxThreads", &LogProbRequest::max_threads);
+  emscripten::value_object<TrainRequest>("TrainRequest")
+      .field("freqs", &TrainRequest::freqs)
+      .field("sigmaMin", &TrainRequest::sigma_min)
+      .field("levels", &TrainRequest::levels)
+      .field("stepsPerLevel", &TrainRequest::steps_per_level)
+      .field("stepSizeScale", &TrainRequest::step_size_scale)
+      .field("batchSize", &TrainRequest::batch_size)
+      .field("lr", &TrainRequest::lr)
+      .field("gradClip", &TrainRequest::grad_clip)
+      .field("emaDecay", &TrainRequest::ema_decay)
+      .field("seedLo", &TrainRequest::seed_lo)
+      .field("seedHi", &TrainRequest::seed_hi);
   function("configureThreads", &ConfigureThreads);
   function("threadCount", &ThreadCount);
   emscripten::class_<Model>("Model")
@@ -331,4 +423,13 @@ EMSCRIPTEN_BINDINGS(score_wasm) {
       .function("evaluations", &LogProb::Evaluations)
       .function("done", &LogProb::Done)
       .function("resultPtr", &LogProb::ResultPtr);
+  emscripten::class_<Training>("Training")
+      .constructor<>()
+      .function("init", &Training::Init)
+      .function("step", &Training::Step)
+      .function("stepsDone", &Training::StepsDone)
+      .function("loss", &Training::Loss)
+      .function("writeModelFile", &Training::WriteModelFile)
+      .function("modelFilePtr", &Training::ModelFilePtr)
+      .function("modelFileSize", &Training::ModelFileSize);
 }

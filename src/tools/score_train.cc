@@ -16,13 +16,8 @@
 #include "data/image_datasets.h"
 #include "data/toy2d.h"
 #include "io/safetensors.h"
-#include "models/architectures.h"
-#include "models/model_file.h"
-#include "models/ncsn_mlp.h"
-#include "models/ncsn_unet.h"
-#include "models/trainable_network.h"
-#include "samplers/sampler.h"
 #include "tools/cli.h"
+#include "train/fresh_network.h"
 #include "train/noise_schedule.h"
 #include "train/trainer.h"
 
@@ -39,48 +34,27 @@ std::vector<size_t> ParseWidths(const std::string& text) {
 
 bool FileExists(const std::string& path) { return std::ifstream(path).good(); }
 
-// The network a fresh run starts from: the MLP for 2-D data, the U-Net for images (height × width
-// grey images); widths are --hidden or --channels.
-Status InitialNetwork(const cxxopts::ParseResult& args, size_t height, size_t width,
-                      std::vector<float> sigmas, const sw::SamplingDefaults& sampling,
-                      std::unique_ptr<sw::TrainableNetwork>* out) {
-  const uint64_t seed = args["seed"].as<uint64_t>();
-  std::vector<size_t> widths;
+// What a fresh run trains: the MLP for 2-D data, the U-Net for images (height × width grey
+// images); widths are --hidden or --channels.
+Status FreshSpec(const cxxopts::ParseResult& args, size_t height, size_t width,
+                 sw::FreshNetworkSpec* spec) {
   const char* option = height > 0 ? "channels" : "hidden";
   try {
-    widths = ParseWidths(args[option].as<std::string>());
+    spec->widths = ParseWidths(args[option].as<std::string>());
   } catch (const std::exception&) {
     return sw::InvalidArgument(std::string("--") + option + " must be comma-separated integers");
   }
-  if (height == 0) {
-    sw::NcsnMlpConfig config;
-    config.dim = 2;
-    config.data_shape = {2};
-    config.hidden = widths;
-    config.sigma_embedding_freqs = args["freqs"].as<size_t>();
-    config.sigmas = std::move(sigmas);
-    config.has_sampling = true;
-    config.sampling = sampling;
-    sw::NcsnMlpWeights weights;
-    SW_RETURN_IF_ERROR(sw::InitNcsnMlpWeights(config, seed, &weights));
-    return sw::MakeTrainableNcsnMlp(std::move(weights), out);
-  }
-  sw::NcsnUnetConfig config;
-  config.height = height;
-  config.width = width;
-  config.image_channels = 1;
-  config.channels = widths;
-  config.groups = args["groups"].as<size_t>();
-  config.sigma_embedding_freqs = args["freqs"].as<size_t>();
-  config.embedding_dim = args["embedding-dim"].as<size_t>();
-  config.sigmas = std::move(sigmas);
-  config.has_sampling = true;
-  config.sampling = sampling;
-  sw::NcsnUnetWeights weights;
-  SW_RETURN_IF_ERROR(sw::InitNcsnUnetWeights(config, seed, &weights));
-  std::fprintf(stderr, "U-Net: %.1f MFLOP per evaluation\n",
-               sw::NcsnUnetFlopsPerImage(config) / 1e6);
-  return sw::MakeTrainableNcsnUnet(std::move(weights), out);
+  spec->image_height = height;
+  spec->image_width = width;
+  spec->groups = args["groups"].as<size_t>();
+  spec->embedding_dim = args["embedding-dim"].as<size_t>();
+  spec->sigma_embedding_freqs = args["freqs"].as<size_t>();
+  spec->sigma_min = args["sigma-min"].as<float>();
+  spec->levels = args["levels"].as<int>();
+  spec->steps_per_level = args["steps-per-level"].as<int>();
+  spec->step_size_scale = args["step-size-scale"].as<float>();
+  spec->seed = args["seed"].as<uint64_t>();
+  return Status::Ok();
 }
 
 int Run(int argc, char** argv) {
@@ -141,34 +115,16 @@ int Run(int argc, char** argv) {
     return sw::cli::Fail("score-train", s);
   }
 
-  sw::NoiseScheduleChoice schedule;
-  if (Status s = sw::ChooseNoiseSchedule(data, dim, args["sigma-min"].as<float>(),
-                                         args["steps-per-level"].as<int>(), &schedule,
-                                         /*max_gamma=*/2.0, args["levels"].as<int>());
-      !s.ok()) {
+  sw::FreshNetworkSpec spec;
+  sw::FreshNetwork fresh;
+  if (Status s = FreshSpec(args, height, width, &spec); !s.ok())
     return sw::cli::Fail("score-train", s);
-  }
-  std::vector<float> sigmas;
-  if (Status s =
-          sw::GeometricSigmas(schedule.sigma_max, schedule.sigma_min, schedule.levels, &sigmas);
-      !s.ok()) {
+  // The schedule and sampling defaults are chosen from the data also when the run resumes: they
+  // go into the model file, whatever the checkpoint's network was started with.
+  if (Status s = sw::MakeFreshNetwork(data, dim, spec, &fresh); !s.ok())
     return sw::cli::Fail("score-train", s);
-  }
-  // Technique 4 assumes the exact score. A learned one can be weaker in the noise directions at
-  // small sigma, so that chains contract more slowly than it plans for and keep noise for the next
-  // level; a larger step is then the remedy (web/models/README.md measures it for the image
-  // models).
-  const float step_size_scale = args["step-size-scale"].as<float>();
-  if (!(step_size_scale > 0) || !std::isfinite(schedule.step_size * step_size_scale)) {
-    std::fprintf(stderr, "score-train: --step-size-scale must be finite and > 0 (got %g)\n",
-                 static_cast<double>(step_size_scale));
-    return 2;
-  }
-  sw::SamplingDefaults sampling;
-  sampling.sampler = "annealed-langevin";
-  sampling.steps_per_level = schedule.steps_per_level;
-  sampling.step_size = schedule.step_size * step_size_scale;
-  sampling.denoise = true;
+  const sw::NoiseScheduleChoice& schedule = fresh.schedule;
+  const sw::SamplingDefaults& sampling = fresh.sampling;
 
   sw::TrainOptions options;
   const std::string objective = args["objective"].as<std::string>();
@@ -195,12 +151,9 @@ int Run(int argc, char** argv) {
     }
     std::fprintf(stderr, "resuming from %s at step %lld\n", checkpoint.c_str(),
                  static_cast<long long>(trainer->step()));
-  } else {
-    std::unique_ptr<sw::TrainableNetwork> initial;
-    if (Status s = InitialNetwork(args, height, width, sigmas, sampling, &initial); !s.ok())
-      return sw::cli::Fail("score-train", s);
-    if (Status s = sw::Trainer::Create(std::move(initial), data, options, &trainer); !s.ok())
-      return sw::cli::Fail("score-train", s);
+  } else if (Status s = sw::Trainer::Create(std::move(fresh.network), data, options, &trainer);
+             !s.ok()) {
+    return sw::cli::Fail("score-train", s);
   }
   std::fprintf(stderr,
                "%s: %zu examples, sigma %.4g -> %.4g over %d levels, step size %.3g, %zu threads\n",
@@ -235,17 +188,12 @@ int Run(int argc, char** argv) {
   }
   std::fprintf(stderr, "\n");
 
-  sw::SafetensorsFile file;
   std::vector<uint8_t> bytes;
-  if (Status s = trainer->EmaNetwork().ToSafetensors(&file); !s.ok())
+  if (Status s =
+          sw::TrainedModelFile(trainer->EmaNetwork(), sampling, args.count("f16") > 0, &bytes);
+      !s.ok()) {
     return sw::cli::Fail("score-train", s);
-  // The sampling defaults are advice about the trained network, not training state: the file gets
-  // this command's, also when the run resumed from a checkpoint written with other ones.
-  std::string& config_text = file.metadata[sw::kMetadataConfigKey];
-  if (Status s = sw::config_json::WithSampling(config_text, sampling, &config_text); !s.ok())
-    return sw::cli::Fail("score-train", s);
-  if (Status s = sw::WriteSafetensors(file, args.count("f16") > 0, &bytes); !s.ok())
-    return sw::cli::Fail("score-train", s);
+  }
   if (Status s = sw::WriteFileBytes(args["out"].as<std::string>(), bytes); !s.ok())
     return sw::cli::Fail("score-train", s);
   std::fprintf(stderr, "wrote %s (%zu bytes)\n", args["out"].as<std::string>().c_str(),

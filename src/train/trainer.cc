@@ -133,15 +133,19 @@ Status ValidateTrainOptions(const TrainOptions& o) {
   return Status::Ok();
 }
 
-Trainer::Trainer(std::vector<float> data, size_t dim, size_t threads)
+Trainer::Trainer(std::vector<float> data, size_t dim, size_t threads, ThreadPool* shared_pool)
     : data_(std::move(data)),
       dim_(dim),
       rows_(data_.size() / dim),
-      threads_(threads),
+      pool_(shared_pool),
+      threads_(shared_pool != nullptr ? shared_pool->num_threads() : threads),
       loss_(std::numeric_limits<double>::quiet_NaN()),
       last_loss_(std::numeric_limits<double>::quiet_NaN()),
       last_grad_norm_(std::numeric_limits<double>::quiet_NaN()) {
-  if (threads > 1) pool_ = std::make_unique<ThreadPool>(threads);
+  if (pool_ == nullptr && threads > 1) {
+    owned_pool_ = std::make_unique<ThreadPool>(threads);
+    pool_ = owned_pool_.get();
+  }
 }
 
 static Status CheckData(const std::vector<float>& data, size_t dim) {
@@ -156,12 +160,13 @@ static Status CheckData(const std::vector<float>& data, size_t dim) {
 }
 
 Status Trainer::Create(std::unique_ptr<TrainableNetwork> initial, std::vector<float> data,
-                       const TrainOptions& options, std::unique_ptr<Trainer>* out) {
+                       const TrainOptions& options, std::unique_ptr<Trainer>* out,
+                       ThreadPool* shared_pool) {
   if (initial == nullptr) return InvalidArgument("trainer: no network to train");
   SW_RETURN_IF_ERROR(ValidateTrainOptions(options));
   const size_t dim = initial->dim();
   SW_RETURN_IF_ERROR(CheckData(data, dim));
-  std::unique_ptr<Trainer> trainer(new Trainer(std::move(data), dim, options.threads));
+  std::unique_ptr<Trainer> trainer(new Trainer(std::move(data), dim, options.threads, shared_pool));
   std::unique_ptr<TrainableNetwork> ema = initial->Clone();
   trainer->Reset(std::move(initial), std::move(ema), options);
   *out = std::move(trainer);
@@ -236,7 +241,7 @@ Status Trainer::Step(int64_t k) {
     return RunChunk(chunk, begin, end, chunk_grads);
   };
   for (int64_t s = 0; s < k; ++s) {
-    const double loss = batch_->Compute(options_.batch_size, pool_.get(), chunk_fn) /
+    const double loss = batch_->Compute(options_.batch_size, pool_, chunk_fn) /
                         static_cast<double>(options_.batch_size);
     const double norm = ClipByGlobalNorm(grads, options_.grad_clip);
     if (!std::isfinite(loss) || !std::isfinite(norm)) {
@@ -383,7 +388,7 @@ Status Trainer::FromCheckpoint(const std::string& path, std::vector<float> data,
   SW_RETURN_IF_ERROR(TrainableFromSafetensors(SubFile(file, "params."), &network));
   const size_t dim = network->dim();
   SW_RETURN_IF_ERROR(CheckData(data, dim));
-  std::unique_ptr<Trainer> trainer(new Trainer(std::move(data), dim, threads));
+  std::unique_ptr<Trainer> trainer(new Trainer(std::move(data), dim, threads, nullptr));
   SW_RETURN_IF_ERROR(trainer->LoadCheckpointFile(file));
   *out = std::move(trainer);
   return Status::Ok();

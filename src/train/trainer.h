@@ -47,9 +47,12 @@ class Trainer {
  public:
   // Trains `initial` (the noise levels are initial->sigmas(); the EMA starts as its copy) on
   // `data` (N × initial->dim() values, N >= 1, all finite). INVALID_ARGUMENT on a null network,
-  // bad data or bad options.
+  // bad data or bad options. With a shared_pool (which must outlive the trainer) it runs on that
+  // pool's threads instead of starting options.threads of its own: the WASM module has one fixed
+  // set of worker threads for everything.
   static Status Create(std::unique_ptr<TrainableNetwork> initial, std::vector<float> data,
-                       const TrainOptions& options, std::unique_ptr<Trainer>* out);
+                       const TrainOptions& options, std::unique_ptr<Trainer>* out,
+                       ThreadPool* shared_pool = nullptr);
   // A trainer in the state saved by SaveCheckpoint, on the same data (checked by a fingerprint)
   // and with `threads` threads. INVALID_MODEL for a bad file, INVALID_ARGUMENT for other data.
   static Status FromCheckpoint(const std::string& path, std::vector<float> data, size_t threads,
@@ -82,7 +85,7 @@ class Trainer {
   const TrainOptions& options() const { return options_; }
 
  private:
-  Trainer(std::vector<float> data, size_t dim, size_t threads);
+  Trainer(std::vector<float> data, size_t dim, size_t threads, ThreadPool* shared_pool);
   // LoadCheckpoint on a parsed checkpoint file.
   Status LoadCheckpointFile(const SafetensorsFile& file);
   void Reset(std::unique_ptr<TrainableNetwork> network, std::unique_ptr<TrainableNetwork> ema,
@@ -93,7 +96,8 @@ class Trainer {
 
   std::vector<float> data_;
   size_t dim_ = 0, rows_ = 0;
-  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadPool> owned_pool_;
+  ThreadPool* pool_ = nullptr;  // owned_pool_, the shared pool, or none (one thread)
   size_t threads_ = 1;
 
   TrainOptions options_;

@@ -72,14 +72,20 @@ TrainOptions Options(TrainObjective objective, size_t threads) {
 
 TEST(TrainerTest, BitIdenticalForAnyThreadCount) {
   for (TrainObjective objective : {TrainObjective::kDsm, TrainObjective::kSsm}) {
-    std::unique_ptr<Trainer> one, two, three;
+    std::unique_ptr<Trainer> one, two, three, shared;
+    ThreadPool pool(2);  // the WASM module's way: the trainer borrows the module's pool
     ASSERT_TRUE(Trainer::Create(SmallNet(1), Data(300), Options(objective, 1), &one).ok());
     ASSERT_TRUE(Trainer::Create(SmallNet(1), Data(300), Options(objective, 2), &two).ok());
     ASSERT_TRUE(Trainer::Create(SmallNet(1), Data(300), Options(objective, 3), &three).ok());
+    ASSERT_TRUE(
+        Trainer::Create(SmallNet(1), Data(300), Options(objective, 1), &shared, &pool).ok());
+    EXPECT_EQ(shared->options().threads, 2u);
     ASSERT_TRUE(one->Step(15).ok());
     ASSERT_TRUE(two->Step(15).ok());
     ASSERT_TRUE(three->Step(7).ok());
     ASSERT_TRUE(three->Step(8).ok());
+    ASSERT_TRUE(shared->Step(15).ok());
+    EXPECT_TRUE(SameBits(one->Network(), shared->Network()));
     EXPECT_EQ(one->step(), 15);
     EXPECT_TRUE(std::isfinite(one->loss()));
     EXPECT_EQ(one->last_loss(), two->last_loss());

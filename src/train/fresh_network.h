@@ -1,0 +1,51 @@
+// A new score network to train, and the model file of a trained one: what score-train and the
+// package's in-browser training (wasm/bindings.cc) both start from and end with. The noise levels
+// and the sampling defaults come from the data (NCSNv2, train/noise_schedule.h), the initial
+// weights from a seed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/status.h"
+#include "models/config_json.h"
+#include "models/trainable_network.h"
+#include "train/noise_schedule.h"
+
+namespace sw {
+
+struct FreshNetworkSpec {
+  // The MLP's hidden widths, or the U-Net's channels per resolution level.
+  std::vector<size_t> widths = {128, 128, 128};
+  size_t sigma_embedding_freqs = 16;
+  // Both > 0: a U-Net on image_height × image_width grey images (dim must be their product);
+  // both 0: the MLP on points of the data's dim.
+  size_t image_height = 0, image_width = 0;
+  size_t groups = 4, embedding_dim = 64;  // U-Net only
+  float sigma_min = 0.01f;
+  int levels = 0;                // 0: NCSNv2 technique 2 (capped at a ratio of 2 between levels)
+  int steps_per_level = 100;     // sampling default: annealed Langevin steps per level
+  float step_size_scale = 1.0f;  // sampling default: technique 4's step size times this, > 0
+  uint64_t seed = 0;             // initial weights
+};
+
+struct FreshNetwork {
+  std::unique_ptr<TrainableNetwork> network;
+  NoiseScheduleChoice schedule;
+  SamplingDefaults sampling;  // annealed Langevin with the schedule's steps and step size
+};
+
+// The network of `spec` for data (rows × dim, row-major, at least 2 rows, finite), its noise
+// levels and sampling defaults chosen from the data. INVALID_ARGUMENT naming what is wrong.
+Status MakeFreshNetwork(const std::vector<float>& data, size_t dim, const FreshNetworkSpec& spec,
+                        FreshNetwork* out);
+
+// The model file of a trained network (the trainer's EMA), with `sampling` as its sampling
+// defaults: they are advice about the trained network, not training state, so a run resumed from a
+// checkpoint written with other ones still gets these.
+Status TrainedModelFile(const TrainableNetwork& network, const SamplingDefaults& sampling,
+                        bool store_f16, std::vector<uint8_t>* bytes);
+
+}  // namespace sw
