@@ -197,3 +197,17 @@ function overflowReason() {
 function isNumericView(value) {
   return value instanceof Float32Array || value instanceof Float64Array;
 }
+
+/** Returns `seed` if it is a non-negative safe integer; throws INVALID_ARGUMENT otherwise. */
+export function checkSeed(seed) {
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw invalidArgument(`seed must be a non-negative safe integer, got ${describe(seed)}`);
+  }
+  return seed;
+}
+
+/** A random seed below 2^53, for calls that were given none. */
+export function randomSeed() {
+  const [hi, lo] = crypto.getRandomValues(new Uint32Array(2));
+  return (hi & 0x1fffff) * 2 ** 32 + lo;
+}

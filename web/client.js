@@ -45,9 +45,10 @@ export class WorkerClient {
    * @param {string} type
    * @param {object} payload
    * @param {{ transfer?: Transferable[], onProgress?: (progress: object) => void,
-   *           signal?: AbortSignal }} [options]
+   *           signal?: AbortSignal, stopSignal?: AbortSignal }} [options] `stopSignal` asks the
+   *   worker to end the run early and answer with what it has (trainModel's Stop)
    */
-  request(type, payload, { transfer = [], onProgress, signal } = {}) {
+  request(type, payload, { transfer = [], onProgress, signal, stopSignal } = {}) {
     if (this.#closed) return Promise.reject(this.#closed);
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = this.#nextId++;
@@ -56,7 +57,11 @@ export class WorkerClient {
         this.#settle(id).reject(abortError(signal));
         this.#endpoint.postMessage({ type: 'abort', target: id });
       };
-      const done = () => signal?.removeEventListener('abort', onAbort);
+      const onStop = () => this.#endpoint.postMessage({ type: 'stop', target: id });
+      const done = () => {
+        signal?.removeEventListener('abort', onAbort);
+        stopSignal?.removeEventListener('abort', onStop);
+      };
       const call = {
         resolve: (value) => { done(); resolve(value); },
         reject: (error) => { done(); reject(error); },
@@ -76,7 +81,11 @@ export class WorkerClient {
         this.#endpoint.postMessage({ id, type, ...payload }, transfer);
       } catch (error) {
         this.#settle(id).reject(new ScoreWasmError('INTERNAL', `could not send '${type}' to the worker: ${error.message}`));
+        return;
       }
+      // After the request: the worker only knows the run once it has seen it.
+      if (stopSignal?.aborted) onStop();
+      else stopSignal?.addEventListener('abort', onStop, { once: true });
     });
   }
 

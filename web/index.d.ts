@@ -607,6 +607,87 @@ export interface RgbaImage {
  */
 export function imageGrid(samples: Float32Array | Float64Array | readonly number[], options: ImageGridOptions): RgbaImage;
 
+/**
+ * Trains a small score network in the worker: an `ncsn-mlp` fitted by denoising score matching
+ * (loss weight σ², Adam, gradient clipping, an EMA of the weights) to `points`, by the same C++
+ * trainer as the native `score-train`. Its noise levels and sampling defaults are chosen from the
+ * points as score-train chooses them (NCSNv2: σ_max the points' largest distance, geometric levels
+ * down to `sigmaMin`, the annealed-Langevin step size of technique 4), so `model.sample({ n })` of
+ * the result needs no settings. The same seed gives bit-identical weights for any thread count.
+ *
+ * ```js
+ * const stop = new AbortController();  // stop.abort() ends training early, keeping the model
+ * const { model, bytes } = await trainModel(points, { steps: 2000, stopSignal: stop.signal,
+ *   onProgress: ({ step, loss }) => console.log(step, loss) });
+ * const samples = await model.sample({ n: 1000 });
+ * // bytes: the .safetensors file, for loadModel(bytes) later (or a download)
+ * ```
+ * Rejects with INVALID_ARGUMENT for bad points or options (fewer than 2 points, a non-finite value,
+ * points all in one place, sigmaMin above their spread), with ABORTED when `signal` fires.
+ */
+export function trainModel(
+  points: readonly ArrayLike<number>[],
+  options?: TrainOptions,
+): Promise<TrainResult>;
+
+/** Options of {@link trainModel}. */
+export interface TrainOptions {
+  /** Optimisation steps, ≥ 1 (default 2000). */
+  steps?: number;
+  /** Widths of the hidden layers: 1 to 8 layers of 1 to 1024 (default [128, 128, 128]). */
+  hidden?: number[];
+  /** Fourier frequencies of the log σ embedding, ≥ 0 (default 16). */
+  freqs?: number;
+  /** Examples per step, 1 to 4096 (default 128), drawn with replacement from the points. */
+  batchSize?: number;
+  /** Adam's learning rate, > 0 (default 1e-3). */
+  lr?: number;
+  /** Largest global gradient norm, ≥ 0; 0 does not clip (default 1). */
+  gradClip?: number;
+  /** Decay of the weights' exponential moving average, the network returned, in [0, 1] (default 0.99). */
+  emaDecay?: number;
+  /** The smallest noise level, > 0 and below the points' spread (default 0.01). */
+  sigmaMin?: number;
+  /** Number of noise levels, ≥ 2; default: NCSNv2's choice, with a ratio of at most 2 between levels. */
+  levels?: number;
+  /** The model's sampling default: annealed Langevin steps per level (default 100). */
+  stepsPerLevel?: number;
+  /** The model's sampling default: the step size technique 4 gives, times this, > 0 (default 1). */
+  stepSizeScale?: number;
+  /** Seed of the initial weights, the batches and the noise (default: random). */
+  seed?: number;
+  /** Called every `progressEvery` steps (default: about every 25 ms of training) and after the last. */
+  onProgress?: (progress: TrainProgress) => void;
+  progressEvery?: number;
+  /** Aborts: trainModel rejects with ABORTED and nothing is kept. */
+  signal?: AbortSignal;
+  /** Stops early: trainModel resolves with the network trained so far (`stopped: true`). */
+  stopSignal?: AbortSignal;
+}
+
+/** One progress report of {@link trainModel}. */
+export interface TrainProgress {
+  /** Steps done so far, 1 … totalSteps. */
+  step: number;
+  totalSteps: number;
+  /** step / totalSteps. */
+  fraction: number;
+  /** The mean denoising score matching loss (σ²-weighted, per example) over the steps since the last report. */
+  loss: number;
+}
+
+/** What {@link trainModel} resolves with. */
+export interface TrainResult {
+  /** The trained network (its EMA weights), ready to sample; dispose it when done. */
+  model: ScoreModel;
+  /** Its model file (.safetensors, architecture `ncsn-mlp`): loadModel(bytes) loads it again. */
+  bytes: Uint8Array;
+  /** Steps trained (fewer than `steps` when stopped). */
+  steps: number;
+  /** Whether `stopSignal` ended the run early. */
+  stopped: boolean;
+}
+
 /** The class of every model (not constructed directly: use gaussianMixture() or loadModel()). */
 export const ScoreModel: {
   prototype: ScoreModel;

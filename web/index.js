@@ -12,6 +12,7 @@ export { ScoreWasmError, ScoreModel };
 export { init, backendInfo, shutdown } from './backend.js';
 export { geometricSigmas } from './sample-options.js';
 export { imageGrid } from './image-grid.js';
+export { trainModel } from './train.js';
 
 /**
  * The exact mixture p(x) = Σ_k w_k N(x; μ_k, s_k² I): its score is known in closed form at every σ.

@@ -2,8 +2,8 @@
 // of wasm/bindings.cc, the listed noise levels and the start points. The core resolves the rest.
 import { invalidArgument } from './errors.js';
 import {
-  boolean, checkCallbacks, denseArray, describe, float32Number, finiteRows, finiteVector, knownKeys,
-  nonNegativeInteger, normalFloat32, optionsObject, positiveInteger, threadCount,
+  boolean, checkCallbacks, checkSeed, denseArray, describe, float32Number, finiteRows, finiteVector,
+  knownKeys, nonNegativeInteger, normalFloat32, optionsObject, positiveInteger, randomSeed, threadCount,
 } from './checks.js';
 
 const COMMON_OPTIONS = ['n', 'sampler', 'stepSize', 'seed', 'init', 'threads', 'onProgress', 'signal',
@@ -242,16 +242,3 @@ function inpainting(known, mask) {
   }
   return { known: data, mask: bits };
 }
-
-function checkSeed(seed) {
-  if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw invalidArgument(`seed must be a non-negative safe integer, got ${describe(seed)}`);
-  }
-  return seed;
-}
-
-function randomSeed() {
-  const [hi, lo] = crypto.getRandomValues(new Uint32Array(2));
-  return (hi & 0x1fffff) * 2 ** 32 + lo;
-}
-

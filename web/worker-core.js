@@ -5,12 +5,15 @@
 //
 // Protocol (plain objects; sample, score and logProb buffers are transferred, never copied twice):
 //   page → worker  request   { id, type, ...payload }   types: init, createMixture, loadModel,
-//                                                        score, sample, logProb, shutdown, memory
+//                                                        score, sample, logProb, train, shutdown,
+//                                                        memory
 //   worker → page  response  { id, ok: true, result } | { id, ok: false, error: { code, message } }
 //   worker → page  progress  { id, progress: { step, totalSteps, level, levels, fraction, evaluations,
-//                                             samples? } }
+//                                             samples? } }   ('train': { step, totalSteps, fraction,
+//                                             loss })
 //   worker → page  crash     { crash: { message } }  once, when the module trapped or aborted
 //   page → worker  notice    { type: 'abort', target: id } | { type: 'dispose', modelId }  (no reply)
+//                            | { type: 'stop', target: id }: a 'train' run ends early and answers
 // Every request is answered exactly once; a handler that throws answers with its error.
 // 'memory' is a diagnostic for the package's own tests (no public API): { heapBytes, heapTop }, see
 // memory() below.
@@ -32,10 +35,10 @@ function createScoreWasmWorker(host) {
   const CHUNK_TARGET_MS = 25;
   // Size of the block the 'memory' diagnostic allocates to find the top of the used heap.
   const MEMORY_PROBE_BYTES = 1 << 20;
-  const requests = { init, createMixture, loadModel, score, sample, logProb, shutdown, memory };
-  const notices = { abort, dispose };
+  const requests = { init, createMixture, loadModel, score, sample, logProb, train, shutdown, memory };
+  const notices = { abort, dispose, stop };
   const models = new Map();  // modelId → { id, model, runs: Set<run>, disposed }
-  const runs = new Map();    // request id of a 'sample' or 'logProb' → { stopCode }
+  const runs = new Map();    // request id of a 'sample', 'logProb' or 'train' → { stopCode, stopRequested }
   let nextModelId = 1;
   let ready = null;          // the promise of 'init'; set once (the double-init guard)
   let wasm = null;           // the Emscripten module, once ready
@@ -233,6 +236,48 @@ function createScoreWasmWorker(host) {
     }
   }
 
+  // Trains an ncsn-mlp (wasm/bindings.cc's Training) for `steps` steps in chunks of about
+  // CHUNK_TARGET_MS, reporting the mean batch loss since the last report (every progressEvery
+  // steps, else every chunk); a 'stop' notice ends it early with the network trained so far.
+  async function train({ id, points, n, dim, widths, request, steps, progressEvery }) {
+    const run = { stopCode: null, stopRequested: false };
+    runs.set(id, run);
+    const training = new wasm.Training();
+    try {
+      checkStatus(withHeapCopies([points, widths], (p, w) => training.init(p, n, dim, w, widths.length, request)));
+      let chunk = 1, lossSum = 0, lossSteps = 0;
+      while (training.stepsDone() < steps && !run.stopRequested) {
+        if (crash) throw failure('INTERNAL', crashMessage());
+        if (run.stopCode) throw failure(run.stopCode, 'training was aborted');
+        const done = training.stepsDone();
+        const toReport = progressEvery ? progressEvery - (done % progressEvery) : Infinity;
+        const k = Math.min(chunk, steps - done, toReport);
+        const start = performance.now();
+        checkStatus(training.step(k));
+        chunk = nextChunkSize(k, chunk, performance.now() - start);
+        lossSum += training.loss() * k;
+        lossSteps += k;
+        const step = training.stepsDone();
+        if (!progressEvery || k === toReport || step === steps) {
+          host.post({ id, progress: { step, totalSteps: steps, fraction: step / steps, loss: lossSum / lossSteps } }, []);
+          lossSum = lossSteps = 0;
+        }
+        await host.yieldToEventLoop();
+      }
+      if (run.stopCode) throw failure(run.stopCode, 'training was aborted');
+      checkStatus(training.writeModelFile());
+      const bytes = new Uint8Array(heapBuffer(), training.modelFilePtr(), training.modelFileSize()).slice();
+      return { result: { bytes: bytes.buffer, steps: training.stepsDone(), stopped: training.stepsDone() < steps },
+        transfer: [bytes.buffer] };
+    } catch (error) {
+      broken(error);
+      throw error;
+    } finally {
+      runs.delete(id);
+      if (!crash) training.delete();
+    }
+  }
+
   function nextChunkSize(steps, chunk, elapsedMs) {
     const fitting = elapsedMs > 0 ? Math.round(steps * CHUNK_TARGET_MS / elapsedMs) : Infinity;
     return Math.max(1, Math.min(fitting, 2 * chunk));
@@ -257,6 +302,11 @@ function createScoreWasmWorker(host) {
   function abort({ target }) {
     const run = runs.get(target);
     if (run) run.stopCode = 'ABORTED';
+  }
+
+  function stop({ target }) {
+    const run = runs.get(target);
+    if (run) run.stopRequested = true;
   }
 
   function dispose({ modelId }) {

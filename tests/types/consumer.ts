@@ -3,8 +3,8 @@
 // must compile; each `@ts-expect-error` line is a misuse the declarations must reject (an unused
 // directive is itself an error, so a declaration that stops catching one fails the check).
 import {
-  type BackendInfo, type LoadProgress, type SampleProgress, type ScoreModel, ScoreWasmError, gaussianMixture, geometricSigmas,
-  imageGrid, init, loadModel, modelCacheName, pretrainedModels, shutdown,
+  type BackendInfo, type LoadProgress, type SampleProgress, type TrainProgress, type TrainResult, type ScoreModel, ScoreWasmError, gaussianMixture, geometricSigmas,
+  imageGrid, init, loadModel, modelCacheName, pretrainedModels, shutdown, trainModel,
 } from 'score-wasm';
 
 async function main(): Promise<void> {
@@ -36,6 +36,15 @@ async function main(): Promise<void> {
   const pixels: Uint8ClampedArray = grid.data;
   console.log(pixels.length, mnist.config.sigmas?.length, mnist.architecture);
 
+  const stop = new AbortController();
+  const losses: TrainProgress[] = [];
+  const trained: TrainResult = await trainModel([[0, 0], [1, 1], [2, 0]], { steps: 100, hidden: [32, 32], lr: 1e-3,
+    stopSignal: stop.signal, onProgress: (p) => losses.push(p) });
+  const file: Uint8Array = trained.bytes;
+  await (await loadModel(file)).sample({ n: 10 });
+  console.log(trained.steps, trained.stopped, losses.at(-1)?.loss);
+  trained.model.dispose();
+
   try {
     await gmm.sample({ n: -1 });
   } catch (error) {
@@ -57,6 +66,10 @@ async function main(): Promise<void> {
   await gmm.encode(annealed, { denoise: true });
   // @ts-expect-error not a pretrained model name nor a source
   await loadModel(42);
+  // @ts-expect-error trainModel takes rows of points, not a flat array
+  await trainModel(new Float32Array(4));
+  // @ts-expect-error hidden is an array of widths
+  await trainModel([[0, 0]], { hidden: 64 });
   // @ts-expect-error cache is a boolean
   await loadModel('moons', { cache: 'no' });
   console.log(wrong);
