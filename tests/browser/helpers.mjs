@@ -34,11 +34,13 @@ export async function launchBrowser({ viewport = { width: 1200, height: 680 } } 
 
 /**
  * Opens `pagePath` (relative to the repository root) from a new server with or without the
- * cross-origin isolation headers; collects what the page logs as errors.
+ * cross-origin isolation headers; collects what the page logs as errors and its long tasks
+ * (longTasks(page)).
  */
 export async function openPage(context, pagePath, { isolated = true } = {}) {
   const server = await serve({ port: 0, isolated });
   const page = await context.newPage();
+  await watchLongTasks(page);
   const errors = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
@@ -50,3 +52,19 @@ export async function openPage(context, pagePath, { isolated = true } = {}) {
 
 /** A JSON copy of the page's `window.demo`. */
 export const demoState = (page) => page.evaluate(() => window.demo && JSON.parse(JSON.stringify(window.demo)));
+
+/**
+ * Records the page's long tasks (main-thread tasks over 50 ms, PerformanceObserver 'longtask') from
+ * before its first script runs; read them with longTasks(page). Call before page.goto.
+ */
+export async function watchLongTasks(page) {
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+/** The long tasks recorded since watchLongTasks, as { start, duration } in milliseconds. */
+export const longTasks = (page) => page.evaluate(() => window.__longTasks ?? null);
