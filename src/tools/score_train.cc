@@ -73,6 +73,7 @@ int Run(int argc, char** argv) {
     ("embedding-dim", "U-Net: width of the sigma embedding", cxxopts::value<size_t>()->default_value("64"))
     ("freqs", "Fourier frequencies of the log-sigma embedding", cxxopts::value<size_t>()->default_value("16"))
     ("objective", "dsm (denoising) or ssm (sliced, finite differences)", cxxopts::value<std::string>()->default_value("dsm"))
+    ("sigma-sampling", "noise level of each example: levels (one of the trained levels) or log-uniform (continuous, between the largest and smallest)", cxxopts::value<std::string>()->default_value("levels"))
     ("steps", "optimisation steps", cxxopts::value<int64_t>()->default_value("20000"))
     ("batch", "examples per step", cxxopts::value<size_t>()->default_value("256"))
     ("lr", "Adam learning rate", cxxopts::value<double>()->default_value("0.001"))
@@ -134,6 +135,14 @@ int Run(int argc, char** argv) {
     return 2;
   }
   options.objective = objective == "dsm" ? sw::TrainObjective::kDsm : sw::TrainObjective::kSsm;
+  const std::string sigma_sampling = args["sigma-sampling"].as<std::string>();
+  if (sigma_sampling != "levels" && sigma_sampling != "log-uniform") {
+    std::fprintf(stderr, "score-train: --sigma-sampling must be levels or log-uniform (got %s)\n",
+                 sigma_sampling.c_str());
+    return 2;
+  }
+  options.sigma_sampling =
+      sigma_sampling == "levels" ? sw::SigmaSampling::kLevels : sw::SigmaSampling::kLogUniform;
   options.steps = args["steps"].as<int64_t>();
   options.batch_size = args["batch"].as<size_t>();
   options.lr = args["lr"].as<double>();

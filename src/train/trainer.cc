@@ -36,6 +36,7 @@ std::string Fingerprint(const std::vector<float>& data) {
 std::string OptionsToJson(const TrainOptions& o) {
   nlohmann::ordered_json j;
   j["objective"] = o.objective == TrainObjective::kDsm ? "dsm" : "ssm";
+  j["sigma_sampling"] = o.sigma_sampling == SigmaSampling::kLevels ? "levels" : "log-uniform";
   j["steps"] = o.steps;
   j["batch_size"] = o.batch_size;
   j["lr"] = o.lr;
@@ -65,6 +66,16 @@ Status OptionsFromJson(const std::string& text, TrainOptions* out) {
     return BadCheckpoint("train_options.objective must be \"dsm\" or \"ssm\"");
   }
   o.objective = *objective == "dsm" ? TrainObjective::kDsm : TrainObjective::kSsm;
+  // Absent in checkpoints written before continuous σ existed: those drew levels.
+  auto sigma_sampling = j.find("sigma_sampling");
+  if (sigma_sampling != j.end()) {
+    if (!sigma_sampling->is_string() ||
+        (*sigma_sampling != "levels" && *sigma_sampling != "log-uniform")) {
+      return BadCheckpoint("train_options.sigma_sampling must be \"levels\" or \"log-uniform\"");
+    }
+    o.sigma_sampling =
+        *sigma_sampling == "levels" ? SigmaSampling::kLevels : SigmaSampling::kLogUniform;
+  }
   if (!get("steps", &o.steps) || !get("batch_size", &o.batch_size) || !get("lr", &o.lr) ||
       !get("grad_clip", &o.grad_clip) || !get("ema_decay", &o.ema_decay) || !get("seed", &o.seed) ||
       !get("threads", &o.threads) || !get("ssm_fd_eps", &o.ssm_fd_eps)) {
@@ -106,6 +117,17 @@ Status ReadCheckpoint(const std::string& path, SafetensorsFile* out) {
 
 }  // namespace
 
+float TrainingSigma(SigmaSampling how, const std::vector<float>& sigmas, uint32_t u) {
+  if (how == SigmaSampling::kLevels) {
+    return sigmas[static_cast<size_t>((uint64_t{u} * sigmas.size()) >> 32)];
+  }
+  // (u + ½) / 2^32 is in (0, 1): both ends are reached only in the limit, as for a continuous draw.
+  const double t = (static_cast<double>(u) + 0.5) / 4294967296.0;
+  const double log_max = std::log(static_cast<double>(sigmas.front()));
+  const double log_min = std::log(static_cast<double>(sigmas.back()));
+  return static_cast<float>(std::exp(log_max + t * (log_min - log_max)));
+}
+
 Status ValidateTrainOptions(const TrainOptions& o) {
   if (o.steps < 0) return InvalidArgument("train options: steps must be >= 0");
   if (o.batch_size < 1 || o.batch_size > kMaxBatch) {
@@ -129,6 +151,10 @@ Status ValidateTrainOptions(const TrainOptions& o) {
   }
   if (o.objective != TrainObjective::kDsm && o.objective != TrainObjective::kSsm) {
     return InvalidArgument("train options: unknown objective");
+  }
+  if (o.sigma_sampling != SigmaSampling::kLevels &&
+      o.sigma_sampling != SigmaSampling::kLogUniform) {
+    return InvalidArgument("train options: unknown sigma sampling");
   }
   return Status::Ok();
 }
@@ -208,10 +234,9 @@ double Trainer::RunChunk(size_t chunk, size_t begin, size_t end, const TensorLis
     const uint32_t slot = static_cast<uint32_t>(begin + r);
     const PhiloxCounter bits = Philox4x32(PhiloxCounter{{slot, step, 0, 0}}, batch_key);
     const uint64_t index = ((uint64_t{bits.v[0]} << 32) | bits.v[1]) % rows_;
-    const size_t level = static_cast<size_t>((uint64_t{bits.v[2]} * sigmas.size()) >> 32);
     std::copy(data_.begin() + index * dim_, data_.begin() + (index + 1) * dim_,
               c.x.begin() + r * dim_);
-    c.sigma[r] = sigmas[level];
+    c.sigma[r] = TrainingSigma(options_.sigma_sampling, sigmas, bits.v[2]);
     FillNormal(options_.seed, RandomStream::kTrainNoise, slot, step, c.z.data() + r * dim_, dim_);
     if (ssm) {
       FillNormal(options_.seed, RandomStream::kTrainDirection, slot, step, c.v.data() + r * dim_,

@@ -28,8 +28,18 @@ namespace sw {
 
 enum class TrainObjective { kDsm = 0, kSsm = 1 };
 
+// How a batch slot's noise level is drawn: one of the network's trained levels, each as likely
+// (NCSN), or log-uniformly between the smallest and the largest of them (continuous σ: the
+// score-SDE samplers evaluate the network between the levels, at σ the first way never trains).
+enum class SigmaSampling { kLevels = 0, kLogUniform = 1 };
+
+// The σ of a batch slot from 32 uniform random bits u; `sigmas` is the network's levels (largest
+// first, at least one).
+float TrainingSigma(SigmaSampling how, const std::vector<float>& sigmas, uint32_t u);
+
 struct TrainOptions {
   TrainObjective objective = TrainObjective::kDsm;
+  SigmaSampling sigma_sampling = SigmaSampling::kLevels;
   int64_t steps = 10000;     // the planned total, for tools; Step(k) does not stop at it
   size_t batch_size = 128;   // examples per step, 1 to 2^20
   double lr = 1e-3;          // Adam learning rate, finite and > 0

@@ -144,6 +144,46 @@ TEST(TrainerTest, ResumeFromCheckpointIsBitIdentical) {
   }
 }
 
+TEST(TrainerTest, ContinuousSigmaIsLogUniformAndResumes) {
+  const std::vector<float> sigmas = {2.0f, 0.8f, 0.3f, 0.1f};
+  // Levels: each level takes a quarter of the 32-bit range, in order.
+  for (uint32_t u : {0u, 0x3fffffffu, 0x40000000u, 0xbfffffffu, 0xc0000000u, 0xffffffffu}) {
+    EXPECT_EQ(TrainingSigma(SigmaSampling::kLevels, sigmas, u), sigmas[u >> 30]) << u;
+  }
+  // Log-uniform: the u-quantile of log σ is log σ_max + q (log σ_min − log σ_max), q = (u +
+  // ½)/2^32, so σ is decreasing in u, inside (σ_min, σ_max), and its median is the geometric mean.
+  float previous = 3.0f;
+  for (int k = 0; k <= 64; ++k) {
+    const uint32_t u = k == 64 ? 0xffffffffu : static_cast<uint32_t>(k) << 26;
+    const float s = TrainingSigma(SigmaSampling::kLogUniform, sigmas, u);
+    const double q = (static_cast<double>(u) + 0.5) / 4294967296.0;
+    EXPECT_NEAR(std::log(s), std::log(2.0) + q * (std::log(0.1) - std::log(2.0)), 1e-6) << u;
+    EXPECT_LT(s, previous);
+    EXPECT_GE(s, 0.1f);
+    previous = s;
+  }
+  EXPECT_NEAR(TrainingSigma(SigmaSampling::kLogUniform, sigmas, 0x80000000u), std::sqrt(0.2), 1e-6);
+
+  // It trains, checkpoints keep the choice, and resuming is bit-identical.
+  const std::string path = ::testing::TempDir() + "/train_log_uniform.safetensors";
+  TrainOptions options = Options(TrainObjective::kDsm, 1);
+  options.sigma_sampling = SigmaSampling::kLogUniform;
+  std::unique_ptr<Trainer> straight, first, resumed, levels;
+  ASSERT_TRUE(Trainer::Create(SmallNet(2), Data(200), options, &straight).ok());
+  ASSERT_TRUE(straight->Step(30).ok());
+  ASSERT_TRUE(Trainer::Create(SmallNet(2), Data(200), options, &first).ok());
+  ASSERT_TRUE(first->Step(10).ok());
+  ASSERT_TRUE(first->SaveCheckpoint(path).ok());
+  ASSERT_TRUE(Trainer::FromCheckpoint(path, Data(200), 2, &resumed).ok());
+  EXPECT_EQ(resumed->options().sigma_sampling, SigmaSampling::kLogUniform);
+  ASSERT_TRUE(resumed->Step(20).ok());
+  EXPECT_TRUE(SameBits(resumed->Network(), straight->Network()));
+  ASSERT_TRUE(
+      Trainer::Create(SmallNet(2), Data(200), Options(TrainObjective::kDsm, 1), &levels).ok());
+  ASSERT_TRUE(levels->Step(30).ok());
+  EXPECT_FALSE(SameBits(levels->Network(), straight->Network()));  // other σ, other weights
+}
+
 TEST(TrainerTest, CheckpointEmaIsALoadableModel) {
   const std::string path = ::testing::TempDir() + "/train_model.safetensors";
   std::unique_ptr<Trainer> trainer;
