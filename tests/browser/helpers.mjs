@@ -68,3 +68,42 @@ export async function watchLongTasks(page) {
 
 /** The long tasks recorded since watchLongTasks, as { start, duration } in milliseconds. */
 export const longTasks = (page) => page.evaluate(() => window.__longTasks ?? null);
+
+// Traces the renderer's main-thread tasks (Chrome tracing over the DevTools protocol), so that a
+// long task can be told apart: one that kept the thread busy for over 50 ms, or one whose wall time
+// went to waiting, for a CPU on a machine whose cores the worker's threads and other work share, or
+// for the compositor (CanvasRenderingContext2D::FinalizeFrame). stop() returns the tasks on the
+// page's performance.now() timeline: { start, duration, cpu } in milliseconds.
+export async function traceMainThread(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', '__metadata'] } });
+  return { stop: async () => {
+    const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    // One instant on both clocks: the trace's (microseconds) and the page's.
+    const now = await page.evaluate(() => {
+      console.timeStamp('clock-sync');
+      return performance.now();
+    });
+    await cdp.send('Tracing.end');
+    await complete;
+    await cdp.detach();
+    const sync = events.find((e) => e.name === 'TimeStamp' && e.args?.data?.message === 'clock-sync');
+    const offset = sync.ts / 1000 - now;
+    const main = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`));
+    return events.filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' &&
+      main.has(`${e.pid}:${e.tid}`))
+      .map((e) => ({ start: e.ts / 1000 - offset, duration: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 }));
+  } };
+}
+
+// The long tasks (longTasks(page)) that overlap [from, to], each with the main thread's CPU time in
+// the traced tasks it spans.
+export async function longTasksBetween(page, from, to, traced) {
+  return (await longTasks(page)).filter((t) => t.start + t.duration > from && t.start < to).map((t) => ({ ...t,
+    cpu: traced.filter((x) => x.start < t.start + t.duration && x.start + x.duration > t.start)
+      .reduce((sum, x) => sum + x.cpu, 0) }));
+}
