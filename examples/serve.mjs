@@ -40,7 +40,11 @@ export async function serve({ port = 8080, isolated = true, root = ROOT } = {}) 
     server.listen(port, '127.0.0.1', resolve);
   });
   const url = `http://127.0.0.1:${server.address().port}/`;
-  return { url, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  // A browser keeps idle keep-alive connections open; close() alone would wait for them (minutes).
+  return { url, close: () => new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  }) };
 }
 
 async function respond(request, response, root, isolated) {

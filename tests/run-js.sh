@@ -59,4 +59,9 @@ echo "== Chromium: demo page tests"
 (cd "$root" && node --test tests/browser/)
 browser_status=$?
 
-[ $docs_status = 0 ] && [ $types_status = 0 ] && [ $node_status = 0 ] && [ $browser_status = 0 ]
+echo "== Bundlers and static pages: the tarball in a fresh Vite project, built and served; a plain module page"
+(cd "$root" && SCORE_TARBALL="$tarball" node --test tests/bundler/)
+bundler_status=$?
+
+[ $docs_status = 0 ] && [ $types_status = 0 ] && [ $node_status = 0 ] && [ $browser_status = 0 ] &&
+  [ $bundler_status = 0 ]

@@ -25,14 +25,25 @@ self.onmessage = (event) => {
 };
 
 // Loads the Emscripten build named by `assets` and instantiates it.
-function loadModule(assets, factoryOptions) {
+async function loadModule(assets, factoryOptions) {
   importScripts(assets.script);
+  const pthreadWorker = await startableWorkerUrl(assets.pthreadWorker);
   return createScoreWasm({
     ...factoryOptions,
     // Relative to the page, not to this worker's folder; pthread workers load the same script.
-    locateFile: (file) => (file.endsWith('.wasm') ? assets.wasm : assets.pthreadWorker),
+    locateFile: (file) => (file.endsWith('.wasm') ? assets.wasm : pthreadWorker),
     mainScriptUrlOrBlob: assets.script,
   });
+}
+
+// Bundlers inline small files as data: URLs (Vite below build.assetsInlineLimit, 4 KiB by default),
+// and the pthread worker script is that small. A worker started from a data: URL has an opaque
+// origin, so under COEP require-corp its importScripts of the build's script is blocked; one started
+// from a blob: URL made here has this worker's origin.
+async function startableWorkerUrl(url) {
+  if (!url?.startsWith('data:')) return url;
+  const script = await (await fetch(url)).arrayBuffer();
+  return URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
 }
 
 // Lets queued messages (an 'abort') run; a MessageChannel round trip, unlike setTimeout(0), is not
