@@ -1,6 +1,7 @@
 // The Node examples run as a user runs them (their own process, importing the installed package):
-// sample.mjs recovers the mixture's weights with annealing and not without it; digits.mjs writes a
-// PNG (decoded here with pngjs) whose pixels are the grid of the same seed's samples.
+// quick-start.mjs is the code README.md shows and runs; sample.mjs recovers the mixture's weights
+// with annealing and not without it; digits.mjs writes a PNG (decoded here with pngjs) whose
+// pixels are the grid of the same seed's samples.
 // tests/run-js.sh copies examples/node/ next to tests/ and links pngjs into the consumer project.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,17 @@ after(async () => {
 
 const runExample = (name, args = []) => promisify(execFile)(process.execPath, [path.join(EXAMPLES, name), ...args],
   { cwd: dir, timeout: 240000 });
+
+test('quick-start.mjs is README.md\'s quick start, and it runs', async () => {
+  const readme = readFileSync(new URL('README.md', import.meta.resolve('score-wasm/package.json')), 'utf8');
+  const shown = readme.match(/## Quick start[\s\S]*?```js\n([\s\S]*?)```/)?.[1];
+  const file = readFileSync(path.join(EXAMPLES, 'quick-start.mjs'), 'utf8');
+  assert.equal(shown, file.replace(/^(\/\/.*\n)+\n?/, ''), 'README.md\'s quick start and quick-start.mjs differ');
+  const { stdout } = await runExample('quick-start.mjs');
+  assert.match(stdout, /^1000 samples; score at \(0, 0\), σ = 0\.1: Float32Array\(2\) \[/m);
+  assert.match(stdout, /^trained on 4 points, sampled 4$/m);
+  assert.match(stdout, /^100 %$/m);
+});
 
 test('sample.mjs: annealed Langevin recovers the 20 % mode, plain Langevin does not', async () => {
   const { stdout } = await runExample('sample.mjs');
