@@ -236,7 +236,12 @@ export interface ModelConfig {
    * Sampler defaults the trainer recommends; keys left out mean `sampler: 'annealed-langevin'`,
    * `steps_per_level: 100`, `step_size: 2e-5`, `denoise: true`.
    */
-  sampling?: { sampler?: SamplerName; steps_per_level?: number; step_size?: number; denoise?: boolean };
+  /**
+   * The sampler the file advises, and its settings: `steps_per_level` and `step_size` for the Langevin
+   * samplers, `steps` (levels) for 'reverse-diffusion', 'pc' and 'ode' when the advised sampler is one
+   * of them. sample({ n }) uses them; options given to sample() override them.
+   */
+  sampling?: { sampler?: SamplerName; steps_per_level?: number; step_size?: number; denoise?: boolean; steps?: number };
   [key: string]: unknown;
 }
 

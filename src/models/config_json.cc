@@ -133,10 +133,11 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
   }
   for (auto it = value.begin(); it != value.end(); ++it) {
     const std::string& key = it.key();
-    if (key != "sampler" && key != "steps_per_level" && key != "step_size" && key != "denoise") {
+    if (key != "sampler" && key != "steps_per_level" && key != "step_size" && key != "denoise" &&
+        key != "steps") {
       return Bad(arch, "unknown key " + QuoteForMessage(key) +
                            " in \"sampling\" (known: sampler, steps_per_level, step_size, "
-                           "denoise)");
+                           "denoise, steps)");
     }
   }
   SamplingDefaults sampling;
@@ -152,6 +153,11 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
     uint64_t steps;
     SW_RETURN_IF_ERROR(ReadInteger(arch, *it, "sampling.steps_per_level", 1, 1u << 30, &steps));
     sampling.steps_per_level = static_cast<int64_t>(steps);
+  }
+  if (auto it = value.find("steps"); it != value.end()) {
+    uint64_t steps;
+    SW_RETURN_IF_ERROR(ReadInteger(arch, *it, "sampling.steps", 2, 1u << 20, &steps));
+    sampling.steps = static_cast<int64_t>(steps);
   }
   if (auto it = value.find("step_size"); it != value.end()) {
     // It runs as a float: outside [FLT_MIN, FLT_MAX] it would be 0, subnormal or infinite (and
@@ -176,6 +182,9 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
 Status ValidateSampling(const char* arch, const SamplingDefaults& s) {
   if (s.sampler.empty()) return Bad(arch, "sampling.sampler is empty");
   if (s.steps_per_level < 1) return Bad(arch, "sampling.steps_per_level must be >= 1");
+  if (s.steps != 0 && (s.steps < 2 || s.steps > (1 << 20))) {
+    return Bad(arch, "sampling.steps must be 2 to 2^20 (or absent)");
+  }
   if (!(s.step_size >= std::numeric_limits<float>::min()) ||
       !(s.step_size <= std::numeric_limits<float>::max())) {
     return Bad(arch, "sampling.step_size must be a normal float > 0 (1.2e-38 to 3.4e38)");
@@ -184,10 +193,12 @@ Status ValidateSampling(const char* arch, const SamplingDefaults& s) {
 }
 
 nlohmann::ordered_json SamplingToJson(const SamplingDefaults& s) {
-  return {{"sampler", s.sampler},
-          {"steps_per_level", s.steps_per_level},
-          {"step_size", s.step_size},
-          {"denoise", s.denoise}};
+  nlohmann::ordered_json j = {{"sampler", s.sampler},
+                              {"steps_per_level", s.steps_per_level},
+                              {"step_size", s.step_size},
+                              {"denoise", s.denoise}};
+  if (s.steps != 0) j["steps"] = s.steps;
+  return j;
 }
 
 Status ReadSigmasAndSampling(const std::string& text, std::vector<float>* sigmas,

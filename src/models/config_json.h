@@ -20,9 +20,12 @@ inline constexpr double kDefaultStepSize = 2e-5;
 // Sampler defaults a model file may carry (the trainer knows what works for its model).
 struct SamplingDefaults {
   std::string sampler = "annealed-langevin";
-  int64_t steps_per_level = kDefaultStepsPerLevel;  // > 0
-  double step_size = kDefaultStepSize;              // > 0
+  int64_t steps_per_level = kDefaultStepsPerLevel;  // > 0 (annealed Langevin)
+  double step_size = kDefaultStepSize;              // > 0 (the Langevin samplers)
   bool denoise = true;
+  // The steps of `sampler` when it is 'reverse-diffusion', 'pc' or 'ode' (its levels); 0: that
+  // sampler's own default. Written to the file only when set.
+  int64_t steps = 0;
 };
 
 // The smallest σ accepted for inference and as a trained level: log σ and 1/σ stay well inside

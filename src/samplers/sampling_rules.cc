@@ -104,8 +104,12 @@ Status ResolveSde(const FileSampling& f, const std::string& sampler, const Sampl
     if (f.trained.empty()) return Required("sigmaMin");
     sigma_min = f.trained.back();
   }
-  const int steps =
-      request.steps != 0 ? request.steps : (ode ? kDefaultOdeSteps : kDefaultSdeSteps);
+  // The file's steps are advice for its own sampler: they do not carry over to another one.
+  const bool file_steps = f.has_sampling && f.file.sampler == sampler && f.file.steps > 0;
+  const int steps = request.steps != 0 ? request.steps
+                    : file_steps       ? static_cast<int>(f.file.steps)
+                    : ode              ? kDefaultOdeSteps
+                                       : kDefaultSdeSteps;
   SamplerOptions o;
   if (rk45) {
     o.kind = SamplerKind::kProbabilityFlowRk45;

@@ -33,8 +33,8 @@ struct SamplingRequest {
   // the number of steps (0 = the file's steps per level; required otherwise).
   bool has_sigma = false;
   float sigma = 0;
-  // Plain Langevin's steps, or the levels of an SDE sampler's discretisation (0 = the default:
-  // kDefaultSdeSteps, kDefaultOdeSteps).
+  // Plain Langevin's steps, or the levels of an SDE sampler's discretisation (0 = the file's
+  // sampling.steps when the file's sampler is this one, else kDefaultSdeSteps / kDefaultOdeSteps).
   int steps = 0;
   // SDE samplers: the schedule's ends (0 = the file's largest / smallest trained σ; required for a
   // model without them).

@@ -32,10 +32,22 @@ Status ChooseSampling(const std::vector<float>& data, size_t dim, const FreshNet
     return InvalidArgument("the step-size scale must be finite and > 0 (got " +
                            std::to_string(spec.step_size_scale) + ")");
   }
-  sampling->sampler = "annealed-langevin";
+  const bool sde =
+      spec.sampler == "reverse-diffusion" || spec.sampler == "pc" || spec.sampler == "ode";
+  if (!sde && spec.sampler != "annealed-langevin") {
+    return InvalidArgument(
+        "the advised sampler must be annealed-langevin, reverse-diffusion, pc "
+        "or ode (got " +
+        QuoteForMessage(spec.sampler) + ")");
+  }
+  if (spec.sampler_steps != 0 && (!sde || spec.sampler_steps < 2)) {
+    return InvalidArgument("sampler steps are the levels of reverse-diffusion, pc or ode, >= 2");
+  }
+  sampling->sampler = spec.sampler;
   sampling->steps_per_level = schedule->steps_per_level;
   sampling->step_size = step_size;
   sampling->denoise = true;
+  sampling->steps = spec.sampler_steps;
   return Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/status.h"
@@ -28,13 +29,17 @@ struct FreshNetworkSpec {
   int levels = 0;                // 0: NCSNv2 technique 2 (capped at a ratio of 2 between levels)
   int steps_per_level = 100;     // sampling default: annealed Langevin steps per level
   float step_size_scale = 1.0f;  // sampling default: technique 4's step size times this, > 0
-  uint64_t seed = 0;             // initial weights
+  // The sampler the model file advises: 'annealed-langevin' (with the two settings above), or
+  // 'reverse-diffusion', 'pc' or 'ode' with sampler_steps levels (0: that sampler's default).
+  std::string sampler = "annealed-langevin";
+  int sampler_steps = 0;
+  uint64_t seed = 0;  // initial weights
 };
 
 struct FreshNetwork {
   std::unique_ptr<TrainableNetwork> network;
   NoiseScheduleChoice schedule;
-  SamplingDefaults sampling;  // annealed Langevin with the schedule's steps and step size
+  SamplingDefaults sampling;  // spec.sampler, with the schedule's steps per level and step size
 };
 
 // The network of `spec` for data (rows × dim, row-major, at least 2 rows, finite), its noise

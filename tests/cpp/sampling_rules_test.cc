@@ -63,6 +63,44 @@ TEST(SamplingRules, TheCallerOverridesTheFile) {
   EXPECT_EQ(o.seed, 99u);
 }
 
+TEST(SamplingRules, AFileSdeSamplerBringsItsSteps) {
+  const std::string ode =
+      R"({"sigmas":[4,2,1],"sampling":{"sampler":"ode","steps_per_level":7,"step_size":0.25,)"
+      R"("denoise":true,"steps":12}})";
+  const SamplerOptions o = Resolve(ode, SamplingRequest());
+  EXPECT_EQ(o.kind, SamplerKind::kProbabilityFlowHeun);
+  EXPECT_EQ(o.sigmas.size(), 12u);
+  EXPECT_EQ(o.sigmas.front(), 4.0f);
+  EXPECT_EQ(o.sigmas.back(), 1.0f);
+  EXPECT_TRUE(o.denoise);
+  SamplingRequest steps;
+  steps.steps = 5;
+  EXPECT_EQ(Resolve(ode, steps).sigmas.size(), 5u);  // the caller's steps win
+  // They are advice for the file's sampler only: another one keeps its own default, and the
+  // annealed sampler keeps the file's steps per level.
+  SamplingRequest pc;
+  pc.sampler = "pc";
+  EXPECT_EQ(Resolve(ode, pc).sigmas.size(), static_cast<size_t>(kDefaultSdeSteps));
+  SamplingRequest annealed;
+  annealed.sampler = "annealed-langevin";
+  EXPECT_EQ(Resolve(ode, annealed).steps_per_level, 7);
+  // Written back only when set, so files without them keep their bytes.
+  SamplingDefaults defaults;
+  std::string text;
+  ASSERT_TRUE(config_json::WithSampling("{}", defaults, &text).ok());
+  EXPECT_EQ(text.find("\"steps\""), std::string::npos) << text;
+  defaults.steps = 30;
+  ASSERT_TRUE(config_json::WithSampling("{}", defaults, &text).ok());
+  EXPECT_NE(text.find("\"steps\":30"), std::string::npos) << text;
+  // A file's steps must be 2 to 2^20.
+  SamplerOptions out;
+  for (const char* bad : {R"({"sampling":{"steps":1}})", R"({"sampling":{"steps":"9"}})"}) {
+    EXPECT_EQ(ResolveSamplerOptions(bad, 1e-6f, SamplingRequest(), &out).code(),
+              StatusCode::kInvalidModel)
+        << bad;
+  }
+}
+
 TEST(SamplingRules, AGeometricScheduleIsGeometricSigmas) {
   SamplingRequest r;
   r.sigmas_max = 20, r.sigmas_min = 0.5f, r.sigmas_levels = 9;

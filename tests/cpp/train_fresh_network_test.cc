@@ -54,6 +54,16 @@ TEST(FreshNetworkTest, LevelsAndSamplingComeFromTheData) {
   EXPECT_FLOAT_EQ(static_cast<float>(fresh.sampling.step_size), schedule.step_size * 1.5f);
   EXPECT_TRUE(fresh.sampling.denoise);
 
+  EXPECT_EQ(fresh.sampling.steps, 0);
+
+  FreshNetworkSpec ode = SmallSpec();
+  ode.sampler = "ode";
+  ode.sampler_steps = 30;
+  ASSERT_TRUE(MakeFreshNetwork(data, 2, ode, &fresh).ok());
+  EXPECT_EQ(fresh.sampling.sampler, "ode");
+  EXPECT_EQ(fresh.sampling.steps, 30);
+  EXPECT_EQ(fresh.sampling.steps_per_level, 20);  // annealed Langevin's advice stays
+
   FreshNetworkSpec fixed = SmallSpec();
   fixed.levels = 5;
   ASSERT_TRUE(MakeFreshNetwork(data, 2, fixed, &fresh).ok());
@@ -72,7 +82,12 @@ TEST(FreshNetworkTest, BadRequestsAreInvalidArguments) {
   FreshNetworkSpec not_an_image = SmallSpec();
   not_an_image.image_height = 28;
   not_an_image.image_width = 28;
-  for (const FreshNetworkSpec& spec : {zero_width, bad_scale, bad_sigma, not_an_image}) {
+  FreshNetworkSpec plain_langevin = SmallSpec();
+  plain_langevin.sampler = "langevin";
+  FreshNetworkSpec annealed_steps = SmallSpec();
+  annealed_steps.sampler_steps = 30;
+  for (const FreshNetworkSpec& spec :
+       {zero_width, bad_scale, bad_sigma, not_an_image, plain_langevin, annealed_steps}) {
     const Status s = MakeFreshNetwork(data, 2, spec, &fresh);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
   }
