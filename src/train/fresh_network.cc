@@ -52,7 +52,7 @@ Status ChooseSampling(const std::vector<float>& data, size_t dim, const FreshNet
 }
 
 // The config checks report a bad file (INVALID_MODEL); here the config is the caller's request.
-Status AsArgumentError(Status s) {
+Status AsArgumentError(const Status& s) {
   return s.code() == StatusCode::kInvalidModel ? InvalidArgument(s.message()) : s;
 }
 
