@@ -3,8 +3,10 @@
 // model, a grid of images sharpening out of noise. Imports the package's own files, as shipped.
 import { backendInfo, imageGrid, loadModel, pretrainedModels } from '../../web/index.js';
 
-const PROGRESS_EVERY = 10;  // steps between snapshots of the particles (about 110 frames a run)
-const IMAGE_PROGRESS_EVERY = 1;  // image models take about 100 slow steps: show every one
+const PROGRESS_EVERY = 10;  // annealed Langevin: steps between snapshots (about 110 frames a run)
+// Image models take about 100 slow steps, and the SDE samplers the 2-D files advise 20 to 100
+// levels: show every one.
+const EVERY_STEP = 1;
 const GRID_GAP = 4;  // canvas pixels between the images of the grid
 // What each model's canvas shows: the square of half-width h around (cx, cy), and the data's outline.
 const VIEWS = {
@@ -140,12 +142,28 @@ function drawImages(samples) {
   ctx.putImageData(new ImageData(grid.data, grid.width, grid.height), left, top);
 }
 
+const samplerOf = (config) => config.sampling?.sampler ?? 'annealed-langevin';
+
+// The σ of a run's level: a trained level for annealed Langevin; for the SDE samplers the level of
+// their schedule between the file's largest and smallest σ (geometric, or Karras ρ = 7 for the ODE).
+function levelSigma(config, level, levels) {
+  const sampler = samplerOf(config);
+  if (sampler === 'annealed-langevin') return config.sigmas[level];
+  const [max, min] = [config.sigmas[0], config.sigmas.at(-1)];
+  const t = levels > 1 ? level / (levels - 1) : 1;
+  if (sampler !== 'ode') return max * (min / max) ** t;
+  const rho = 7;
+  return (max ** (1 / rho) + t * (min ** (1 / rho) - max ** (1 / rho))) ** rho;
+}
+
 // One progress report: the particles, the progress bar, the noise level.
 function showFrame(frame, config) {
   draw(frame.samples);
+  const annealed = samplerOf(config) === 'annealed-langevin';
+  const levelSteps = annealed ? frame.levels * (config.sampling?.steps_per_level ?? 100) : frame.levels;
   const denoising = config.sampling?.denoise !== false && frame.step === frame.totalSteps &&
-    frame.totalSteps > frame.levels * (config.sampling?.steps_per_level ?? 100);
-  demo.sigma = config.sigmas[frame.level];
+    frame.totalSteps > levelSteps;
+  demo.sigma = levelSigma(config, frame.level, frame.levels);
   Object.assign(demo, { fraction: frame.fraction, step: frame.step, totalSteps: frame.totalSteps });
   demo.framesDrawn += 1;
   $('#progress').value = frame.fraction;
@@ -159,8 +177,11 @@ const short = (value) => String(Number(value.toPrecision(3)));
 
 function showSettings(config) {
   const { sigmas, sampling = {} } = config;
-  $('#settings').textContent = `${sigmas.length} levels, σ ${short(sigmas[0])} → ${short(sigmas.at(-1))}\n` +
-    `${sampling.steps_per_level ?? 100} steps/level, ε = ${(sampling.step_size ?? 2e-5).toExponential(2)}` +
+  const sampler = samplerOf(config);
+  $('#settings').textContent = `${sigmas.length} trained levels, σ ${short(sigmas[0])} → ${short(sigmas.at(-1))}\n` +
+    (sampler === 'annealed-langevin'
+      ? `annealed Langevin, ${sampling.steps_per_level ?? 100} steps/level, ε = ${(sampling.step_size ?? 2e-5).toExponential(2)}`
+      : `${sampler === 'ode' ? 'probability-flow ODE' : sampler}, ${sampling.steps} levels`) +
     (sampling.denoise ? ', denoise' : '');
 }
 
@@ -203,7 +224,8 @@ async function sample() {
     const playback = playBack(frames, () => finished, signal, m.config);
     const seed = Math.floor(Math.random() * 2 ** 32);
     const start = performance.now();
-    const x = await m.sample({ n, seed, signal, progressEvery: images ? IMAGE_PROGRESS_EVERY : PROGRESS_EVERY,
+    const everyStep = images || samplerOf(m.config) !== 'annealed-langevin';
+    const x = await m.sample({ n, seed, signal, progressEvery: everyStep ? EVERY_STEP : PROGRESS_EVERY,
       progressSamples: true, onProgress: (p) => frames.push(p) }).finally(() => { finished = true; });
     const elapsed = performance.now() - start;
     await playback;

@@ -298,11 +298,9 @@ int Run(int argc, char** argv) {
     if (sw::Status s = run->Step(1 << 20); !s.ok()) return sw::cli::Fail("score-eval", s);
   }
   samples = run->samples();
-  std::printf(
-      "sampled %zu in %.1f s: %.1f network evaluations per sample (%zu levels x %d steps%s)\n", n,
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-      run->evaluations(), options.sigmas.size(), run->steps_per_level(),
-      options.denoise ? ", denoised" : "");
+  std::printf("sampled %zu in %.1f s: %.1f network evaluations per sample (%zu levels%s)\n", n,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+              run->evaluations(), options.sigmas.size(), options.denoise ? ", denoised" : "");
   if (const std::string path = args["samples-out"].as<std::string>(); !path.empty()) {
     sw::SafetensorsFile file;
     file.tensors.push_back(
@@ -349,10 +347,10 @@ int Run(int argc, char** argv) {
   const double model = sw::EnergyDistance(samples.data(), n, held_out.data(), n, 2, &pool);
   std::printf(
       "%s: energy distance samples vs held-out %.3g, noise floor (mean |ED| of %d independent "
-      "data draws vs held-out) %.3g, ratio %.2f (n = %zu; %zu levels x %d steps, step size "
-      "%.3g%s)\n",
+      "data draws vs held-out) %.3g, ratio %.2f (n = %zu; %zu levels, %.0f network evaluations "
+      "per sample%s)\n",
       data.c_str(), model, sw::kNoiseFloorDraws, floor, model / floor, n, options.sigmas.size(),
-      options.steps_per_level, options.step_size, options.denoise ? ", denoised" : "");
+      run->evaluations(), options.denoise ? ", denoised" : "");
   if (const std::string path = args["png"].as<std::string>(); !path.empty()) {
     if (sw::Status s = sw::WritePng(path, Scatter(held_out, samples)); !s.ok())
       return sw::cli::Fail("score-eval", s);

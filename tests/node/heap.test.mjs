@@ -38,7 +38,7 @@ const entry = createRequire(import.meta.url).resolve('score-wasm');
 const moonsBytes = new Uint8Array(await readFile(path.join(path.dirname(entry), 'models', 'moons.safetensors')));
 
 const MIXTURE_RUN = { n: 2, sigmas: [2, 1], stepsPerLevel: 2, stepSize: 0.1 };
-const MOONS_RUN = { n: 2, stepsPerLevel: 1 };  // the file's 10 trained levels, 1 step each, + denoise
+const MOONS_RUN = { n: 2, steps: 2 };  // the file's sampler (PC) over 2 levels, + denoise
 // Options that pass the JavaScript checks and are refused in the worker or the core.
 const BAD_RUNS = [
   [{ ...MIXTURE_RUN, sigmas: [1, 2] }, 'INVALID_ARGUMENT'],

@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { gaussianMixture, geometricSigmas, loadModel, shutdown } from 'score-wasm';
-import { MIXTURE } from './helpers.mjs';
+import { MIXTURE, tinyNcsnMlp } from './helpers.mjs';
 
 after(() => shutdown());
 const bits = (samples) => new Uint32Array(samples.buffer);
@@ -25,11 +25,23 @@ test('geometricSigmas() lists the levels the core builds from { max, min, levels
 });
 
 test('a model file\'s settings are what sample() uses when options are left out', async () => {
-  const model = await loadModel('moons');
-  const { sigmas, sampling } = model.config;
-  const implicit = await model.sample({ n: 64, seed: 3 });
-  const explicit = await model.sample({ n: 64, seed: 3, sampler: sampling.sampler, sigmas,
-    stepsPerLevel: sampling.steps_per_level, stepSize: sampling.step_size, denoise: sampling.denoise });
-  assert.deepEqual(bits(implicit), bits(explicit));
-  model.dispose();
+  // moons advises predictor-corrector with its steps, rings the ODE; a file of annealed Langevin
+  // its levels, steps per level and step size.
+  const annealed = tinyNcsnMlp({ sampling: { sampler: 'annealed-langevin', steps_per_level: 7, step_size: 0.01,
+    denoise: true } });
+  for (const [name, source] of [['moons', 'moons'], ['rings', 'rings'], ['annealed', annealed.bytes]]) {
+    const model = await loadModel(source);
+    const { sigmas, sampling } = model.config;
+    const given = sampling.sampler === 'annealed-langevin'
+      ? { sigmas, stepsPerLevel: sampling.steps_per_level, stepSize: sampling.step_size }
+      : { steps: sampling.steps, sigmaMax: sigmas[0], sigmaMin: sigmas.at(-1) };
+    const implicit = await model.sample({ n: 64, seed: 3 });
+    const explicit = await model.sample({ n: 64, seed: 3, sampler: sampling.sampler, denoise: sampling.denoise,
+      ...given });
+    assert.deepEqual(bits(implicit), bits(explicit), name);
+    const other = await model.sample({ n: 64, seed: 3, sampler: sampling.sampler, denoise: sampling.denoise,
+      ...given, ...(given.steps ? { steps: given.steps + 1 } : { stepsPerLevel: given.stepsPerLevel + 1 }) });
+    assert.notDeepEqual(bits(other), bits(implicit), `${name}: the steps make a difference`);
+    model.dispose();
+  }
 });
