@@ -2,6 +2,7 @@
 // shipped score network) at any σ, and four samplers run side by side on the same model, each as
 // particles and as a density. Imports the package's own files, as shipped.
 import { backendInfo, gaussianMixture, geometricSigmas, loadModel } from '../../web/index.js';
+import { $, pageState, short, showBackend } from '../page.js';
 import {
   DensityCanvas, MODE_COLORS, NETWORK_COLOR, NETWORK_VIEWS, ParticleCanvas, drawArrows, drawMixtureDensity,
   gridPoints, makeView, packColor,
@@ -43,8 +44,6 @@ const SAMPLERS = [
     params: [['steps', 'levels', 2, 5000, true]] },
 ];
 
-const $ = (selector) => document.querySelector(selector);
-const short = (value) => String(Number(value.toPrecision(3)));
 const pct = (w) => `${(100 * w).toFixed(1)} %`;
 // How a setting is written into its input: small values as 6.84e-6, which fits the field.
 const inputText = (v) => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(2).replace(/\.?0+e/, 'e') : String(v));
@@ -56,7 +55,7 @@ const demo = {
   field: { model: null, sigma: null, version: null, draws: 0, checksum: null },
   n: null, threads: null, truth: null, runs: {}, sampling: null,
 };
-window.demo = demo;
+const { setState, fail } = pageState(demo);
 
 let mixture = structuredClone(DEFAULT_MIXTURE);  // weights as the sliders hold them (not normalised)
 let view = makeView(MIXTURE_VIEW, FIELD_SIZE * RATIO);
@@ -73,16 +72,6 @@ const panels = new Map();    // sampler id → { particles, density, inputs, rea
 
 // ---- state and models ----------------------------------------------------------------------------
 
-function setState(state, text) {
-  demo.state = state;
-  document.body.dataset.state = state;
-  $('#status').textContent = text;
-}
-
-function fail(error) {
-  demo.error = String(error?.message ?? error);
-  setState('error', `error: ${demo.error}`);
-}
 
 const isMixture = () => demo.model === 'mixture';
 
@@ -908,10 +897,8 @@ for (const id of ['#sigma-max', '#sigma-min']) {
 
 try {
   demo.backend = await backendInfo();
-  const { flavour, threads, crossOriginIsolated } = demo.backend;
-  $('#backend').textContent = `build: ${flavour}, ${threads} thread${threads > 1 ? 's' : ''}` +
-    (crossOriginIsolated ? ' (cross-origin isolated)' : ' (not cross-origin isolated: single-threaded fallback)');
-  document.body.dataset.flavour = flavour;
+  const { threads } = demo.backend;
+  showBackend(demo.backend);
   // Sampling on every core would leave none to the page: drawing the particles and compositing the
   // canvases would then wait for the scheduler, in tasks of hundreds of milliseconds on two cores.
   const input = $('#threads');

@@ -3,40 +3,15 @@
 // the first images under the model's probability-flow ODE. Everything heavy runs in the package's
 // Worker; this thread only turns snapshots into pixels (imageGrid + putImageData).
 import { backendInfo, imageGrid, loadModel } from '../../web/index.js';
+import { $, pageState, short, showBackend } from '../page.js';
+import { denoises, IMAGE_SAMPLERS as SAMPLERS } from '../image-samplers.js';
 
 const GRID_GAP = 1;  // image pixels between the images of the grid
 const DISPLAY_WIDTH = 480;  // about this many CSS pixels wide
 const FRAMES = 120;  // about this many snapshots per run, whatever its step count
 const MAX_SEED = 2 ** 32 - 1;
 
-const denoises = (m) => m.config.sampling?.denoise ?? false;
-// What `steps` means for each sampler, its default here and its network evaluations per image. The
-// SDE samplers' defaults are the sizes web/models/README.md measured on these networks (the ODE does
-// best with few levels there); the API's own defaults (500 levels, 18 for the ODE) cost more.
-const SAMPLERS = {
-  'annealed-langevin': {
-    stepsLabel: 'Steps per level', min: 1, defaultSteps: (m) => m.config.sampling?.steps_per_level ?? 100,
-    evaluations: (m, steps) => m.config.sigmas.length * steps + (denoises(m) ? 1 : 0),
-    options: (steps) => ({ stepsPerLevel: steps }),
-  },
-  'pc': {
-    stepsLabel: 'Levels', min: 2, defaultSteps: () => 100,
-    evaluations: (m, steps) => 2 * steps,  // one corrector step and the predictor per level
-    options: (steps) => ({ sampler: 'pc', steps }),
-  },
-  'reverse-diffusion': {
-    stepsLabel: 'Levels', min: 2, defaultSteps: () => 200,
-    evaluations: (m, steps) => steps,
-    options: (steps) => ({ sampler: 'reverse-diffusion', steps }),
-  },
-  'ode': {
-    stepsLabel: 'Levels', min: 2, defaultSteps: () => 10,
-    evaluations: (m, steps) => 2 * (steps - 1) + (denoises(m) ? 1 : 0),
-    options: (steps) => ({ sampler: 'ode', steps }),
-  },
-};
 
-const $ = (selector) => document.querySelector(selector);
 const canvas = $('#grid');
 const ctx = canvas.getContext('2d');
 const models = new Map();  // name → Promise<ScoreModel>
@@ -50,21 +25,9 @@ const demo = { backend: null, state: 'loading', model: $('#model').value, sample
   n: null, seed: null, download: null, fraction: 0, step: 0, totalSteps: 0, evaluations: 0, framesDrawn: 0,
   samples: null, runStart: null, runEnd: null, elapsedMs: null, samplesPerSecond: null, bitsPerDim: null,
   error: null };
-window.demo = demo;
+const { setState, fail } = pageState(demo);
 
-function setState(state, text = state) {
-  demo.state = state;
-  document.body.dataset.state = state;
-  $('#status').textContent = text;
-}
 
-function fail(error) {
-  demo.error = String(error?.message ?? error);
-  setState('error', `error: ${demo.error}`);
-}
-
-// 3 significant digits without trailing zeros (the stored σ are float32: 0.01 is 0.0099999998).
-const short = (value) => String(Number(value.toPrecision(3)));
 const kilobytes = (bytes) => `${Math.round(bytes / 1024)} KB`;
 
 function model(name) {
@@ -328,10 +291,7 @@ $('#cancel').addEventListener('click', () => controller?.abort());
 try {
   await select(demo.model);
   demo.backend = await backendInfo();
-  const { flavour, threads, crossOriginIsolated } = demo.backend;
-  $('#backend').textContent = `build: ${flavour}, ${threads} thread${threads > 1 ? 's' : ''}` +
-    (crossOriginIsolated ? ' (cross-origin isolated)' : ' (not cross-origin isolated: the single-threaded fallback)');
-  document.body.dataset.flavour = flavour;
+  showBackend(demo.backend);
   if (demo.state !== 'error') {
     setState('ready', 'ready: press Sample');
     setControls(false);

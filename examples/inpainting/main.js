@@ -3,6 +3,8 @@
 // whose samples all share the same known pixels and mask. The sampling runs in the package's Worker;
 // this thread only draws (imageGrid + putImageData, and a few hundred rectangles for the mask).
 import { backendInfo, imageGrid, loadModel } from '../../web/index.js';
+import { $, pageState, showBackend } from '../page.js';
+import { IMAGE_SAMPLERS } from '../image-samplers.js';
 import { TEST_IMAGES } from './test-images.js';
 
 const SIDE = 28;
@@ -13,29 +15,10 @@ const FRAMES = 120;  // about this many snapshots per run, whatever its step cou
 const MAX_SEED = 2 ** 32 - 1;
 const narrow = matchMedia('(max-width: 600px)');
 
-const denoises = (m) => m.config.sampling?.denoise ?? false;
-// What `steps` means for each sampler that takes known values, its default here (as on the image
-// sampler page: the stored settings, and the SDE sizes web/models/README.md measured) and its
-// network evaluations per candidate.
-const SAMPLERS = {
-  'annealed-langevin': {
-    stepsLabel: 'Steps per level', min: 1, defaultSteps: (m) => m.config.sampling?.steps_per_level ?? 100,
-    evaluations: (m, steps) => m.config.sigmas.length * steps + (denoises(m) ? 1 : 0),
-    options: (steps) => ({ stepsPerLevel: steps }),
-  },
-  'pc': {
-    stepsLabel: 'Levels', min: 2, defaultSteps: () => 100,
-    evaluations: (m, steps) => 2 * steps,
-    options: (steps) => ({ sampler: 'pc', steps }),
-  },
-  'reverse-diffusion': {
-    stepsLabel: 'Levels', min: 2, defaultSteps: () => 200,
-    evaluations: (m, steps) => steps,
-    options: (steps) => ({ sampler: 'reverse-diffusion', steps }),
-  },
-};
+// The samplers that take known values (not the ODE), with their steps as on the image sampler page.
+const SAMPLERS = { 'annealed-langevin': IMAGE_SAMPLERS['annealed-langevin'], 'pc': IMAGE_SAMPLERS.pc,
+  'reverse-diffusion': IMAGE_SAMPLERS['reverse-diffusion'] };
 
-const $ = (selector) => document.querySelector(selector);
 const source = $('#source');
 const sourceCtx = source.getContext('2d');
 const candidates = $('#candidates');
@@ -53,18 +36,8 @@ let stroke = null;  // the last point of the stroke being drawn
 const demo = { backend: null, state: 'loading', model: $('#model').value, image: 0, sampler: $('#sampler').value,
   steps: null, n: null, seed: null, erased: 0, mask: null, known: null, samples: null, fraction: 0, step: 0,
   totalSteps: 0, framesDrawn: 0, runStart: null, runEnd: null, elapsedMs: null, error: null };
-window.demo = demo;
+const { setState, fail } = pageState(demo);
 
-function setState(state, text = state) {
-  demo.state = state;
-  document.body.dataset.state = state;
-  $('#status').textContent = text;
-}
-
-function fail(error) {
-  demo.error = String(error?.message ?? error);
-  setState('error', `error: ${demo.error}`);
-}
 
 function model(name) {
   if (!models.has(name)) {
@@ -366,10 +339,7 @@ try {
   await model(demo.model);
   await showSteps();
   demo.backend = await backendInfo();
-  const { flavour, threads, crossOriginIsolated } = demo.backend;
-  $('#backend').textContent = `build: ${flavour}, ${threads} thread${threads > 1 ? 's' : ''}` +
-    (crossOriginIsolated ? ' (cross-origin isolated)' : ' (not cross-origin isolated: the single-threaded fallback)');
-  document.body.dataset.flavour = flavour;
+  showBackend(demo.backend);
   if (demo.state !== 'error') {
     setState('ready', 'ready: erase part of the image');
     setControls(false);

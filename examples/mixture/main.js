@@ -1,6 +1,7 @@
 // The mixture demo: the score field of a two-mode mixture, and particles of plain and annealed
 // Langevin moving as they sample. Imports the package's own files, as shipped.
 import { backendInfo, gaussianMixture } from '../../web/index.js';
+import { showBackend } from '../page.js';
 
 const MIXTURE = { weights: [0.2, 0.8], means: [[-5, -5], [5, 5]], stds: [1, 1] };
 const PARTICLES = 2000;
@@ -22,10 +23,7 @@ async function start() {
   try {
     const model = await gaussianMixture(MIXTURE);
     demo.backend = await backendInfo();
-    const { flavour, threads, crossOriginIsolated } = demo.backend;
-    document.querySelector('#backend').textContent = `build: ${flavour}, ${threads} thread${threads > 1 ? 's' : ''}` +
-      (crossOriginIsolated ? ' (cross-origin isolated)' : ' (not cross-origin isolated: single-threaded fallback)');
-    document.body.dataset.flavour = flavour;
+    showBackend(demo.backend);
     return model;
   } catch (error) {
     fail(error);

@@ -2,6 +2,7 @@
 // data as one of the shipped score networks samples with its stored settings, or, for an image
 // model, a grid of images sharpening out of noise. Imports the package's own files, as shipped.
 import { backendInfo, imageGrid, loadModel, pretrainedModels } from '../../web/index.js';
+import { $, pageState, short, showBackend } from '../page.js';
 
 const PROGRESS_EVERY = 10;  // annealed Langevin: steps between snapshots (about 110 frames a run)
 // Image models take about 100 slow steps, and the SDE samplers the 2-D files advise 20 to 100
@@ -16,7 +17,6 @@ const VIEWS = {
   'checkerboard': { cx: 0, cy: 0, h: 4.6, outline: checkerboard },
 };
 
-const $ = (selector) => document.querySelector(selector);
 const canvas = $('#particles');
 const ctx = canvas.getContext('2d');
 const models = new Map();  // name → Promise<ScoreModel>
@@ -28,21 +28,11 @@ let layout = null;
 // What the page shows, also read by the browser test.
 const demo = { backend: null, state: 'loading', model: pretrainedModels[0], kind: null, fraction: 0, step: 0,
   totalSteps: 0, sigma: null, framesDrawn: 0, samples: null, elapsedMs: null, samplesPerSecond: null, error: null };
-window.demo = demo;
+const { setState, fail } = pageState(demo);
 
 // An image model's samples are [height, width, channels] arrays; 2-D points have the shape [2].
 const isImageModel = (m) => m.dataShape.length === 3;
 
-function setState(state, text = state) {
-  demo.state = state;
-  document.body.dataset.state = state;
-  $('#status').textContent = text;
-}
-
-function fail(error) {
-  demo.error = String(error?.message ?? error);
-  setState('error', `error: ${demo.error}`);
-}
 
 function model(name) {
   if (!models.has(name)) {
@@ -172,8 +162,6 @@ function showFrame(frame, config) {
   $('#step').textContent = `step ${frame.step}/${frame.totalSteps}`;
 }
 
-// 3 significant digits, without trailing zeros (the stored σ are float32: 0.01 is 0.0099999998).
-const short = (value) => String(Number(value.toPrecision(3)));
 
 function showSettings(config) {
   const { sigmas, sampling = {} } = config;
@@ -291,10 +279,7 @@ $('#cancel').addEventListener('click', () => controller?.abort());
 try {
   await select(demo.model);
   demo.backend = await backendInfo();
-  const { flavour, threads, crossOriginIsolated } = demo.backend;
-  $('#backend').textContent = `build: ${flavour}, ${threads} thread${threads > 1 ? 's' : ''}` +
-    (crossOriginIsolated ? ' (cross-origin isolated)' : ' (not cross-origin isolated: single-threaded fallback)');
-  document.body.dataset.flavour = flavour;
+  showBackend(demo.backend);
   if (demo.state !== 'error') {
     setState('ready', 'ready: press Sample');
     setControls(false);

@@ -3,6 +3,7 @@
 // samples, its particles moving from noise onto the drawing. The model file can be downloaded and
 // loaded again. Imports the package's own files, as shipped.
 import { backendInfo, loadModel, trainModel } from '../../web/index.js';
+import { $, pageState, short, showBackend } from '../page.js';
 
 const VIEW = 1;  // the data canvas shows [−VIEW, VIEW]²
 // Data units between the points of a drawn stroke: about 7 canvas pixels, dense enough that a
@@ -17,7 +18,6 @@ const PLAYBACK_FRAMES = 150;  // snapshots of the particles per sampling run (2.
 const COLOURS = { data: 'rgba(52, 58, 64, 0.55)', samples: 'rgba(28, 126, 214, 0.55)', grid: '#eef0f3',
   axis: '#d5dbe3', loss: '#a5c8ec', smooth: '#1c7ed6', text: '#5c6670' };
 
-const $ = (selector) => document.querySelector(selector);
 const dataCanvas = $('#data');
 // Read back once per change of the points (the background of the particles' frames).
 const dataCtx = dataCanvas.getContext('2d', { willReadFrequently: true });
@@ -42,21 +42,9 @@ let shownSamples = null;  // the particles on the data canvas, or null
 // delays on a loaded machine.
 const demo = { backend: null, state: 'loading', error: null, run: 0, data: points, points: 0, preset: null,
   training: null, losses: [], model: null, sampling: null, samples: null, phases: [] };
-window.demo = demo;
+const { setState, fail } = pageState(demo);
 
-function setState(state, text = state) {
-  demo.state = state;
-  document.body.dataset.state = state;
-  $('#status').textContent = text;
-}
 
-function fail(error) {
-  demo.error = String(error?.message ?? error);
-  setState('error', `error: ${demo.error}`);
-}
-
-// 3 significant digits, without trailing zeros (stored σ are float32: 0.02 is 0.0199999996).
-const short = (value) => String(Number(value.toPrecision(3)));
 const seconds = (ms) => `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
 
 let activePhase = null;
@@ -687,10 +675,7 @@ fitLossCanvas();
 new ResizeObserver(fitLossCanvas).observe(lossCanvas);
 try {
   demo.backend = await backendInfo();
-  const { flavour, threads, crossOriginIsolated } = demo.backend;
-  $('#backend').textContent = `build: ${flavour}, ${threads} thread${threads > 1 ? 's' : ''}` +
-    (crossOriginIsolated ? ' (cross-origin isolated)' : ' (not cross-origin isolated: single-threaded fallback)');
-  document.body.dataset.flavour = flavour;
+  showBackend(demo.backend);
   setState('ready', 'ready: press Train');
   setControls();
 } catch (error) {
