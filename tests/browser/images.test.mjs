@@ -26,9 +26,20 @@ const POLL = { polling: 100 };
 const settled = (page, timeout) => page.waitForFunction(() => !['running', 'likelihood'].includes(window.demo.state),
   null, { ...POLL, timeout });
 
-// Remembers the canvas's pixels in the page; changedPixels() counts those that differ since.
-const snapshot = (page) => page.$eval('#grid', (c) => {
-  window.__snapshot = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+// Remembers the canvas's pixels in the page as soon as the run's first frame is drawn (a watcher
+// in the page, every animation frame: a short run can end before a poll from here sees its first
+// frame); changedPixels() counts those that differ since.
+const snapshotAtFirstFrame = (page) => page.$eval('#grid', (c) => {
+  window.__snapshot = null;
+  const runBefore = window.demo.runStart;  // each run sets its own start time
+  const watch = () => {
+    if (window.demo.runStart !== runBefore && window.demo.framesDrawn >= 1) {
+      window.__snapshot = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    } else {
+      requestAnimationFrame(watch);
+    }
+  };
+  requestAnimationFrame(watch);
 });
 const changedPixels = (page) => page.$eval('#grid', (c) => {
   const now = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -93,9 +104,9 @@ async function sampleGrid(page, { sampler, steps, n, bpdCount, bpdLevels }) {
   await page.fill('#bpd-levels', String(bpdLevels));
   await page.fill('#seed', '7');
   const trace = await traceMainThread(page);
+  await snapshotAtFirstFrame(page);
   await page.click('#sample');
-  await page.waitForFunction(() => window.demo.framesDrawn >= 1, null, { ...POLL, timeout: 60000 });
-  await snapshot(page);
+  await page.waitForFunction(() => window.__snapshot !== null, null, { ...POLL, timeout: 60000 });
   await settled(page, 150000);
   const traced = await trace.stop();
   const state = await demoState(page);
