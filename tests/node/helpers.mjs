@@ -166,11 +166,11 @@ export function ncsnMlpScore({ config, tensors }, points, sigma) {
 }
 
 /**
- * Asserts ‖actual − expected‖∞ ≤ 1e-5 ‖expected‖∞ over a batch of rows of dim values (relative in
- * the ∞-norm: float rounding follows the size of the hidden values, and a row's output can cancel
- * to near zero); returns ‖actual − expected‖∞ / ‖expected‖∞.
+ * Asserts ‖actual − expected‖∞ ≤ bound · ‖expected‖∞ over a batch of rows of dim values (relative
+ * in the ∞-norm: float rounding follows the size of the hidden values, and a row's output can
+ * cancel to near zero); returns ‖actual − expected‖∞ / ‖expected‖∞.
  */
-export function assertBatchMatches(actual, expected, dim, label) {
+export function assertBatchMatches(actual, expected, dim, label, bound = 1e-5) {
   assert.equal(actual.length, expected.length, label);
   let scale = 1e-30, worst = 0, at = 0;
   for (let i = 0; i < expected.length; ++i) {
@@ -179,8 +179,8 @@ export function assertBatchMatches(actual, expected, dim, label) {
     const d = Math.abs(actual[i] - expected[i]);
     if (d > worst) [worst, at] = [d, i];
   }
-  assert.ok(worst <= 1e-5 * scale,
-    `${label}: row ${Math.floor(at / dim)} differs by ${worst}, 1e-5 · max|score| = ${1e-5 * scale}`);
+  assert.ok(worst <= bound * scale,
+    `${label}: row ${Math.floor(at / dim)} differs by ${worst}, ${bound} · max|score| = ${bound * scale}`);
   return worst / scale;
 }
 

@@ -1,9 +1,9 @@
 // Every shipped network, exported to ONNX by the native score-export-onnx tool, run in onnxruntime
 // (onnxruntime-web's WebAssembly backend under Node): an independent implementation of every
-// layer. Its scores must equal model.score within 1e-5 of the batch's largest |score| (relative in
-// the ∞-norm: float rounding follows the size of the hidden values, and a row's output can cancel
-// to near zero), at σ across each model's trained range and on points where the samplers evaluate
-// it (data plus σ-noise).
+// layer. Its scores must equal model.score within ORT_BOUND of the batch's largest |score|
+// (relative in the ∞-norm: float rounding follows the size of the hidden values, and a row's output
+// can cancel to near zero), at σ across each model's trained range and on points where the samplers
+// evaluate it (data plus σ-noise).
 // tests/run-js.sh exports the models into $SCORE_ONNX_DIR and makes onnxruntime-web resolvable.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,12 @@ import { assertBatchMatches, pseudoRandom } from './helpers.mjs';
 
 after(shutdown);
 ort.env.wasm.numThreads = 1;
+
+// 2e-5, not the 1e-5 pytorch.test.mjs holds model.score to: on the checkerboard model (continuous σ)
+// at σ = 0.01, onnxruntime-web is 1.25e-5 of max|score| off the same network evaluated in float64
+// (PyTorch), where model.score is 6.4e-7 and PyTorch's float32 8.9e-7 off it; the other models
+// and σ measure ≤ 2.6e-6. So the excess is onnxruntime's own float32 error, not ours.
+const ORT_BOUND = 2e-5;
 
 const ONNX_DIR = process.env.SCORE_ONNX_DIR;
 
@@ -59,7 +65,7 @@ for (const name of pretrainedModels) {
         x: new ort.Tensor('float32', x, shape),
         sigma: new ort.Tensor('float32', new Float32Array(n).fill(sigma), [n]),
       });
-      assertBatchMatches(score.data, expected, dim, `${name} at σ = ${sigma}`);
+      assertBatchMatches(score.data, expected, dim, `${name} at σ = ${sigma}`, ORT_BOUND);
       ours.push(expected);
       inputs.push(x);
     }
@@ -75,7 +81,7 @@ for (const name of pretrainedModels) {
     });
     const expected = new Float32Array(mixed.length);
     ours.forEach((s, k) => expected.set(s, k * n * dim));
-    assertBatchMatches(score.data, expected, dim, `${name} with one σ per row`);
+    assertBatchMatches(score.data, expected, dim, `${name} with one σ per row`, ORT_BOUND);
     await session.release();
     model.dispose();
   });
