@@ -1,6 +1,7 @@
 // What every demo page shares: its state object (window.demo, which the browser tests read) kept in
-// step with the status line, the line saying which build runs on how many threads, and numbers
-// written short.
+// step with the status line, the line saying which build runs on how many threads, numbers written
+// short, loading each model once, and drawing progress at the screen's pace.
+import { loadModel } from '../web/index.js';
 
 export const $ = (selector) => document.querySelector(selector);
 
@@ -31,3 +32,38 @@ export function showBackend({ flavour, threads, crossOriginIsolated }) {
 
 /** 3 significant digits without trailing zeros (the stored σ are float32: 0.01 is 0.0099999998). */
 export const short = (value) => String(Number(value.toPrecision(3)));
+
+/**
+ * Returns model(name): loadModel(name, optionsFor(name)) the first time, the same promise after;
+ * a load that failed is forgotten, so the next call tries again.
+ */
+export function modelLoader(optionsFor = () => undefined) {
+  const models = new Map();  // name → Promise<ScoreModel>
+  return (name) => {
+    if (!models.has(name)) {
+      models.set(name, loadModel(name, optionsFor(name)).catch((error) => {
+        models.delete(name);
+        throw error;
+      }));
+    }
+    return models.get(name);
+  };
+}
+
+/**
+ * Returns onProgress(report) that calls draw(report) for the newest report once per animation
+ * frame: progress reports can come faster than the screen refreshes.
+ */
+export function latestPerFrame(draw) {
+  let latest = null;
+  return (report) => {
+    const first = latest === null;
+    latest = report;
+    if (!first) return;
+    requestAnimationFrame(() => {
+      const newest = latest;
+      latest = null;
+      draw(newest);
+    });
+  };
+}

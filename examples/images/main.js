@@ -2,8 +2,8 @@
 // sampler of the user's choice and shown sharpening while it runs, then the bits per dimension of
 // the first images under the model's probability-flow ODE. Everything heavy runs in the package's
 // Worker; this thread only turns snapshots into pixels (imageGrid + putImageData).
-import { backendInfo, imageGrid, loadModel } from '../../web/index.js';
-import { $, pageState, short, showBackend } from '../page.js';
+import { backendInfo, imageGrid } from '../../web/index.js';
+import { $, latestPerFrame, modelLoader, pageState, short, showBackend } from '../page.js';
 import { denoises, IMAGE_SAMPLERS as SAMPLERS } from '../image-samplers.js';
 
 const GRID_GAP = 1;  // image pixels between the images of the grid
@@ -14,7 +14,6 @@ const MAX_SEED = 2 ** 32 - 1;
 
 const canvas = $('#grid');
 const ctx = canvas.getContext('2d');
-const models = new Map();  // name → Promise<ScoreModel>
 const stepsChosen = new Map();  // sampler → the steps the user last set for it
 const downloads = new Map();  // model name → what its download report said last
 let controller = null;
@@ -30,26 +29,21 @@ const { setState, fail } = pageState(demo);
 
 const kilobytes = (bytes) => `${Math.round(bytes / 1024)} KB`;
 
-function model(name) {
-  if (!models.has(name)) {
-    const start = performance.now();
-    const show = ({ loadedBytes, totalBytes, fromCache }) => {
-      const done = totalBytes === loadedBytes;
-      downloads.set(name, `${name}.safetensors: ` + (fromCache ? `${kilobytes(loadedBytes)} from the browser cache`
-        : done ? `${kilobytes(loadedBytes)} downloaded in ${((performance.now() - start) / 1000).toFixed(1)} s`
-          : `downloading ${kilobytes(loadedBytes)}${totalBytes ? ` of ${kilobytes(totalBytes)}` : ''}…`));
-      if (demo.model !== name) return;
-      demo.download = { loadedBytes, totalBytes, fromCache };
-      $('#download').textContent = downloads.get(name);
-      if (!done && totalBytes) $('#progress').value = loadedBytes / totalBytes;
-    };
-    models.set(name, loadModel(name, { onProgress: show }).catch((error) => {
-      models.delete(name);  // try again next time
-      throw error;
-    }));
-  }
-  return models.get(name);
+// Shows the download of model `name` (while it is the one chosen) in #download and the progress bar.
+function downloadReporter(name) {
+  const start = performance.now();
+  return ({ loadedBytes, totalBytes, fromCache }) => {
+    const done = totalBytes === loadedBytes;
+    downloads.set(name, `${name}.safetensors: ` + (fromCache ? `${kilobytes(loadedBytes)} from the browser cache`
+      : done ? `${kilobytes(loadedBytes)} downloaded in ${((performance.now() - start) / 1000).toFixed(1)} s`
+        : `downloading ${kilobytes(loadedBytes)}${totalBytes ? ` of ${kilobytes(totalBytes)}` : ''}…`));
+    if (demo.model !== name) return;
+    demo.download = { loadedBytes, totalBytes, fromCache };
+    $('#download').textContent = downloads.get(name);
+    if (!done && totalBytes) $('#progress').value = loadedBytes / totalBytes;
+  };
 }
+const model = modelLoader((name) => ({ onProgress: downloadReporter(name) }));
 
 // ---- drawing -------------------------------------------------------------------------------------
 
@@ -78,22 +72,14 @@ function draw(samples, n, [height, width, channels]) {
   ctx.putImageData(new ImageData(grid.data, grid.width, grid.height), 0, 0);
 }
 
-// Progress reports can come faster than the screen refreshes: draw only the newest one per frame.
+// Draws the newest report's grid once per animation frame, while the run lasts.
 function frameDrawer(n, shape, signal) {
-  let latest = null;
-  return (report) => {
-    const first = latest === null;
-    latest = report;
-    if (!first) return;
-    requestAnimationFrame(() => {
-      const p = latest;
-      latest = null;
-      if (signal.aborted || demo.state !== 'running') return;
-      draw(p.samples, n, shape);
-      demo.framesDrawn += 1;
-      showStep(p);
-    });
-  };
+  return latestPerFrame((p) => {
+    if (signal.aborted || demo.state !== 'running') return;
+    draw(p.samples, n, shape);
+    demo.framesDrawn += 1;
+    showStep(p);
+  });
 }
 
 function showStep(p) {

@@ -2,8 +2,8 @@
 // sampler (sample({ known, mask })) fills the erased pixels, several candidates at once: one batch
 // whose samples all share the same known pixels and mask. The sampling runs in the package's Worker;
 // this thread only draws (imageGrid + putImageData, and a few hundred rectangles for the mask).
-import { backendInfo, imageGrid, loadModel } from '../../web/index.js';
-import { $, pageState, showBackend } from '../page.js';
+import { backendInfo, imageGrid } from '../../web/index.js';
+import { $, latestPerFrame, modelLoader, pageState, showBackend } from '../page.js';
 import { IMAGE_SAMPLERS } from '../image-samplers.js';
 import { TEST_IMAGES } from './test-images.js';
 
@@ -23,7 +23,6 @@ const source = $('#source');
 const sourceCtx = source.getContext('2d');
 const candidates = $('#candidates');
 const candidatesCtx = candidates.getContext('2d');
-const models = new Map();  // name → Promise<ScoreModel>
 const stepsChosen = new Map();  // sampler → the steps the user last set for it
 const mask = new Uint8Array(PIXELS).fill(1);  // 1: kept (known), 0: erased
 let image = null;  // the test image: { label, values: Float32Array in [0, 1], picture: ImageData }
@@ -39,15 +38,7 @@ const demo = { backend: null, state: 'loading', model: $('#model').value, image:
 const { setState, fail } = pageState(demo);
 
 
-function model(name) {
-  if (!models.has(name)) {
-    models.set(name, loadModel(name).catch((error) => {
-      models.delete(name);  // try again next time
-      throw error;
-    }));
-  }
-  return models.get(name);
-}
+const model = modelLoader();
 
 // ---- the test image and its mask -----------------------------------------------------------------
 
@@ -169,24 +160,16 @@ function drawCandidates(samples, n) {
   candidatesCtx.putImageData(new ImageData(grid.data, grid.width, grid.height), 0, 0);
 }
 
-// Progress reports can come faster than the screen refreshes: draw only the newest one per frame.
+// Draws the newest report's candidates once per animation frame, while the fill lasts.
 function frameDrawer(n, signal) {
-  let latest = null;
-  return (report) => {
-    const first = latest === null;
-    latest = report;
-    if (!first) return;
-    requestAnimationFrame(() => {
-      const p = latest;
-      latest = null;
-      if (signal.aborted || demo.state !== 'running') return;
-      drawCandidates(p.samples, n);
-      demo.framesDrawn += 1;
-      Object.assign(demo, { fraction: p.fraction, step: p.step, totalSteps: p.totalSteps });
-      $('#progress').value = p.fraction;
-      $('#step').textContent = `step ${p.step}/${p.totalSteps} · noise level ${p.level + 1}/${p.levels}`;
-    });
-  };
+  return latestPerFrame((p) => {
+    if (signal.aborted || demo.state !== 'running') return;
+    drawCandidates(p.samples, n);
+    demo.framesDrawn += 1;
+    Object.assign(demo, { fraction: p.fraction, step: p.step, totalSteps: p.totalSteps });
+    $('#progress').value = p.fraction;
+    $('#step').textContent = `step ${p.step}/${p.totalSteps} · noise level ${p.level + 1}/${p.levels}`;
+  });
 }
 
 // ---- filling -------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 // The pretrained-models demo: particles of annealed Langevin dynamics moving from noise onto the
 // data as one of the shipped score networks samples with its stored settings, or, for an image
 // model, a grid of images sharpening out of noise. Imports the package's own files, as shipped.
-import { backendInfo, imageGrid, loadModel, pretrainedModels } from '../../web/index.js';
-import { $, pageState, short, showBackend } from '../page.js';
+import { backendInfo, imageGrid, pretrainedModels } from '../../web/index.js';
+import { $, modelLoader, pageState, short, showBackend } from '../page.js';
 
 const PROGRESS_EVERY = 10;  // annealed Langevin: steps between snapshots (about 110 frames a run)
 // Image models take about 100 slow steps, and the SDE samplers the 2-D files advise 20 to 100
@@ -19,7 +19,6 @@ const VIEWS = {
 
 const canvas = $('#particles');
 const ctx = canvas.getContext('2d');
-const models = new Map();  // name → Promise<ScoreModel>
 let controller = null;
 // How the canvas shows samples: null while the model loads, { kind: 'points' } for 2-D models,
 // { kind: 'images', shape: [height, width, channels], columns } for image models (square grids).
@@ -34,15 +33,7 @@ const { setState, fail } = pageState(demo);
 const isImageModel = (m) => m.dataShape.length === 3;
 
 
-function model(name) {
-  if (!models.has(name)) {
-    models.set(name, loadModel(name).catch((error) => {
-      models.delete(name);  // try again next time
-      throw error;
-    }));
-  }
-  return models.get(name);
-}
+const model = modelLoader();
 
 // ---- drawing -------------------------------------------------------------------------------------
 
