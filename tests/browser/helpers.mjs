@@ -1,5 +1,6 @@
 // Shared by the browser tests: Debian's Chromium (headless, driven by playwright-core) with a
 // throw-away profile, and demo pages opened from examples/serve.mjs on a free loopback port.
+import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,6 +53,14 @@ export async function openPage(context, pagePath, { isolated = true } = {}) {
 
 /** A JSON copy of the page's `window.demo`. */
 export const demoState = (page) => page.evaluate(() => window.demo && JSON.parse(JSON.stringify(window.demo)));
+
+/** Waits until the page's demo has started ('ready', or 'error'), asserts that it is ready and returns its state. */
+export async function pageReady(page) {
+  await page.waitForFunction(() => ['ready', 'error'].includes(window.demo?.state), null, { timeout: 60000 });
+  const state = await demoState(page);
+  assert.equal(state.state, 'ready', state.error);
+  return state;
+}
 
 /**
  * Records the page's long tasks (main-thread tasks over 50 ms, PerformanceObserver 'longtask') from

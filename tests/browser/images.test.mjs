@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
-import { demoState, launchBrowser, longTasksBetween, openPage, OUTPUT, traceMainThread } from './helpers.mjs';
+import { demoState, launchBrowser, longTasksBetween, openPage, OUTPUT, pageReady, traceMainThread } from './helpers.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const SIDE = 28;
@@ -69,10 +69,7 @@ function imageStats(samples, i) {
 
 async function openReady(isolated) {
   const opened = await openPage(browser.context, 'examples/images/', { isolated });
-  await opened.page.waitForFunction(() => ['ready', 'error'].includes(window.demo?.state), null, { timeout: 60000 });
-  const ready = await demoState(opened.page);
-  assert.equal(ready.state, 'ready', ready.error);
-  return { ...opened, ready };
+  return { ...opened, ready: await pageReady(opened.page) };
 }
 
 // Starts a long run and cancels it once the grid has been drawn twice.

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
-import { demoState, launchBrowser, longTasksBetween, openPage, OUTPUT, traceMainThread } from './helpers.mjs';
+import { demoState, launchBrowser, longTasksBetween, openPage, OUTPUT, pageReady, traceMainThread } from './helpers.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const PIXELS = 28 * 28;
@@ -69,10 +69,7 @@ async function touchDrag(page, points) {
 
 async function openReady(isolated) {
   const opened = await openPage(browser.context, 'examples/inpainting/', { isolated });
-  await opened.page.waitForFunction(() => ['ready', 'error'].includes(window.demo?.state), null, { timeout: 60000 });
-  const ready = await demoState(opened.page);
-  assert.equal(ready.state, 'ready', ready.error);
-  return { ...opened, ready };
+  return { ...opened, ready: await pageReady(opened.page) };
 }
 
 // Starts a long fill and cancels it once the candidates have been drawn twice.

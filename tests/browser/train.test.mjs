@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { OUTPUT, demoState, launchBrowser, longTasks, openPage } from './helpers.mjs';
+import { OUTPUT, demoState, launchBrowser, longTasks, openPage, pageReady } from './helpers.mjs';
 
 // Enough for the two blobs (the page's default 3000 are for thinner drawings), and quick on 2 shared
 // cores.
@@ -204,9 +204,7 @@ async function trainBlobs(t, page) {
 }
 
 async function checkBackend(page, isolated) {
-  await page.waitForFunction(() => ['ready', 'error'].includes(window.demo?.state), null, { timeout: 60000 });
-  const state = await demoState(page);
-  assert.equal(state.state, 'ready', state.error);
+  const state = await pageReady(page);
   assert.equal(await page.evaluate(() => crossOriginIsolated), isolated);
   const text = await page.textContent('#backend');
   if (isolated) {
