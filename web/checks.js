@@ -92,14 +92,16 @@ export function checkCallbacks(o) {
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
     throw invalidArgument(`onProgress must be a function, got ${describe(o.onProgress)}`);
   }
-  if (o.signal !== undefined && !isAbortSignal(o.signal)) {
-    throw invalidArgument(`signal must be an AbortSignal, got ${describe(o.signal)}`);
-  }
+  if (o.signal !== undefined) abortSignal(o.signal, 'signal');
 }
 
-function isAbortSignal(signal) {
-  return signal !== null && typeof signal === 'object' && typeof signal.aborted === 'boolean' &&
-    typeof signal.addEventListener === 'function';
+/** Returns `value` if it is an AbortSignal (or looks like one); throws INVALID_ARGUMENT otherwise. */
+export function abortSignal(value, name) {
+  if (value === null || typeof value !== 'object' || typeof value.aborted !== 'boolean' ||
+      typeof value.addEventListener !== 'function') {
+    throw invalidArgument(`${name} must be an AbortSignal, got ${describe(value)}`);
+  }
+  return value;
 }
 
 /**

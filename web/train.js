@@ -5,8 +5,8 @@
 import { backendClient } from './backend.js';
 import { invalidArgument } from './errors.js';
 import {
-  checkCallbacks, checkSeed, describe, finiteNumber, finiteRows, knownKeys, nonNegativeInteger, normalFloat32,
-  optionsObject, positiveInteger, randomSeed,
+  abortSignal, checkCallbacks, checkSeed, describe, finiteNumber, finiteRows, knownKeys, nonNegativeInteger,
+  normalFloat32, optionsObject, positiveInteger, randomSeed,
 } from './checks.js';
 import { ScoreModel } from './model.js';
 
@@ -37,7 +37,7 @@ export async function trainModel(points, options) {
     throw invalidArgument(`trainModel() needs 2 to ${MAX_POINTS} points (their spread sets the noise levels), got ${n}`);
   }
   checkCallbacks(o);
-  if (o.stopSignal !== undefined) checkCallbacks({ signal: o.stopSignal });
+  if (o.stopSignal !== undefined) abortSignal(o.stopSignal, 'stopSignal');
   const seed = o.seed === undefined ? randomSeed() : checkSeed(o.seed);
   const widths = Int32Array.from(o.hidden === undefined ? [] : hiddenWidths(o.hidden));
   const request = {

@@ -116,7 +116,7 @@ test('bad points and options are INVALID_ARGUMENT, and the package keeps working
     [POINTS, { sigmaMin: 100 }, /sigma/],
     [POINTS, { steps: -1 }, /steps must be a positive integer/],
     [POINTS, { epochs: 3 }, /unknown option 'epochs'/],
-    [POINTS, { stopSignal: 'stop' }, /signal must be an AbortSignal/],
+    [POINTS, { stopSignal: 'stop' }, /stopSignal must be an AbortSignal/],
   ];
   for (const [points, options, pattern] of cases) {
     await rejectsWith(() => trainModel(points, options), 'INVALID_ARGUMENT', pattern);
