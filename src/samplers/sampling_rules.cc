@@ -145,7 +145,7 @@ Status Resolve(const FileSampling& f, float min_sigma, const SamplingRequest& re
   const std::string sampler =
       !request.sampler.empty() ? request.sampler
                                : (has_sampling ? file.sampler : std::string("annealed-langevin"));
-  if (sampler == "reverse-diffusion" || sampler == "pc" || sampler == "ode") {
+  if (IsSdeSampler(sampler)) {
     return ResolveSde(f, sampler, request, out);
   }
   if (request.encode) return NotFor("encode", sampler);
@@ -205,6 +205,10 @@ Status Resolve(const FileSampling& f, float min_sigma, const SamplingRequest& re
 }
 
 }  // namespace
+
+bool IsSdeSampler(const std::string& sampler) {
+  return sampler == "reverse-diffusion" || sampler == "pc" || sampler == "ode";
+}
 
 Status ResolveSamplerOptions(const std::string& config_json, float min_sigma,
                              const SamplingRequest& request, SamplerOptions* out) {

@@ -68,6 +68,10 @@ inline constexpr double kKarrasRho = 7.0;
 // The adaptive solver's default rtol and atol (the score-SDE reference code's).
 inline constexpr double kDefaultOdeTolerance = 1e-5;
 
+// Whether `sampler` names one of the score-SDE samplers ("reverse-diffusion", "pc", "ode"), whose
+// `steps` are the levels of their schedule.
+bool IsSdeSampler(const std::string& sampler);
+
 // What a caller asks of a likelihood computation (model.logProb): "not given" is 0 (-1 for probes).
 struct LogProbRequest {
   std::string solver;                  // "heun" or "rk45" ("" = heun)

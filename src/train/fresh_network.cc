@@ -11,6 +11,7 @@
 #include "models/ncsn_mlp.h"
 #include "models/ncsn_unet.h"
 #include "samplers/sampler.h"
+#include "samplers/sampling_rules.h"
 
 namespace sw {
 
@@ -32,8 +33,7 @@ Status ChooseSampling(const std::vector<float>& data, size_t dim, const FreshNet
     return InvalidArgument("the step-size scale must be finite and > 0 (got " +
                            std::to_string(spec.step_size_scale) + ")");
   }
-  const bool sde =
-      spec.sampler == "reverse-diffusion" || spec.sampler == "pc" || spec.sampler == "ode";
+  const bool sde = IsSdeSampler(spec.sampler);
   if (!sde && spec.sampler != "annealed-langevin") {
     return InvalidArgument(
         "the advised sampler must be annealed-langevin, reverse-diffusion, pc "
