@@ -246,6 +246,11 @@ function createScoreWasmWorker(host) {
     try {
       checkStatus(withHeapCopies([points, widths], (p, w) => training.init(p, n, dim, w, widths.length, request)));
       let chunk = 1, lossSum = 0, lossSteps = 0;
+      const report = () => {
+        const step = training.stepsDone();
+        host.post({ id, progress: { step, totalSteps: steps, fraction: step / steps, loss: lossSum / lossSteps } }, []);
+        lossSum = lossSteps = 0;
+      };
       while (training.stepsDone() < steps && !run.stopRequested) {
         if (crash) throw failure('INTERNAL', crashMessage());
         if (run.stopCode) throw failure(run.stopCode, 'training was aborted');
@@ -257,13 +262,11 @@ function createScoreWasmWorker(host) {
         chunk = nextChunkSize(k, chunk, performance.now() - start);
         lossSum += training.loss() * k;
         lossSteps += k;
-        const step = training.stepsDone();
-        if (!progressEvery || k === toReport || step === steps) {
-          host.post({ id, progress: { step, totalSteps: steps, fraction: step / steps, loss: lossSum / lossSteps } }, []);
-          lossSum = lossSteps = 0;
-        }
+        if (!progressEvery || k === toReport || training.stepsDone() === steps) report();
         await host.yieldToEventLoop();
       }
+      // A Stop between two reports: the last steps get theirs too, as TrainOptions promises.
+      if (lossSteps > 0 && !run.stopCode) report();
       if (run.stopCode) throw failure(run.stopCode, 'training was aborted');
       checkStatus(training.writeModelFile());
       const bytes = new Uint8Array(heapBuffer(), training.modelFilePtr(), training.modelFileSize()).slice();
