@@ -45,6 +45,24 @@ bool Run(const ScoreModel& model, size_t n, const SamplerOptions& options, Threa
   return true;
 }
 
+const char* KindName(SamplerKind kind) {
+  switch (kind) {
+    case SamplerKind::kLangevin:
+      return "Langevin";
+    case SamplerKind::kAnnealedLangevin:
+      return "annealed Langevin";
+    case SamplerKind::kReverseDiffusion:
+      return "reverse diffusion";
+    case SamplerKind::kPredictorCorrector:
+      return "predictor-corrector";
+    case SamplerKind::kProbabilityFlowHeun:
+      return "probability-flow ODE, Heun";
+    case SamplerKind::kProbabilityFlowRk45:
+      return "probability-flow ODE, RK45";
+  }
+  return "?";
+}
+
 SW_BENCHMARK(SamplingUnetGrid) {
   const std::string path = ctx.model.empty() ? kDefaultUnetModel : ctx.model;
   if (!FileExists(path)) {
@@ -69,7 +87,7 @@ SW_BENCHMARK(SamplingUnetGrid) {
   const NcsnUnetConfig& config = unet.config();
   options.seed = 1;
 
-  // Evaluations per sample: levels × steps per level, + 1 for the final denoising step.
+  // Network evaluations per sample, whatever the sampler (the probe counts them).
   std::unique_ptr<SamplerRun> probe;
   status = SamplerRun::Create(&unet, 1, options, nullptr, 1, &probe);
   if (!status.ok()) {
@@ -82,18 +100,16 @@ SW_BENCHMARK(SamplingUnetGrid) {
   for (size_t c : config.channels) channels += (channels.empty() ? "" : "-") + std::to_string(c);
   std::printf("SamplingUnetGrid: %s: ncsn-unet %zux%zux%zu, channels %s\n", path.c_str(),
               config.height, config.width, config.image_channels, channels.c_str());
-  std::printf(
-      "  %.2f MFLOP per evaluation, %d evaluations per sample (%zu levels x %d steps%s, %s)\n",
-      flops_per_eval / 1e6, evals, options.sigmas.size(), options.steps_per_level,
-      evals > static_cast<int>(options.sigmas.size()) * options.steps_per_level ? " + denoise" : "",
-      options.kind == SamplerKind::kAnnealedLangevin ? "annealed Langevin" : "Langevin");
+  std::printf("  %.2f MFLOP per evaluation, %d evaluations per sample (the file's sampler, %s, "
+              "over %zu levels)\n",
+              flops_per_eval / 1e6, evals, KindName(options.kind), options.sigmas.size());
 
   ThreadPool pool(kThreads);
   // Warm-up: a few steps through the same code on both thread counts, so that the timed runs use
   // the code V8 optimises (see README.md).
   SamplerOptions warm = options;
   warm.steps_per_level = 1;
-  warm.sigmas.resize(std::min<size_t>(warm.sigmas.size(), ctx.quick ? 1 : 4));
+  warm.sigmas.resize(std::min<size_t>(warm.sigmas.size(), ctx.quick ? 2 : 4));  // 2: an ODE step
   const size_t warm_n = NcsnUnet::kTileRows * kThreads;
   if (!Run(unet, warm_n, warm, &pool, kThreads) || !Run(unet, warm_n, warm, &pool, 1)) return;
 

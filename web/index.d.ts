@@ -225,6 +225,11 @@ export interface ModelConfig {
   groups?: number;
   /** ncsn-unet: width of the σ embedding added in every residual block. */
   embedding_dim?: number;
+  /**
+   * ncsn-unet: the data's scale σ_d of EDM's preconditioning (Karras et al. 2022), present when the
+   * network was trained with it: the score is σ_d/(σ√v) · F(x/√v) − x/v with v = σ² + σ_d².
+   */
+  sigma_data?: number;
   /** The trained noise levels, largest first: the default `sigmas` of sample(). */
   sigmas?: number[];
   /**

@@ -171,8 +171,10 @@ def config_json(architecture, config):
     its order, compact, σ as the shortest decimal of the float32 value."""
     keys = {"ncsn-mlp": ["dim", "hidden", "sigma_embedding_freqs", "sigmas", "data_shape", "sampling"],
             "ncsn-unet": ["data_shape", "channels", "groups", "sigma_embedding_freqs", "embedding_dim",
-                          "sigmas", "sampling"]}[architecture]
+                          "sigmas", "sampling", "sigma_data"]}[architecture]
     ordered = {k: config[k] for k in keys if k in config}
+    if "sigma_data" in ordered:
+        ordered["sigma_data"] = float(np.float32(ordered["sigma_data"]))
     ordered["sigmas"] = [float(np.float32(s)) for s in config["sigmas"]]
     if "sampling" in ordered:
         s = ordered["sampling"]

@@ -124,10 +124,24 @@ class NcsnUnet(nn.Module):
         self.norm_out = nn.GroupNorm(groups, channels[0], eps=GROUP_NORM_EPS)
         self.conv_out = nn.Conv2d(channels[0], image_channels, 3, padding=1)
 
+    def preconditioning(self, sigma):
+        """(in, out, skip) of models/ncsn_unet.h's NcsnUnetPreconditioning, each [n, 1, 1, 1]:
+        s = out · F(in · x) + skip · x; NCSNv2's (1, 1/σ, 0) without "sigma_data", else EDM's
+        (Karras et al. 2022) with v = σ² + σ_d²: (1/√v, σ_d/(σ√v), −1/v), in float64, then float32."""
+        shape = (-1, 1, 1, 1)
+        d = self.config.get("sigma_data", 0.0)
+        if not d:
+            return 1.0, torch.reciprocal(sigma).reshape(shape), 0.0
+        s64 = sigma.double()
+        v = s64 * s64 + d * d
+        root = torch.sqrt(v)
+        return tuple(c.float().reshape(shape) for c in (1.0 / root, d / (s64 * root), -1.0 / v))
+
     def forward(self, x, sigma):
         sigma = _rows_sigma(x, sigma)
+        c_in, c_out, c_skip = self.preconditioning(sigma)
         e = F.silu(self.embed(self.sigma_embed(sigma)))
-        h = self.conv_in(x.permute(0, 3, 1, 2))
+        h = self.conv_in((c_in * x).permute(0, 3, 1, 2))
         skips = []
         for l, block in enumerate(self.down):
             h = block(h, e)
@@ -139,7 +153,7 @@ class NcsnUnet(nn.Module):
             h = F.interpolate(block.proj(h), scale_factor=2, mode="nearest") + skips[int(key)]
             h = block(h, e)
         y = self.conv_out(F.silu(self.norm_out(h)))
-        return divide_by_sigma(y.permute(0, 2, 3, 1), sigma)
+        return c_out * y.permute(0, 2, 3, 1) + c_skip * x
 
 
 ARCHITECTURES = {NcsnMlp.architecture: NcsnMlp, NcsnUnet.architecture: NcsnUnet}

@@ -155,7 +155,25 @@ Status ValidateNcsnUnetConfig(const NcsnUnetConfig& c) {
   }
   SW_RETURN_IF_ERROR(config_json::ValidateSigmas(kArch, c.sigmas));
   if (c.has_sampling) SW_RETURN_IF_ERROR(config_json::ValidateSampling(kArch, c.sampling));
+  // NaN fails both comparisons; the bounds keep σ_d² and 1/σ_d well inside f32.
+  if (!(c.sigma_data == 0.0f || (c.sigma_data >= 1e-3f && c.sigma_data <= 1e3f))) {
+    return BadConfig("sigma_data = " + std::to_string(c.sigma_data) +
+                     "; expected 0.001 to 1000 (or absent: no preconditioning)");
+  }
   return Status::Ok();
+}
+
+UnetPreconditioning NcsnUnetPreconditioning(const NcsnUnetConfig& config, float sigma) {
+  UnetPreconditioning p;
+  if (config.sigma_data == 0.0f) {
+    p.out = 1.0f / sigma;
+    return p;
+  }
+  const double s = sigma, d = config.sigma_data, v = s * s + d * d, root = std::sqrt(v);
+  p.in = static_cast<float>(1.0 / root);
+  p.out = static_cast<float>(d / (s * root));
+  p.skip = static_cast<float>(-1.0 / v);
+  return p;
 }
 
 TensorTable NcsnUnetTensorTable(const NcsnUnetConfig& config) {
@@ -196,7 +214,7 @@ Status ParseNcsnUnetConfig(const std::string& text, NcsnUnetConfig* out) {
     SW_RETURN_IF_ERROR(config_json::ParseObject(
         kArch, text,
         {"data_shape", "channels", "groups", "sigma_embedding_freqs", "embedding_dim", "sigmas",
-         "sampling"},
+         "sampling", "sigma_data"},
         {"data_shape", "channels", "groups", "sigma_embedding_freqs", "embedding_dim", "sigmas"},
         &root));
     const auto field = [&](const char* key) -> const Json& { return *root.find(key); };
@@ -235,6 +253,14 @@ Status ParseNcsnUnetConfig(const std::string& text, NcsnUnetConfig* out) {
       SW_RETURN_IF_ERROR(config_json::ReadSampling(kArch, *it, &c.sampling));
       c.has_sampling = true;
     }
+    if (auto it = root.find("sigma_data"); it != root.end()) {
+      // Range-checked as a double: a double outside float's range has no float to cast to.
+      const double d = it->is_number() ? it->get<double>() : -1.0;
+      if (!(d >= 1e-3 && d <= 1e3)) {
+        return BadConfig("sigma_data = " + JsonExcerpt(*it) + "; expected a number, 0.001 to 1000");
+      }
+      c.sigma_data = static_cast<float>(d);
+    }
     SW_RETURN_IF_ERROR(ValidateNcsnUnetConfig(c));
     *out = std::move(c);
     return Status::Ok();
@@ -253,6 +279,7 @@ std::string NcsnUnetConfigToJson(const NcsnUnetConfig& c) {
   // As doubles: the shortest text that reads back as the same double, hence the same float.
   j["sigmas"] = std::vector<double>(c.sigmas.begin(), c.sigmas.end());
   if (c.has_sampling) j["sampling"] = config_json::SamplingToJson(c.sampling);
+  if (c.sigma_data != 0.0f) j["sigma_data"] = static_cast<double>(c.sigma_data);
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
@@ -339,7 +366,13 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
   f32_silu(act->embed_pre.data(), act->embed.data(), rows * e);
 
   const ImageDims dx{rows, c.height, c.width, c.image_channels};
-  act->x.assign(x, x + dx.size());
+  const size_t dim = c.dim();
+  act->x.assign(x, x + dx.size());  // in(σ) · x: what conv_in sees
+  if (c.sigma_data != 0.0f) {
+    for (size_t r = 0; r < rows; ++r) {
+      f32_scale(x + r * dim, NcsnUnetPreconditioning(c, sigma[r]).in, &act->x[r * dim], dim);
+    }
+  }
   act->h_in.resize(rows * c.height * c.width * c.channels[0]);
   Conv3x3(act->x.data(), dx, net.conv_in.w, net.conv_in.b, c.channels[0], act->h_in.data(), par);
 
@@ -381,9 +414,14 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
   GroupNormSilu(h, d0, c.groups, net.norm_out.gamma, net.norm_out.beta, act->norm_out.data(),
                 act->act_out.data(), act->mean_out.data(), act->rstd_out.data(), par);
   Conv3x3(act->act_out.data(), d0, net.conv_out.w, net.conv_out.b, c.image_channels, score, par);
-  const size_t dim = c.dim();
-  for (size_t r = 0; r < rows; ++r)
-    f32_scale(score + r * dim, 1.0f / sigma[r], score + r * dim, dim);
+  for (size_t r = 0; r < rows; ++r) {
+    const UnetPreconditioning p = NcsnUnetPreconditioning(c, sigma[r]);
+    float* s = score + r * dim;
+    f32_scale(s, p.out, s, dim);
+    if (p.skip != 0.0f) {
+      for (size_t i = 0; i < dim; ++i) s[i] += p.skip * x[r * dim + i];
+    }
+  }
 }
 
 double NcsnUnetFlopsPerImage(const NcsnUnetConfig& c) {

@@ -1,12 +1,16 @@
 // The noise-conditional U-Net score network for small images (e.g. 28×28 digits), conditioned as
-// in NCSNv2 (output divided by σ) with a σ embedding added in every residual block:
+// in NCSNv2 (output divided by σ, or EDM's preconditioning) with a σ embedding added in every
+// residual block:
 //
-//   e      = SiLU([sin(2π f_j log σ), cos(2π f_j log σ)]_j · W_e + b_e)          (E values)
-//   h      = conv_in(x)                                                   (3×3, C → c_0)
+//   e      = SiLU([sin(2π f_j log σ), cos(2π f_j log σ)]_j · W_e + b_e)     (E values)
+//   h      = conv_in(in(σ) · x)                                     (3×3, C → c_0)
 //   down l = 0..L-1:  h = Block_l(h) at resolution H/2^l (channels c_{l-1} → c_l; c_{-1} = c_0);
 //                     skip_l = h;  h = AvgPool2(h) unless l = L-1
-//   up l = L-2..0:    h = Upsample2(proj_l(h)) + skip_l;  h = UpBlock_l(h)   (proj: 1×1, c_{l+1} →
-//   c_l) s      = conv_out(SiLU(GroupNorm(h))) / σ                             (3×3, c_0 → C)
+//   up l = L-2..0:    h = Upsample2(proj_l(h)) + skip_l;  h = UpBlock_l(h)
+//                     (proj: 1×1, c_{l+1} → c_l)
+//   F      = conv_out(SiLU(GroupNorm(h)))                           (3×3, c_0 → C)
+//   s      = out(σ) · F + skip(σ) · x     (NcsnUnetPreconditioning: NCSNv2's s = F / σ unless the
+//                                          config has sigma_data)
 //   Block(h): a = conv1(SiLU(GroupNorm1(h))) + (e · W_b + b_b);  b = conv2(SiLU(GroupNorm2(a)));
 //             out = b + h (or + skip(h), a 1×1 convolution, when the channel count changes)
 // GroupNorm normalises each image on its own, so a sample's score never depends on its batch.
@@ -22,7 +26,8 @@
 // "up.{l}.{norm1,...}.*", "norm_out.*", "conv_out.*" (the list and shapes are NcsnUnetTensorTable).
 // Metadata: "format": "score-wasm", "architecture": "ncsn-unet", "config":
 //   {"data_shape": [28, 28, 1], "channels": [16, 32, 64], "groups": 4,
-//    "sigma_embedding_freqs": 16, "embedding_dim": 64, "sigmas": [...], "sampling": {...}}
+//    "sigma_embedding_freqs": 16, "embedding_dim": 64, "sigmas": [...], "sampling": {...},
+//    "sigma_data": 0.31 (optional: EDM's preconditioning)}
 // H and W must be divisible by 2^(L-1) and every c_l by groups.
 #pragma once
 
@@ -50,11 +55,25 @@ struct NcsnUnetConfig {
   size_t sigma_embedding_freqs = 0;                  // F >= 1
   size_t embedding_dim = 0;                          // E >= 1
   std::vector<float> sigmas;                         // trained σ, strictly decreasing
+  float sigma_data = 0.0f;  // > 0: EDM preconditioning with this data scale; 0: NCSNv2's 1/σ
   bool has_sampling = false;
   SamplingDefaults sampling;
 
   size_t dim() const { return height * width * image_channels; }
 };
+
+// How σ and x enter around the network body F: s(x, σ) = out · F(in · x, σ) + skip · x.
+//   NCSNv2 (sigma_data = 0):  in = 1, out = 1/σ, skip = 0.
+//   EDM (Karras et al. 2022, Table 1, written for the score of the VE process; v = σ² + σ_d²):
+//     in = 1/√v (unit-variance input at every σ), skip = −1/v (the score of N(0, v·I): the
+//     network learns only what the data adds to a Gaussian of its own scale), out = σ_d/(σ√v)
+//     (a unit-variance target for F: D(x) = x + σ² s is EDM's c_skip·x + c_out·F).
+// Computed in double, rounded to float once, so every consumer (the ONNX export too) uses the
+// same three floats.
+struct UnetPreconditioning {
+  float in = 1.0f, out = 1.0f, skip = 0.0f;
+};
+UnetPreconditioning NcsnUnetPreconditioning(const NcsnUnetConfig& config, float sigma);
 
 struct NcsnUnetWeights {
   NcsnUnetConfig config;

@@ -63,10 +63,11 @@ void NcsnUnetBackward(const NcsnUnetConfig& c, const NcsnUnetView& net, const fl
   const size_t e = c.embedding_dim, f2 = 2 * c.sigma_embedding_freqs;
   if (rows == 0) return;
   s->dembed.assign(rows * e, 0.0f);
-  // score = conv_out(act_out) / σ
+  // score = out(σ) · conv_out(act_out) + skip(σ) · x
   s->dy.resize(rows * dim);
   for (size_t r = 0; r < rows; ++r) {
-    f32_scale(dscore + r * dim, 1.0f / act.sigma[r], s->dy.data() + r * dim, dim);
+    f32_scale(dscore + r * dim, NcsnUnetPreconditioning(c, act.sigma[r]).out,
+              s->dy.data() + r * dim, dim);
   }
   const ImageDims d0{rows, c.height, c.width, c.channels[0]};
   s->dh.resize(d0.size());
@@ -115,9 +116,16 @@ void NcsnUnetBackward(const NcsnUnetConfig& c, const NcsnUnetView& net, const fl
     BlockBackward(c, b, g.down[l], in, act.down[l], act, s->dh.data(), s->dnext.data(), s);
     std::swap(s->dh, s->dnext);
   }
-  // h_in = conv_in(x); dx, when asked for, is d loss / d x.
+  // h_in = conv_in(in(σ) · x); dx, when asked for, is d loss / d x (through conv_in and the skip).
   Conv3x3Backward(act.x.data(), ImageDims{rows, c.height, c.width, c.image_channels}, net.conv_in.w,
                   c.channels[0], s->dh.data(), g.conv_in.w, g.conv_in.b, dx, &s->ops);
+  if (dx != nullptr && c.sigma_data != 0.0f) {
+    for (size_t r = 0; r < rows; ++r) {
+      const UnetPreconditioning p = NcsnUnetPreconditioning(c, act.sigma[r]);
+      float* d = dx + r * dim;
+      for (size_t i = 0; i < dim; ++i) d[i] = p.in * d[i] + p.skip * dscore[r * dim + i];
+    }
+  }
   // embed = SiLU(embed_in W_e + b_e)
   SiluBackward(act.embed_pre.data(), s->dembed.data(), s->dembed.data(), rows * e);
   DenseBackward(act.embed_in.data(), rows, f2, e, net.embed.w, s->dembed.data(), g.embed.w,

@@ -57,6 +57,34 @@ std::string DivideBySigma(OnnxGraphBuilder* g, const std::string& y, const std::
   return g->Op("Mul", {y, inv}, "output");
 }
 
+// EDM's preconditioning coefficients (NcsnUnetPreconditioning) of σ [n], each [n, 1, 1, 1] for
+// channels-last images: computed in double from σ and σ_d and cast to float once, as the model
+// does.
+struct PreconditioningOnnx {
+  std::string in, out, skip;
+};
+PreconditioningOnnx EdmPreconditioningOnnx(OnnxGraphBuilder* g, const std::string& sigma,
+                                           float sigma_data) {
+  const std::string hint = "precondition";
+  const double d = sigma_data;
+  const std::string s64 = g->Op("Cast", {sigma}, hint, {OnnxInt("to", onnx::TensorProto::DOUBLE)});
+  const std::string v = g->Op(
+      "Add", {g->Op("Mul", {s64, s64}, hint), g->Doubles("precondition.d2", {}, {d * d})}, hint);
+  const std::string root = g->Op("Sqrt", {v}, hint);
+  const std::string shape = g->Int64s("precondition.shape", {-1, 1, 1, 1});
+  const auto as_float = [&](const std::string& value) {
+    return g->Op("Reshape",
+                 {g->Op("Cast", {value}, hint, {OnnxInt("to", onnx::TensorProto::FLOAT)}), shape},
+                 hint);
+  };
+  PreconditioningOnnx p;
+  p.in = as_float(g->Op("Reciprocal", {root}, hint));
+  p.out = as_float(
+      g->Op("Div", {g->Doubles("precondition.d", {}, {d}), g->Op("Mul", {s64, root}, hint)}, hint));
+  p.skip = as_float(g->Op("Neg", {g->Op("Reciprocal", {v}, hint)}, hint));
+  return p;
+}
+
 // [rows, in] · w (in × out) + b, with the weights named name.weight and name.bias.
 std::string Gemm(OnnxGraphBuilder* g, const std::string& x, size_t in, size_t out,
                  const std::vector<float>& w, const std::vector<float>& b,
@@ -107,7 +135,11 @@ class UnetOnnx {
                       Dense(SigmaEmbeddingOnnx(&g_, "sigma", freqs), net_.embed,
                             2 * c_.sigma_embedding_freqs, c_.embedding_dim, "embed"),
                       "embed");
-    std::string h = g_.Op("Transpose", {"x"}, "input", {OnnxInts("perm", {0, 3, 1, 2})});
+    const bool edm = c_.sigma_data != 0.0f;
+    PreconditioningOnnx p;
+    if (edm) p = EdmPreconditioningOnnx(&g_, "sigma", c_.sigma_data);
+    const std::string x_in = edm ? g_.Op("Mul", {"x", p.in}, "input") : "x";
+    std::string h = g_.Op("Transpose", {x_in}, "input", {OnnxInts("perm", {0, 3, 1, 2})});
     h = Conv3x3(h, net_.conv_in, c_.image_channels, c_.channels[0], "conv_in");
     const size_t levels = c_.channels.size();
     std::vector<std::string> skips(levels);
@@ -133,7 +165,12 @@ class UnetOnnx {
     h = GroupNormSilu(h, net_.norm_out, c_.channels[0], c_.height, c_.width, "norm_out");
     h = Conv3x3(h, net_.conv_out, c_.channels[0], c_.image_channels, "conv_out");
     h = g_.Op("Transpose", {h}, "output", {OnnxInts("perm", {0, 2, 3, 1})});
-    g_.AddBatchOutput(DivideBySigma(&g_, h, "sigma", 4), "score", image);
+    const std::string score =
+        edm ? g_.Op("Add",
+                    {g_.Op("Mul", {h, p.out}, "output"), g_.Op("Mul", {"x", p.skip}, "output")},
+                    "output")
+            : DivideBySigma(&g_, h, "sigma", 4);
+    g_.AddBatchOutput(score, "score", image);
     return g_.TakeModel(kNcsnUnetArchitecture,
                         "score-wasm ncsn-unet: s(x, sigma), x channels last");
   }

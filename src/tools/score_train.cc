@@ -16,6 +16,7 @@
 #include "data/image_datasets.h"
 #include "data/toy2d.h"
 #include "io/safetensors.h"
+#include "kernels/simd_target.h"
 #include "tools/cli.h"
 #include "train/fresh_network.h"
 #include "train/noise_schedule.h"
@@ -49,6 +50,7 @@ Status FreshSpec(const cxxopts::ParseResult& args, size_t height, size_t width,
   spec->groups = args["groups"].as<size_t>();
   spec->embedding_dim = args["embedding-dim"].as<size_t>();
   spec->sigma_embedding_freqs = args["freqs"].as<size_t>();
+  spec->precondition = args.count("precondition") > 0;
   spec->sigma_min = args["sigma-min"].as<float>();
   spec->levels = args["levels"].as<int>();
   spec->steps_per_level = args["steps-per-level"].as<int>();
@@ -75,7 +77,9 @@ int Run(int argc, char** argv) {
     ("embedding-dim", "U-Net: width of the sigma embedding", cxxopts::value<size_t>()->default_value("64"))
     ("freqs", "Fourier frequencies of the log-sigma embedding", cxxopts::value<size_t>()->default_value("16"))
     ("objective", "dsm (denoising) or ssm (sliced, finite differences)", cxxopts::value<std::string>()->default_value("dsm"))
-    ("sigma-sampling", "noise level of each example: levels (one of the trained levels) or log-uniform (continuous, between the largest and smallest)", cxxopts::value<std::string>()->default_value("levels"))
+    ("precondition", "U-Net: EDM's preconditioning (input scaled to unit variance, the score of a Gaussian of the data's scale added, a unit-variance target)")
+    ("sigma-sampling", "noise level of each example: levels (one of the trained levels), log-uniform (continuous, between the largest and smallest) or log-normal (EDM's, at the data's scale)", cxxopts::value<std::string>()->default_value("levels"))
+    ("loss-weighting", "sigma2 (DSM weighted by sigma^2) or edm (EDM's weight, sigma^2 (1 + sigma^2 / sigma_data^2))", cxxopts::value<std::string>()->default_value("sigma2"))
     ("steps", "optimisation steps", cxxopts::value<int64_t>()->default_value("20000"))
     ("batch", "examples per step", cxxopts::value<size_t>()->default_value("256"))
     ("lr", "Adam learning rate", cxxopts::value<double>()->default_value("0.001"))
@@ -89,6 +93,7 @@ int Run(int argc, char** argv) {
     ("sampler-steps", "sampling default: the levels of reverse-diffusion, pc or ode (0 = its default)", cxxopts::value<int>()->default_value("0"))
     ("seed", "seed of data, initial weights, batches and noise", cxxopts::value<uint64_t>()->default_value("0"))
     ("threads", "threads (never changes the result)", cxxopts::value<size_t>()->default_value("2"))
+    ("simd", "SIMD target of the kernels: best (this CPU's) or avx2 (the trained bits depend on it: avx2 reproduces on every x86-64 machine with AVX2)", cxxopts::value<std::string>()->default_value("best"))
     ("checkpoint", "checkpoint file: resumed from when it exists", cxxopts::value<std::string>()->default_value(""))
     ("checkpoint-every", "steps between checkpoints", cxxopts::value<int64_t>()->default_value("1000"))
     ("log", "CSV file for the loss curve (step,loss)", cxxopts::value<std::string>()->default_value(""))
@@ -103,6 +108,8 @@ int Run(int argc, char** argv) {
 
   const std::string name = args["data"].as<std::string>();
   const uint64_t seed = args["seed"].as<uint64_t>();
+  if (Status s = sw::UseSimdTarget(args["simd"].as<std::string>()); !s.ok())
+    return sw::cli::Fail("score-train", s);
 
   // Images: the training split of a data set; 2-D: points generated from the seed.
   std::vector<float> data;
@@ -140,13 +147,25 @@ int Run(int argc, char** argv) {
   }
   options.objective = objective == "dsm" ? sw::TrainObjective::kDsm : sw::TrainObjective::kSsm;
   const std::string sigma_sampling = args["sigma-sampling"].as<std::string>();
-  if (sigma_sampling != "levels" && sigma_sampling != "log-uniform") {
-    std::fprintf(stderr, "score-train: --sigma-sampling must be levels or log-uniform (got %s)\n",
-                 sigma_sampling.c_str());
+  if (!sw::ParseSigmaSampling(sigma_sampling, &options.sigma_sampling)) {
+    std::fprintf(
+        stderr,
+        "score-train: --sigma-sampling must be levels, log-uniform or log-normal (got %s)\n",
+        sigma_sampling.c_str());
     return 2;
   }
-  options.sigma_sampling =
-      sigma_sampling == "levels" ? sw::SigmaSampling::kLevels : sw::SigmaSampling::kLogUniform;
+  const std::string loss_weighting = args["loss-weighting"].as<std::string>();
+  if (!sw::ParseLossWeighting(loss_weighting, &options.loss_weighting)) {
+    std::fprintf(stderr, "score-train: --loss-weighting must be sigma2 or edm (got %s)\n",
+                 loss_weighting.c_str());
+    return 2;
+  }
+  // The scale EDM's σ distribution and weight are relative to (the network's σ_d when it is
+  // preconditioned: the same function of the same data).
+  if (options.sigma_sampling == sw::SigmaSampling::kLogNormal ||
+      options.loss_weighting == sw::LossWeighting::kEdm) {
+    options.sigma_data = sw::DataScale(data);
+  }
   options.steps = args["steps"].as<int64_t>();
   options.batch_size = args["batch"].as<size_t>();
   options.lr = args["lr"].as<double>();
@@ -169,9 +188,10 @@ int Run(int argc, char** argv) {
     return sw::cli::Fail("score-train", s);
   }
   std::fprintf(stderr,
-               "%s: %zu examples, sigma %.4g -> %.4g over %d levels, step size %.3g, %zu threads\n",
+               "%s: %zu examples, sigma %.4g -> %.4g over %d levels, step size %.3g, %zu threads, "
+               "SIMD target %s\n",
                name.c_str(), data.size() / dim, schedule.sigma_max, schedule.sigma_min,
-               schedule.levels, sampling.step_size, options.threads);
+               schedule.levels, sampling.step_size, options.threads, sw::SimdTargetName().c_str());
 
   std::ofstream log;
   if (const std::string path = args["log"].as<std::string>(); !path.empty()) {
@@ -186,7 +206,7 @@ int Run(int argc, char** argv) {
   while (trainer->step() < options.steps) {
     const int64_t k = std::min(report, options.steps - trainer->step());
     if (Status s = trainer->Step(k); !s.ok()) return sw::cli::Fail("score-train", s);
-    if (log.is_open()) log << trainer->step() << "," << trainer->loss() << "\n";
+    if (log.is_open()) log << trainer->step() << "," << trainer->loss() << std::endl;  // flushed
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double per_step = seconds / static_cast<double>(trainer->step() - first);

@@ -58,6 +58,12 @@ Status AsArgumentError(const Status& s) {
 
 }  // namespace
 
+float DataScale(const std::vector<float>& data) {
+  double sum = 0.0;
+  for (float v : data) sum += static_cast<double>(v) * v;
+  return data.empty() ? 0.0f : static_cast<float>(std::sqrt(sum / data.size()));
+}
+
 Status MakeFreshNetwork(const std::vector<float>& data, size_t dim, const FreshNetworkSpec& spec,
                         FreshNetwork* out) {
   if (out == nullptr) return InvalidArgument("MakeFreshNetwork: null output");
@@ -66,6 +72,9 @@ Status MakeFreshNetwork(const std::vector<float>& data, size_t dim, const FreshN
     return InvalidArgument("an image network needs dim = height × width (grey images); got dim " +
                            std::to_string(dim) + " for " + std::to_string(spec.image_height) +
                            " × " + std::to_string(spec.image_width));
+  }
+  if (!image && spec.precondition) {
+    return InvalidArgument("preconditioning is the U-Net's (the MLP has none)");
   }
   FreshNetwork fresh;
   std::vector<float> sigmas;
@@ -91,6 +100,7 @@ Status MakeFreshNetwork(const std::vector<float>& data, size_t dim, const FreshN
     config.groups = spec.groups;
     config.sigma_embedding_freqs = spec.sigma_embedding_freqs;
     config.embedding_dim = spec.embedding_dim;
+    if (spec.precondition) config.sigma_data = DataScale(data);
     config.sigmas = std::move(sigmas);
     config.has_sampling = true;
     config.sampling = fresh.sampling;

@@ -25,6 +25,8 @@ struct FreshNetworkSpec {
   // both 0: the MLP on points of the data's dim.
   size_t image_height = 0, image_width = 0;
   size_t groups = 4, embedding_dim = 64;  // U-Net only
+  // U-Net only: EDM's preconditioning (NcsnUnetPreconditioning), with σ_d = DataScale(data).
+  bool precondition = false;
   float sigma_min = 0.01f;
   int levels = 0;                // 0: NCSNv2 technique 2 (capped at a ratio of 2 between levels)
   int steps_per_level = 100;     // sampling default: annealed Langevin steps per level
@@ -41,6 +43,10 @@ struct FreshNetwork {
   NoiseScheduleChoice schedule;
   SamplingDefaults sampling;  // spec.sampler, with the schedule's steps per level and step size
 };
+
+// The root mean square of the data's values: EDM's σ_d, the scale that makes in(σ) · x have unit
+// second moment at every σ (the data need not be centred: MNIST's pixels have mean 0.13).
+float DataScale(const std::vector<float>& data);
 
 // The network of `spec` for data (rows × dim, row-major, at least 2 rows, finite), its noise
 // levels and sampling defaults chosen from the data. INVALID_ARGUMENT naming what is wrong.

@@ -5,7 +5,7 @@
 namespace sw {
 
 double DsmLossAndGrad(TrainTape* tape, size_t dim, const float* x, const float* sigma,
-                      const float* z, size_t rows, const TensorList& grads,
+                      const float* z, const float* weight, size_t rows, const TensorList& grads,
                       ObjectiveWorkspace* ws) {
   ws->x.resize(rows * dim);
   ws->score.resize(rows * dim);
@@ -17,14 +17,15 @@ double DsmLossAndGrad(TrainTape* tape, size_t dim, const float* x, const float* 
   tape->Forward(ws->x.data(), sigma, rows, ws->score.data());
   double loss = 0.0;
   for (size_t r = 0; r < rows; ++r) {
+    const float w = weight != nullptr ? weight[r] : 1.0f;
     double row_loss = 0.0;
     for (size_t d = 0; d < dim; ++d) {
       const size_t k = r * dim + d;
       const float residual = sigma[r] * ws->score[k] + z[k];
       row_loss += static_cast<double>(residual) * residual;
-      ws->dscore[k] = sigma[r] * residual;  // d ℓ / d s
+      ws->dscore[k] = w * sigma[r] * residual;  // d ℓ / d s
     }
-    loss += 0.5 * row_loss;
+    loss += 0.5 * w * row_loss;
   }
   if (!grads.empty()) tape->Backward(ws->dscore.data(), grads);
   return loss;

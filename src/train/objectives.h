@@ -4,8 +4,9 @@
 // entry). The random draws (noise level, z, v) are inputs, so the objectives are deterministic
 // functions.
 //
-// Denoising score matching with λ(σ) = σ² (DESIGN.md §3), per row r with x̃ = x + σ_r z:
-//   ℓ_r = ½ || σ_r s_θ(x̃, σ_r) + z ||²
+// Denoising score matching with λ(σ) = σ² (DESIGN.md §3) times a weight w_r per row (1 for NCSN;
+// train/trainer.h's LossWeight), per row r with x̃ = x + σ_r z:
+//   ℓ_r = ½ w_r || σ_r s_θ(x̃, σ_r) + z ||²
 //
 // Sliced score matching in the finite-difference form (FD-SSM, Pang et al. 2020), on the same
 // noise-perturbed x̃ with the same σ² weight, v ~ N(0, I) and ε = fd_eps · σ_r:
@@ -33,9 +34,10 @@ struct ObjectiveWorkspace {
 // `tape` is one of the trained network's, whose rows have `dim` values. Both objectives run its
 // Forward once (DSM on `rows` rows, FD-SSM on 2·rows) and, when grads is not empty, its Backward.
 
-// DSM: x, z: rows × dim; sigma: rows (each > 0). Returns Σ_r ℓ_r.
+// DSM: x, z: rows × dim; sigma: rows (each > 0); weight: rows, or null for all 1. Returns Σ_r ℓ_r.
 double DsmLossAndGrad(TrainTape* tape, size_t dim, const float* x, const float* sigma,
-                      const float* z, size_t rows, const TensorList& grads, ObjectiveWorkspace* ws);
+                      const float* z, const float* weight, size_t rows, const TensorList& grads,
+                      ObjectiveWorkspace* ws);
 
 // FD-SSM: x, z, v: rows × dim; sigma: rows (each > 0); fd_eps > 0 (ε relative to σ). Returns Σ_r
 // ℓ_r.

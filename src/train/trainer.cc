@@ -23,6 +23,10 @@ namespace {
 constexpr char kCheckpointFormat[] = "score-wasm-checkpoint";
 
 constexpr size_t kMaxBatch = size_t{1} << 20;
+// EDM's log-normal σ (P_mean = −1.2, P_std = 1.2 for σ_d = 0.5): the mean of ln σ is ln σ_d plus
+// −1.2 − ln 0.5.
+constexpr double kEdmLogStd = 1.2;
+constexpr double kEdmLogMeanShift = -1.2 + 0.69314718055994531;
 constexpr size_t kMaxThreads = 256;
 
 // FNV-1a over the data's bytes: enough to notice that a checkpoint is resumed on other data.
@@ -33,10 +37,25 @@ std::string Fingerprint(const std::vector<float>& data) {
   return text;
 }
 
+// The options' names in checkpoints (and score-train's flags), by enum value.
+constexpr const char* kSigmaSamplingNames[] = {"levels", "log-uniform", "log-normal"};
+constexpr const char* kLossWeightingNames[] = {"sigma2", "edm"};
+
+// The enum value of `name` in names (n of them), or -1.
+template <size_t N>
+int IndexOf(const char* const (&names)[N], const std::string& name) {
+  for (size_t i = 0; i < N; ++i) {
+    if (name == names[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 std::string OptionsToJson(const TrainOptions& o) {
   nlohmann::ordered_json j;
   j["objective"] = o.objective == TrainObjective::kDsm ? "dsm" : "ssm";
-  j["sigma_sampling"] = o.sigma_sampling == SigmaSampling::kLevels ? "levels" : "log-uniform";
+  j["sigma_sampling"] = kSigmaSamplingNames[static_cast<int>(o.sigma_sampling)];
+  j["loss_weighting"] = kLossWeightingNames[static_cast<int>(o.loss_weighting)];
+  j["sigma_data"] = o.sigma_data;
   j["steps"] = o.steps;
   j["batch_size"] = o.batch_size;
   j["lr"] = o.lr;
@@ -66,15 +85,19 @@ Status OptionsFromJson(const std::string& text, TrainOptions* out) {
     return BadCheckpoint("train_options.objective must be \"dsm\" or \"ssm\"");
   }
   o.objective = *objective == "dsm" ? TrainObjective::kDsm : TrainObjective::kSsm;
-  // Absent in checkpoints written before continuous σ existed: those drew levels.
-  auto sigma_sampling = j.find("sigma_sampling");
-  if (sigma_sampling != j.end()) {
-    if (!sigma_sampling->is_string() ||
-        (*sigma_sampling != "levels" && *sigma_sampling != "log-uniform")) {
-      return BadCheckpoint("train_options.sigma_sampling must be \"levels\" or \"log-uniform\"");
+  // Each absent in checkpoints written before it existed: those drew levels, weighted by σ².
+  const auto name = [&](const char* key, auto parse, auto* value) -> Status {
+    auto it = j.find(key);
+    if (it == j.end()) return Status::Ok();
+    if (!it->is_string() || !parse(it->template get<std::string>(), value)) {
+      return BadCheckpoint(std::string("train_options.") + key + " is unknown");
     }
-    o.sigma_sampling =
-        *sigma_sampling == "levels" ? SigmaSampling::kLevels : SigmaSampling::kLogUniform;
+    return Status::Ok();
+  };
+  SW_RETURN_IF_ERROR(name("sigma_sampling", ParseSigmaSampling, &o.sigma_sampling));
+  SW_RETURN_IF_ERROR(name("loss_weighting", ParseLossWeighting, &o.loss_weighting));
+  if (j.contains("sigma_data") && !get("sigma_data", &o.sigma_data)) {
+    return BadCheckpoint("train_options.sigma_data is no number");
   }
   if (!get("steps", &o.steps) || !get("batch_size", &o.batch_size) || !get("lr", &o.lr) ||
       !get("grad_clip", &o.grad_clip) || !get("ema_decay", &o.ema_decay) || !get("seed", &o.seed) ||
@@ -117,15 +140,41 @@ Status ReadCheckpoint(const std::string& path, SafetensorsFile* out) {
 
 }  // namespace
 
-float TrainingSigma(SigmaSampling how, const std::vector<float>& sigmas, uint32_t u) {
+float TrainingSigma(SigmaSampling how, const std::vector<float>& sigmas, double sigma_data,
+                    uint32_t u0, uint32_t u1) {
   if (how == SigmaSampling::kLevels) {
-    return sigmas[static_cast<size_t>((uint64_t{u} * sigmas.size()) >> 32)];
+    return sigmas[static_cast<size_t>((uint64_t{u0} * sigmas.size()) >> 32)];
   }
   // (u + ½) / 2^32 is in (0, 1): both ends are reached only in the limit, as for a continuous draw.
-  const double t = (static_cast<double>(u) + 0.5) / 4294967296.0;
+  const double t = (static_cast<double>(u0) + 0.5) / 4294967296.0;
   const double log_max = std::log(static_cast<double>(sigmas.front()));
   const double log_min = std::log(static_cast<double>(sigmas.back()));
-  return static_cast<float>(std::exp(log_max + t * (log_min - log_max)));
+  if (how == SigmaSampling::kLogUniform) {
+    return static_cast<float>(std::exp(log_max + t * (log_min - log_max)));
+  }
+  // Box–Muller: one N(0, 1) deviate from two uniforms in (0, 1).
+  const double t1 = (static_cast<double>(u1) + 0.5) / 4294967296.0;
+  const double normal = std::sqrt(-2.0 * std::log(t)) * std::cos(2.0 * M_PI * t1);
+  const double log_sigma = std::log(sigma_data) + kEdmLogMeanShift + kEdmLogStd * normal;
+  return static_cast<float>(std::exp(std::clamp(log_sigma, log_min, log_max)));
+}
+
+bool ParseSigmaSampling(const std::string& name, SigmaSampling* out) {
+  const int i = IndexOf(kSigmaSamplingNames, name);
+  if (i >= 0) *out = static_cast<SigmaSampling>(i);
+  return i >= 0;
+}
+
+bool ParseLossWeighting(const std::string& name, LossWeighting* out) {
+  const int i = IndexOf(kLossWeightingNames, name);
+  if (i >= 0) *out = static_cast<LossWeighting>(i);
+  return i >= 0;
+}
+
+float LossWeight(LossWeighting how, double sigma_data, float sigma) {
+  if (how == LossWeighting::kSigmaSquared) return 1.0f;
+  const double ratio = sigma / sigma_data;
+  return static_cast<float>(1.0 + ratio * ratio);
 }
 
 Status ValidateTrainOptions(const TrainOptions& o) {
@@ -153,8 +202,25 @@ Status ValidateTrainOptions(const TrainOptions& o) {
     return InvalidArgument("train options: unknown objective");
   }
   if (o.sigma_sampling != SigmaSampling::kLevels &&
-      o.sigma_sampling != SigmaSampling::kLogUniform) {
+      o.sigma_sampling != SigmaSampling::kLogUniform &&
+      o.sigma_sampling != SigmaSampling::kLogNormal) {
     return InvalidArgument("train options: unknown sigma sampling");
+  }
+  if (o.loss_weighting != LossWeighting::kSigmaSquared && o.loss_weighting != LossWeighting::kEdm) {
+    return InvalidArgument("train options: unknown loss weighting");
+  }
+  if (!std::isfinite(o.sigma_data) || o.sigma_data < 0) {
+    return InvalidArgument("train options: sigma_data must be finite and >= 0");
+  }
+  const bool needs_scale =
+      o.sigma_sampling == SigmaSampling::kLogNormal || o.loss_weighting == LossWeighting::kEdm;
+  if (needs_scale && !(o.sigma_data >= 1e-3 && o.sigma_data <= 1e3)) {
+    return InvalidArgument(
+        "train options: log-normal sigma sampling and EDM loss weighting need sigma_data, the "
+        "data's scale, 0.001 to 1000");
+  }
+  if (o.objective == TrainObjective::kSsm && o.loss_weighting != LossWeighting::kSigmaSquared) {
+    return InvalidArgument("train options: sliced score matching is weighted by sigma^2 only");
   }
   return Status::Ok();
 }
@@ -225,6 +291,7 @@ double Trainer::RunChunk(size_t chunk, size_t begin, size_t end, const TensorLis
   const bool ssm = options_.objective == TrainObjective::kSsm;
   c.x.resize(rows * dim_);
   c.sigma.resize(rows);
+  c.weight.resize(rows);
   c.z.resize(rows * dim_);
   if (ssm) c.v.resize(rows * dim_);
   const uint64_t batch_key =
@@ -236,7 +303,9 @@ double Trainer::RunChunk(size_t chunk, size_t begin, size_t end, const TensorLis
     const uint64_t index = ((uint64_t{bits.v[0]} << 32) | bits.v[1]) % rows_;
     std::copy(data_.begin() + index * dim_, data_.begin() + (index + 1) * dim_,
               c.x.begin() + r * dim_);
-    c.sigma[r] = TrainingSigma(options_.sigma_sampling, sigmas, bits.v[2]);
+    c.sigma[r] =
+        TrainingSigma(options_.sigma_sampling, sigmas, options_.sigma_data, bits.v[2], bits.v[3]);
+    c.weight[r] = LossWeight(options_.loss_weighting, options_.sigma_data, c.sigma[r]);
     FillNormal(options_.seed, RandomStream::kTrainNoise, slot, step, c.z.data() + r * dim_, dim_);
     if (ssm) {
       FillNormal(options_.seed, RandomStream::kTrainDirection, slot, step, c.v.data() + r * dim_,
@@ -246,8 +315,8 @@ double Trainer::RunChunk(size_t chunk, size_t begin, size_t end, const TensorLis
   return ssm ? FdSsmLossAndGrad(c.tape.get(), dim_, c.x.data(), c.sigma.data(), c.z.data(),
                                 c.v.data(), rows, static_cast<float>(options_.ssm_fd_eps), grads,
                                 &c.ws)
-             : DsmLossAndGrad(c.tape.get(), dim_, c.x.data(), c.sigma.data(), c.z.data(), rows,
-                              grads, &c.ws);
+             : DsmLossAndGrad(c.tape.get(), dim_, c.x.data(), c.sigma.data(), c.z.data(),
+                              c.weight.data(), rows, grads, &c.ws);
 }
 
 Status Trainer::Step(int64_t k) {

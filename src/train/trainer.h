@@ -29,17 +29,35 @@ namespace sw {
 enum class TrainObjective { kDsm = 0, kSsm = 1 };
 
 // How a batch slot's noise level is drawn: one of the network's trained levels, each as likely
-// (NCSN), or log-uniformly between the smallest and the largest of them (continuous σ: the
-// score-SDE samplers evaluate the network between the levels, at σ the first way never trains).
-enum class SigmaSampling { kLevels = 0, kLogUniform = 1 };
+// (NCSN), log-uniformly between the smallest and the largest of them (continuous σ: the
+// score-SDE samplers evaluate the network between the levels, at σ the first way never trains),
+// or log-normally as EDM (Karras et al. 2022): ln σ ~ N(ln σ_d − 0.51, 1.2²), EDM's P_mean = −1.2
+// and P_std = 1.2 for σ_d = 0.5 moved to this data's scale, clamped to the levels' range.
+enum class SigmaSampling { kLevels = 0, kLogUniform = 1, kLogNormal = 2 };
 
-// The σ of a batch slot from 32 uniform random bits u; `sigmas` is the network's levels (largest
-// first, at least one).
-float TrainingSigma(SigmaSampling how, const std::vector<float>& sigmas, uint32_t u);
+// The weight of a slot's DSM loss ½ ||σ s + z||²: 1 (λ(σ) = σ², NCSN), or EDM's λ(σ) = (σ² +
+// σ_d²) / (σ σ_d)² on the denoiser D = x + σ² s, which is 1 + σ²/σ_d² here: with EDM's
+// preconditioning (NcsnUnetPreconditioning) it gives the network body's output F the same unit
+// weight at every σ.
+enum class LossWeighting { kSigmaSquared = 0, kEdm = 1 };
+
+// The σ of a batch slot from two words of uniform random bits u0, u1; `sigmas` is the network's
+// levels (largest first, at least one); sigma_data > 0 for kLogNormal.
+float TrainingSigma(SigmaSampling how, const std::vector<float>& sigmas, double sigma_data,
+                    uint32_t u0, uint32_t u1);
+// A slot's loss weight at noise level sigma (sigma_data > 0 for kEdm).
+float LossWeight(LossWeighting how, double sigma_data, float sigma);
+
+// The names of checkpoints and score-train's flags: "levels", "log-uniform", "log-normal";
+// "sigma2", "edm". False for any other name.
+bool ParseSigmaSampling(const std::string& name, SigmaSampling* out);
+bool ParseLossWeighting(const std::string& name, LossWeighting* out);
 
 struct TrainOptions {
   TrainObjective objective = TrainObjective::kDsm;
   SigmaSampling sigma_sampling = SigmaSampling::kLevels;
+  LossWeighting loss_weighting = LossWeighting::kSigmaSquared;
+  double sigma_data = 0.0;   // the data's scale (DataScale), > 0 for kLogNormal and kEdm
   int64_t steps = 10000;     // the planned total, for tools; Step(k) does not stop at it
   size_t batch_size = 128;   // examples per step, 1 to 2^20
   double lr = 1e-3;          // Adam learning rate, finite and > 0
@@ -121,7 +139,7 @@ class Trainer {
   struct Chunk {
     std::unique_ptr<TrainTape> tape;
     ObjectiveWorkspace ws;
-    std::vector<float> x, sigma, z, v;
+    std::vector<float> x, sigma, weight, z, v;
   };
   std::vector<Chunk> chunks_;
   std::unique_ptr<BatchGradient> batch_;

@@ -42,9 +42,12 @@ enum class Fault {
   kNoEmbedding,      // residual blocks without "+ (e · W_b + b_b)"
   kNoResidual,       // residual blocks without "+ h" (or "+ skip(h)")
   kFlippedKernel,    // 3×3 kernels applied rotated by 180° (convolution, not correlation)
+  kNoInputScaling,   // EDM: conv_in fed x instead of x / √(σ² + σ_d²)
+  kNoGaussianSkip,   // EDM: D = c_out · F, without c_skip · x
 };
-constexpr Fault kFaults[] = {Fault::kNoUnetSkip, Fault::kNoSigmaDivision, Fault::kNoEmbedding,
-                             Fault::kNoResidual, Fault::kFlippedKernel};
+constexpr Fault kFaults[] = {Fault::kNoUnetSkip,    Fault::kNoSigmaDivision, Fault::kNoEmbedding,
+                             Fault::kNoResidual,    Fault::kFlippedKernel,   Fault::kNoInputScaling,
+                             Fault::kNoGaussianSkip};
 const char* FaultName(Fault f) {
   switch (f) {
     case Fault::kNone:
@@ -59,6 +62,10 @@ const char* FaultName(Fault f) {
       return "no residual connection";
     case Fault::kFlippedKernel:
       return "flipped 3x3 kernels";
+    case Fault::kNoInputScaling:
+      return "no input scaling (EDM)";
+    case Fault::kNoGaussianSkip:
+      return "no c_skip term (EDM)";
   }
   return "?";
 }
@@ -96,8 +103,15 @@ class ReferenceUnet {
     std::vector<double> e = Dense(fourier, "embed", c.embedding_dim);
     for (double& v : e) v = Silu(v);
 
+    // EDM (Karras et al. 2022, Table 1, VE): D(x) = c_skip x + c_out F(c_in x), and the score
+    // is (D(x) − x) / σ² (Tweedie), written here in EDM's own terms rather than the model's.
+    const bool edm = c.sigma_data > 0;
+    const double sd = c.sigma_data, v = sigma * sigma + sd * sd;
+    const double c_in = edm && fault_ != Fault::kNoInputScaling ? 1 / std::sqrt(v) : 1.0;
+    const double c_skip = fault_ == Fault::kNoGaussianSkip ? 0.0 : sd * sd / v;
+    const double c_out = sigma * sd / std::sqrt(v);
     Image h(c.height, c.width, c.image_channels);
-    for (size_t i = 0; i < h.v.size(); ++i) h.v[i] = x[i];
+    for (size_t i = 0; i < h.v.size(); ++i) h.v[i] = c_in * x[i];
     h = Conv3x3(h, "conv_in", c.channels[0]);
     std::vector<Image> skips;
     for (size_t l = 0; l < levels; ++l) {
@@ -114,8 +128,9 @@ class ReferenceUnet {
       h = Block(h, name, c.channels[l], e);
     }
     Image s = Conv3x3(SiluImage(GroupNorm(h, "norm_out")), "conv_out", c.image_channels);
-    if (fault_ != Fault::kNoSigmaDivision) {
-      for (double& v : s.v) v /= sigma;
+    if (fault_ == Fault::kNoSigmaDivision) return s.v;
+    for (size_t i = 0; i < s.v.size(); ++i) {
+      s.v[i] = edm ? (c_skip * x[i] + c_out * s.v[i] - x[i]) / (sigma * sigma) : s.v[i] / sigma;
     }
     return s.v;
   }
@@ -378,6 +393,8 @@ void ExpectMatchesReference(const NcsnUnetWeights& weights, const std::vector<fl
   double least = INFINITY;
   for (Fault fault : kFaults) {
     if (fault == Fault::kNoUnetSkip && c.channels.size() < 2) continue;  // no up path
+    const bool edm_fault = fault == Fault::kNoInputScaling || fault == Fault::kNoGaussianSkip;
+    if (edm_fault && c.sigma_data == 0) continue;
     const ReferenceUnet broken(weights, fault);
     const double err = ErrorInTolerances(got.data(), broken.Score(x.data(), sigma), tol);
     least = std::min(least, err);
@@ -397,6 +414,11 @@ NcsnUnetConfig Config(size_t h, size_t w, size_t image_channels, std::vector<siz
   c.sigma_embedding_freqs = 3;
   c.embedding_dim = 5;
   c.sigmas = {3.0f, 0.7f, 0.05f};
+  return c;
+}
+
+NcsnUnetConfig Preconditioned(NcsnUnetConfig c, float sigma_data) {
+  c.sigma_data = sigma_data;
   return c;
 }
 
@@ -422,6 +444,8 @@ TEST(NcsnUnetReference, RandomNetworksMatchTheDirectLoopReference) {
       {"4x4x3, channels [6] (one level, no up path)", Config(4, 4, 3, {6}, 3)},
       {"8x8x2, channels [4, 4, 8] (skip only in down.2)", Config(8, 8, 2, {4, 4, 8}, 2)},
       {"4x8x1, channels [3, 6, 9], groups 3 (not square)", Config(4, 8, 1, {3, 6, 9}, 3)},
+      {"8x8x1, channels [4, 8], EDM preconditioning (sigma_data 0.4)",
+       Preconditioned(Config(8, 8, 1, {4, 8}, 2), 0.4f)},
   };
   uint64_t seed = 1;
   for (const Case& c : cases) {

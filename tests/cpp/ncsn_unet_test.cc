@@ -33,9 +33,11 @@ NcsnUnetConfig TinyConfig() {
   return c;
 }
 
-TEST(NcsnUnet, GradientOfEveryTensorMatchesFiniteDifferences) {
+// d (r · score) / d θ of every tensor against central differences, with NCSNv2's 1/σ or EDM's
+// preconditioning around the network.
+void ExpectGradientsMatchFiniteDifferences(const NcsnUnetConfig& config) {
   NcsnUnetWeights w;
-  ASSERT_TRUE(InitNcsnUnetWeights(TinyConfig(), 3, &w).ok());
+  ASSERT_TRUE(InitNcsnUnetWeights(config, 3, &w).ok());
   // Perturb the GroupNorm scales and shifts and the biases away from 1 / 0.
   for (size_t i = 0; i < w.tensors.size(); ++i) {
     const std::vector<float> noise = Normal(w.tensors[i].size(), 100 + i, 0.3f);
@@ -63,6 +65,16 @@ TEST(NcsnUnet, GradientOfEveryTensorMatchesFiniteDifferences) {
   for (size_t i = 0; i < w.tensors.size(); ++i) {
     ExpectGradient(&w.tensors[i], grads[i], loss, 12, table[i + 1].name.c_str(), 3e-2);
   }
+}
+
+TEST(NcsnUnet, GradientOfEveryTensorMatchesFiniteDifferences) {
+  ExpectGradientsMatchFiniteDifferences(TinyConfig());
+}
+
+TEST(NcsnUnet, GradientWithPreconditioningMatchesFiniteDifferences) {
+  NcsnUnetConfig c = TinyConfig();
+  c.sigma_data = 0.4f;
+  ExpectGradientsMatchFiniteDifferences(c);
 }
 
 TEST(NcsnUnet, ScoresDoNotDependOnTheBatch) {
@@ -192,6 +204,13 @@ TEST(NcsnUnet, HostileFilesAreRefused) {
   expect_refused(f, "halved");
   f.metadata["config"] = config.substr(0, config.size() - 1) + ", \"chanels\": [1]}";
   expect_refused(f, "unknown key");
+  // EDM's σ_d: a number in [0.001, 1000]; beyond float's range, zero, negative or text is refused.
+  for (const char* bad : {"\"0.3\"", "0", "-0.5", "1e300", "1e-30", "null", "[0.3]"}) {
+    f.metadata["config"] = config.substr(0, config.size() - 1) + ", \"sigma_data\": " + bad + "}";
+    expect_refused(f, "sigma_data");
+  }
+  f.metadata["config"] = config.substr(0, config.size() - 1) + ", \"sigma_data\": 0.3}";
+  EXPECT_TRUE(load(f).ok());
 }
 
 }  // namespace

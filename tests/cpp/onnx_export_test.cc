@@ -17,6 +17,7 @@
 #include "io/safetensors.h"
 #include "layers/sigma_embedding.h"
 #include "models/model_file_keys.h"
+#include "models/ncsn_unet.h"
 #include "onnx/onnx_graph.h"
 #include "shipped_models.h"
 
@@ -100,6 +101,16 @@ TEST_P(ShippedOnnx, InitializersHoldExactlyTheFilesWeights) {
   size_t graph_floats = 0, constants = 0;
   bool saw_freqs = false;
   for (const onnx::TensorProto& t : model.graph().initializer()) {
+    if (t.data_type() == onnx::TensorProto::DOUBLE && t.name().rfind("precondition.", 0) == 0) {
+      // EDM's σ_d and σ_d², in double, from the config's float.
+      NcsnUnetConfig config;
+      ASSERT_TRUE(ParseNcsnUnetConfig(file.metadata.at(kMetadataConfigKey), &config).ok());
+      const double d = config.sigma_data;
+      ASSERT_GT(d, 0.0);
+      ASSERT_EQ(t.double_data_size(), 1);
+      EXPECT_EQ(t.double_data(0), t.name() == "precondition.d" ? d : d * d) << t.name();
+      continue;
+    }
     if (t.data_type() == onnx::TensorProto::DOUBLE) {
       ASSERT_EQ(t.name(), "sigma_embed.two_pi_freqs");
       ASSERT_EQ(static_cast<size_t>(t.double_data_size()), freqs->data.size());

@@ -78,8 +78,9 @@ TEST(ScoreVjp, NcsnMlpMatchesFiniteDifferences) {
   }
 }
 
-TEST(ScoreVjp, NcsnUnetMatchesFiniteDifferences) {
+void ExpectUnetVjpMatchesFiniteDifferences(float sigma_data) {
   NcsnUnetConfig c;
+  c.sigma_data = sigma_data;
   c.height = 8, c.width = 4, c.image_channels = 1;
   c.channels = {4, 6};
   c.groups = 2;
@@ -96,6 +97,13 @@ TEST(ScoreVjp, NcsnUnetMatchesFiniteDifferences) {
   std::unique_ptr<NcsnUnet> net;
   ASSERT_TRUE(NcsnUnet::Create(w, &net).ok());
   ExpectVjpMatchesFiniteDifferences(*net, 5, 0.7f, 1e-2f, 3e-2, 9);  // 5 > one tile of 4
+}
+
+TEST(ScoreVjp, NcsnUnetMatchesFiniteDifferences) { ExpectUnetVjpMatchesFiniteDifferences(0.0f); }
+
+// EDM's preconditioning adds −x/(σ² + σ_d²) and scales the input: both in the input's gradient.
+TEST(ScoreVjp, PreconditionedNcsnUnetMatchesFiniteDifferences) {
+  ExpectUnetVjpMatchesFiniteDifferences(0.4f);
 }
 
 }  // namespace

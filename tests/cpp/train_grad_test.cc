@@ -231,7 +231,7 @@ TEST(MlpGradTest, BackwardAccumulatesAndNoEmbedding) {
 }
 
 double RefDsm(const RefNet& net, const std::vector<float>& x, const std::vector<float>& z,
-              size_t rows) {
+              size_t rows, const float* weight = nullptr) {
   double total = 0.0;
   const size_t dim = net.dim;
   for (size_t r = 0; r < rows; ++r) {
@@ -243,7 +243,7 @@ double RefDsm(const RefNet& net, const std::vector<float>& x, const std::vector<
     RefScore(net, xt.data(), kRowSigma[r], s.data());
     for (size_t d = 0; d < dim; ++d) {
       const double e = kRowSigma[r] * s[d] + z[r * dim + d];
-      total += 0.5 * e * e;
+      total += 0.5 * (weight != nullptr ? weight[r] : 1.0) * e * e;
     }
   }
   return total;
@@ -255,15 +255,28 @@ TEST(ObjectiveTest, DsmLossAndGradientMatchReference) {
   std::vector<std::vector<float>> grads = ZeroGrads(w);
   Trainable t(w);
   ObjectiveWorkspace ws;
-  const double loss =
-      DsmLossAndGrad(t.tape.get(), 3, x.data(), kRowSigma, z.data(), kRows, ListOf(&grads), &ws);
+  const double loss = DsmLossAndGrad(t.tape.get(), 3, x.data(), kRowSigma, z.data(), nullptr, kRows,
+                                     ListOf(&grads), &ws);
   const double ref = RefDsm(ToRef(w), x, z, kRows);
   EXPECT_NEAR(loss, ref, 1e-5 * ref);
   EXPECT_GT(loss, 0.0);
-  EXPECT_DOUBLE_EQ(DsmLossAndGrad(t.tape.get(), 3, x.data(), kRowSigma, z.data(), kRows, {}, &ws),
-                   loss);
+  EXPECT_DOUBLE_EQ(
+      DsmLossAndGrad(t.tape.get(), 3, x.data(), kRowSigma, z.data(), nullptr, kRows, {}, &ws),
+      loss);
   ExpectGradMatchesFiniteDifferences(
       w, grads, [&](const RefNet& net) { return RefDsm(net, x, z, kRows); }, 1e-5, 2e-4, 2e-4);
+
+  // With a weight per row (EDM's): the loss and its gradient follow each row's weight.
+  std::vector<float> weight(kRows);
+  for (size_t r = 0; r < kRows; ++r) weight[r] = 0.5f + 1.5f * static_cast<float>(r);
+  std::vector<std::vector<float>> weighted = ZeroGrads(w);
+  const double wloss = DsmLossAndGrad(t.tape.get(), 3, x.data(), kRowSigma, z.data(), weight.data(),
+                                      kRows, ListOf(&weighted), &ws);
+  const double wref = RefDsm(ToRef(w), x, z, kRows, weight.data());
+  EXPECT_NEAR(wloss, wref, 1e-5 * wref);
+  ExpectGradMatchesFiniteDifferences(
+      w, weighted, [&](const RefNet& net) { return RefDsm(net, x, z, kRows, weight.data()); }, 1e-5,
+      2e-4, 2e-4);
 }
 
 // FD-SSM in double with the same formula (header of objectives.h).

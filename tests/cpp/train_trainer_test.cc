@@ -144,44 +144,118 @@ TEST(TrainerTest, ResumeFromCheckpointIsBitIdentical) {
   }
 }
 
+// Trains SmallNet(2) for 30 steps straight (*straight) and for 10, a checkpoint at `path` and 20
+// more on 2 threads (*resumed), expecting the same bits.
+void TrainResumed(const TrainOptions& options, const std::string& path,
+                  std::unique_ptr<Trainer>* straight, std::unique_ptr<Trainer>* resumed) {
+  std::unique_ptr<Trainer> first;
+  ASSERT_TRUE(Trainer::Create(SmallNet(2), Data(200), options, straight).ok());
+  ASSERT_TRUE((*straight)->Step(30).ok());
+  ASSERT_TRUE(Trainer::Create(SmallNet(2), Data(200), options, &first).ok());
+  ASSERT_TRUE(first->Step(10).ok());
+  ASSERT_TRUE(first->SaveCheckpoint(path).ok());
+  ASSERT_TRUE(Trainer::FromCheckpoint(path, Data(200), 2, resumed).ok());
+  ASSERT_TRUE((*resumed)->Step(20).ok());
+  EXPECT_TRUE(SameBits((*resumed)->Network(), (*straight)->Network()));
+}
+
 TEST(TrainerTest, ContinuousSigmaIsLogUniformAndResumes) {
   const std::vector<float> sigmas = {2.0f, 0.8f, 0.3f, 0.1f};
   // Levels: each level takes a quarter of the 32-bit range, in order.
   for (uint32_t u : {0u, 0x3fffffffu, 0x40000000u, 0xbfffffffu, 0xc0000000u, 0xffffffffu}) {
-    EXPECT_EQ(TrainingSigma(SigmaSampling::kLevels, sigmas, u), sigmas[u >> 30]) << u;
+    EXPECT_EQ(TrainingSigma(SigmaSampling::kLevels, sigmas, 0.0, u, 0), sigmas[u >> 30]) << u;
   }
   // Log-uniform: the u-quantile of log σ is log σ_max + q (log σ_min − log σ_max), q = (u +
   // ½)/2^32, so σ is decreasing in u, inside (σ_min, σ_max), and its median is the geometric mean.
   float previous = 3.0f;
   for (int k = 0; k <= 64; ++k) {
     const uint32_t u = k == 64 ? 0xffffffffu : static_cast<uint32_t>(k) << 26;
-    const float s = TrainingSigma(SigmaSampling::kLogUniform, sigmas, u);
+    const float s = TrainingSigma(SigmaSampling::kLogUniform, sigmas, 0.0, u, 0);
     const double q = (static_cast<double>(u) + 0.5) / 4294967296.0;
     EXPECT_NEAR(std::log(s), std::log(2.0) + q * (std::log(0.1) - std::log(2.0)), 1e-6) << u;
     EXPECT_LT(s, previous);
     EXPECT_GE(s, 0.1f);
     previous = s;
   }
-  EXPECT_NEAR(TrainingSigma(SigmaSampling::kLogUniform, sigmas, 0x80000000u), std::sqrt(0.2), 1e-6);
+  EXPECT_NEAR(TrainingSigma(SigmaSampling::kLogUniform, sigmas, 0.0, 0x80000000u, 0),
+              std::sqrt(0.2), 1e-6);
 
   // It trains, checkpoints keep the choice, and resuming is bit-identical.
   const std::string path = ::testing::TempDir() + "/train_log_uniform.safetensors";
   TrainOptions options = Options(TrainObjective::kDsm, 1);
   options.sigma_sampling = SigmaSampling::kLogUniform;
-  std::unique_ptr<Trainer> straight, first, resumed, levels;
-  ASSERT_TRUE(Trainer::Create(SmallNet(2), Data(200), options, &straight).ok());
-  ASSERT_TRUE(straight->Step(30).ok());
-  ASSERT_TRUE(Trainer::Create(SmallNet(2), Data(200), options, &first).ok());
-  ASSERT_TRUE(first->Step(10).ok());
-  ASSERT_TRUE(first->SaveCheckpoint(path).ok());
-  ASSERT_TRUE(Trainer::FromCheckpoint(path, Data(200), 2, &resumed).ok());
+  std::unique_ptr<Trainer> straight, resumed, levels;
+  TrainResumed(options, path, &straight, &resumed);
+  ASSERT_TRUE(resumed && straight);
   EXPECT_EQ(resumed->options().sigma_sampling, SigmaSampling::kLogUniform);
-  ASSERT_TRUE(resumed->Step(20).ok());
-  EXPECT_TRUE(SameBits(resumed->Network(), straight->Network()));
   ASSERT_TRUE(
       Trainer::Create(SmallNet(2), Data(200), Options(TrainObjective::kDsm, 1), &levels).ok());
   ASSERT_TRUE(levels->Step(30).ok());
   EXPECT_FALSE(SameBits(levels->Network(), straight->Network()));  // other σ, other weights
+}
+
+TEST(TrainerTest, LogNormalSigmaAndEdmWeightFollowEdmAndResume) {
+  // ln σ ~ N(ln σ_d − 1.2 − ln 0.5, 1.2²), clamped to the levels' range: with σ_d = 0.5 and wide
+  // levels, EDM's P_mean = −1.2 and P_std = 1.2. Over n draws on a Philox stream the sample mean
+  // of ln σ is within 4 standard errors (1.2/√n) and the sample variance within 4 of its standard
+  // errors (1.2² √(2/(n−1))) of the truth; 2.3 % of the mass lies below ln σ_min = −3.6 (clamped).
+  const std::vector<float> wide = {400.0f, 0.0273f};  // ln: 5.99 (never reached), −3.60
+  const size_t n = 200000;
+  double sum = 0, sum_sq = 0;
+  size_t at_min = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const PhiloxCounter bits = Philox4x32(PhiloxCounter{{uint32_t(i), 7, 0, 0}}, 99);
+    const float s = TrainingSigma(SigmaSampling::kLogNormal, wide, 0.5, bits.v[0], bits.v[1]);
+    ASSERT_GE(s, wide.back());
+    ASSERT_LE(s, wide.front());
+    if (s == wide.back()) {
+      ++at_min;
+      continue;
+    }
+    sum += std::log(s), sum_sq += std::log(s) * std::log(s);
+  }
+  // The clamped tail: P(Z < (−3.6 + 1.2)/1.2 = −2) = 2.28 %, ± 4 binomial standard errors.
+  const double p_min = 0.02275, se_min = std::sqrt(p_min * (1 - p_min) / n);
+  EXPECT_NEAR(double(at_min) / n, p_min, 4 * se_min);
+  // Of the unclamped draws: a normal truncated below at −2 standard deviations has mean
+  // μ + σ φ(2)/Φ(2) and variance σ² (1 − 2 φ(2)/Φ(2) − (φ(2)/Φ(2))²).
+  const double ratio = 0.05399 / 0.97725, kept = double(n - at_min);
+  const double mean = sum / kept, var = sum_sq / kept - mean * mean;
+  const double want_var = 1.44 * (1 + (-2.0) * ratio - ratio * ratio);
+  EXPECT_NEAR(mean, -1.2 + 1.2 * ratio, 4 * std::sqrt(want_var / kept));
+  EXPECT_NEAR(var, want_var, 4 * want_var * std::sqrt(2.0 / (kept - 1)));
+  // σ_d moves the distribution: σ_d = 0.25 halves every σ.
+  EXPECT_NEAR(TrainingSigma(SigmaSampling::kLogNormal, wide, 0.25, 0x12345678u, 0x9abcdefu),
+              0.5f * TrainingSigma(SigmaSampling::kLogNormal, wide, 0.5, 0x12345678u, 0x9abcdefu),
+              1e-6);
+
+  // EDM's weight λ(σ) = (σ² + σ_d²)/(σ σ_d)² on D = x + σ² s is σ²(1 + σ²/σ_d²) on the score.
+  EXPECT_EQ(LossWeight(LossWeighting::kSigmaSquared, 0.5, 3.0f), 1.0f);
+  EXPECT_FLOAT_EQ(LossWeight(LossWeighting::kEdm, 0.5, 1.5f), 10.0f);
+
+  // Both need the data's scale; SSM is σ²-weighted only.
+  TrainOptions options = Options(TrainObjective::kDsm, 1);
+  options.sigma_sampling = SigmaSampling::kLogNormal;
+  std::unique_ptr<Trainer> trainer;
+  EXPECT_EQ(Trainer::Create(SmallNet(2), Data(200), options, &trainer).code(),
+            StatusCode::kInvalidArgument);
+  options.sigma_data = NAN;
+  EXPECT_FALSE(ValidateTrainOptions(options).ok());
+  options.sigma_data = 0.8;
+  options.loss_weighting = LossWeighting::kEdm;
+  EXPECT_TRUE(ValidateTrainOptions(options).ok());
+  TrainOptions ssm = options;
+  ssm.objective = TrainObjective::kSsm;
+  EXPECT_FALSE(ValidateTrainOptions(ssm).ok());
+
+  // It trains, a checkpoint keeps all three options, and resuming is bit-identical.
+  const std::string path = ::testing::TempDir() + "/train_log_normal.safetensors";
+  std::unique_ptr<Trainer> straight, resumed;
+  TrainResumed(options, path, &straight, &resumed);
+  ASSERT_TRUE(resumed && straight);
+  EXPECT_EQ(resumed->options().sigma_sampling, SigmaSampling::kLogNormal);
+  EXPECT_EQ(resumed->options().loss_weighting, LossWeighting::kEdm);
+  EXPECT_EQ(resumed->options().sigma_data, 0.8);
 }
 
 TEST(TrainerTest, CheckpointEmaIsALoadableModel) {

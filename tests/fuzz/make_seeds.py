@@ -132,12 +132,14 @@ def unet_tensors(c):
 
 
 def unet_file(data_shape, channels, groups, freqs, embedding_dim, sigmas, sampling=SAMPLING,
-              dtype="F16", seed=2):
+              dtype="F16", seed=2, sigma_data=None):
     rng = random.Random(seed)
     config = {"data_shape": data_shape, "channels": channels, "groups": groups,
               "sigma_embedding_freqs": freqs, "embedding_dim": embedding_dim, "sigmas": sigmas}
     if sampling is not None:
         config["sampling"] = sampling
+    if sigma_data is not None:
+        config["sigma_data"] = sigma_data
     tensors = {"sigma_embed.freqs": ([freqs], values(rng, freqs, 1))}
     for name, shape, init in unet_tensors(config):
         count = 1
@@ -210,6 +212,7 @@ def model_load_seeds():
         "unet-tiny-f32": unet_file([4, 4, 1], [2, 4], 2, 2, 4, sig, dtype="F32"),
         "unet-one-level-2ch": unet_file([2, 2, 2], [2], 1, 1, 2, [1.0], sampling=None),
         "unet-three-levels": unet_file([8, 4, 1], [2, 2, 4], 2, 1, 2, sig),
+        "unet-preconditioned": unet_file([4, 4, 1], [2, 4], 2, 2, 4, sig, sigma_data=0.3),
     })
 
     moons = shipped.get("moons", tiny_mlp)
