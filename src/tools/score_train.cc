@@ -16,7 +16,6 @@
 #include "data/image_datasets.h"
 #include "data/toy2d.h"
 #include "io/safetensors.h"
-#include "kernels/simd_target.h"
 #include "tools/cli.h"
 #include "train/fresh_network.h"
 #include "train/noise_schedule.h"
@@ -93,7 +92,6 @@ int Run(int argc, char** argv) {
     ("sampler-steps", "sampling default: the levels of reverse-diffusion, pc or ode (0 = its default)", cxxopts::value<int>()->default_value("0"))
     ("seed", "seed of data, initial weights, batches and noise", cxxopts::value<uint64_t>()->default_value("0"))
     ("threads", "threads (never changes the result)", cxxopts::value<size_t>()->default_value("2"))
-    ("simd", "SIMD target of the kernels: best (this CPU's) or avx2 (the trained bits depend on it: avx2 reproduces on every x86-64 machine with AVX2)", cxxopts::value<std::string>()->default_value("best"))
     ("checkpoint", "checkpoint file: resumed from when it exists", cxxopts::value<std::string>()->default_value(""))
     ("checkpoint-every", "steps between checkpoints", cxxopts::value<int64_t>()->default_value("1000"))
     ("log", "CSV file for the loss curve (step,loss)", cxxopts::value<std::string>()->default_value(""))
@@ -108,8 +106,6 @@ int Run(int argc, char** argv) {
 
   const std::string name = args["data"].as<std::string>();
   const uint64_t seed = args["seed"].as<uint64_t>();
-  if (Status s = sw::UseSimdTarget(args["simd"].as<std::string>()); !s.ok())
-    return sw::cli::Fail("score-train", s);
 
   // Images: the training split of a data set; 2-D: points generated from the seed.
   std::vector<float> data;
@@ -188,10 +184,9 @@ int Run(int argc, char** argv) {
     return sw::cli::Fail("score-train", s);
   }
   std::fprintf(stderr,
-               "%s: %zu examples, sigma %.4g -> %.4g over %d levels, step size %.3g, %zu threads, "
-               "SIMD target %s\n",
+               "%s: %zu examples, sigma %.4g -> %.4g over %d levels, step size %.3g, %zu threads\n",
                name.c_str(), data.size() / dim, schedule.sigma_max, schedule.sigma_min,
-               schedule.levels, sampling.step_size, options.threads, sw::SimdTargetName().c_str());
+               schedule.levels, sampling.step_size, options.threads);
 
   std::ofstream log;
   if (const std::string path = args["log"].as<std::string>(); !path.empty()) {

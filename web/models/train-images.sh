@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
 # Trains the shipped image models (the U-Net on MNIST digits and on Fashion-MNIST) with the exact
 # commands recorded in web/models/README.md (evaluate them with score-eval, as it says there).
-# Native build, 2 threads; about 50 minutes per model on a 2-core machine. Training resumes from its
-# checkpoint in build/models/ when one exists (delete it for a fresh run; same bits either way).
+# Native build, 2 threads; the same bytes on any number of threads and any CPU with FMA (AVX2 or
+# AVX-512). Training resumes from its checkpoint when one exists (delete it for a fresh run; the
+# same bits either way).
 #   bash web/models/train-images.sh [names...]     (default: mnist fashion-mnist)
+# Environment: THREADS (default 2; never changes the result), STEPS (default: the recipe's),
+# OUT (default: web/models, with checkpoints in build/models; else everything in OUT), SCORE_TOOLS
+# (a folder with score-train, used as it is; default: build/native, built first).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-cmake -S . -B build/native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C build/native score-train score-eval >/dev/null
-mkdir -p build/models
+tools=${SCORE_TOOLS:-}
+if [ -z "$tools" ]; then
+  tools=build/native
+  cmake -S . -B build/native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  ninja -C build/native score-train score-eval >/dev/null
+fi
+out=${OUT:-web/models}
+state=${OUT:-build/models}
+logs=${OUT:-web/models/logs}
+mkdir -p "$out" "$state" "$logs"
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(mnist fashion-mnist)
 for n in "${names[@]}"; do
   start=$(date +%s)
-  build/native/score-train --data "$n" --channels 16,32,64 --groups 4 --embedding-dim 64 \
-    --freqs 16 --levels 12 --steps-per-level 30 --step-size-scale 3 --sigma-min 0.01 --steps 20000 \
-    --batch 64 --lr 0.001 --ema 0.999 --seed 0 --threads "${THREADS:-2}" --f16 \
-    --out "build/models/$n.safetensors" --checkpoint "build/models/$n.ckpt" \
-    --checkpoint-every 500 --log "build/models/$n-loss.csv" 2>&1 | tr '\r' '\n' | grep -v '^step '
+  "$tools/score-train" --data "$n" --channels 8,32,128 --groups 4 --embedding-dim 64 --freqs 16 \
+    --precondition --sigma-sampling log-normal --loss-weighting edm --levels 12 --sigma-min 0.01 \
+    --sampler pc --sampler-steps 49 --steps "${STEPS:-60000}" --batch 64 --lr 0.001 --ema 0.9995 \
+    --seed 0 --threads "${THREADS:-2}" --f16 \
+    --out "$out/$n.safetensors" --checkpoint "$state/$n.ckpt" --checkpoint-every 500 \
+    --log "$logs/$n-loss.csv" 2>&1 | tr '\r' '\n' | grep -v '^step '
   echo "$n: trained in $(( $(date +%s) - start )) s"
-  cp "build/models/$n.safetensors" "web/models/$n.safetensors"
-  cp "build/models/$n-loss.csv" "web/models/logs/$n-loss.csv"
+  sha256sum "$out/$n.safetensors"
 done
