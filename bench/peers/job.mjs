@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { init, loadModel, shutdown } from '../../web/index.js';
 import { annealedLangevin } from './annealed_langevin.mjs';
-import { flopsPerEvaluation, readSafetensors } from './safetensors.mjs';
+import { flopsPerEvaluation } from '../flops.mjs';
+import { readSafetensors } from './safetensors.mjs';
 
 const { values: args } = parseArgs({
   options: {
