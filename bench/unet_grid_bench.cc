@@ -100,9 +100,10 @@ SW_BENCHMARK(SamplingUnetGrid) {
   for (size_t c : config.channels) channels += (channels.empty() ? "" : "-") + std::to_string(c);
   std::printf("SamplingUnetGrid: %s: ncsn-unet %zux%zux%zu, channels %s\n", path.c_str(),
               config.height, config.width, config.image_channels, channels.c_str());
-  std::printf("  %.2f MFLOP per evaluation, %d evaluations per sample (the file's sampler, %s, "
-              "over %zu levels)\n",
-              flops_per_eval / 1e6, evals, KindName(options.kind), options.sigmas.size());
+  std::printf(
+      "  %.2f MFLOP per evaluation, %d evaluations per sample (the file's sampler, %s, "
+      "over %zu levels)\n",
+      flops_per_eval / 1e6, evals, KindName(options.kind), options.sigmas.size());
 
   ThreadPool pool(kThreads);
   // Warm-up: a few steps through the same code on both thread counts, so that the timed runs use
