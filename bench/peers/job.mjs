@@ -1,8 +1,8 @@
 // One process of the peer benchmark (bench/peers/run.mjs starts one per runtime and thread count,
 // so that no runtime's threads or JIT state leak into another's figures): samples one shipped
-// model with its stored annealed-Langevin settings, on score-wasm (model.sample) or on a peer
+// model with its stored sampler and settings, on score-wasm (model.sample) or on a peer
 // (onnxruntime-web on the exported ONNX graph, TF.js-wasm on the network written with tfjs ops)
-// driven by the JavaScript loop of annealed_langevin.mjs. Before timing, the peer's network is
+// driven by the same sampler's JavaScript loop (samplers.mjs). Before timing, the peer's network is
 // checked against model.score on a probe batch. Prints one JSON line.
 //   node job.mjs --runtime score-wasm|onnxruntime-web|tfjs-wasm --threads T --model NAME --n N
 //                [--reps 5] [--warmup 3] --onnx-dir DIR --peak PATH/score_peak.js
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { init, loadModel, shutdown } from '../../web/index.js';
-import { annealedLangevin } from './annealed_langevin.mjs';
+import { storedSampler } from './samplers.mjs';
 import { flopsPerEvaluation } from '../flops.mjs';
 import { readSafetensors } from './safetensors.mjs';
 
@@ -26,11 +26,8 @@ const { values: args } = parseArgs({
 const threads = Number(args.threads), n = Number(args.n), reps = Number(args.reps);
 const modelsDir = fileURLToPath(new URL('../../web/models/', import.meta.url));
 const file = readSafetensors(join(modelsDir, `${args.model}.safetensors`));
-const sampling = file.config.sampling;
-const settings = {
-  sigmas: file.config.sigmas, stepsPerLevel: sampling.steps_per_level,
-  stepSize: sampling.step_size, denoise: sampling.denoise,
-};
+const sigmas = file.config.sigmas;
+const sampler = storedSampler(file.config);
 const dim = file.architecture === 'ncsn-mlp' ? file.config.dim : file.config.data_shape.reduce((a, b) => a * b);
 
 // The per-thread WASM SIMD peak, measured in this process (bench/peak.cc as its own module).
@@ -44,7 +41,7 @@ async function probeDifference(peerScore) {
   const model = await loadModel(args.model);
   const x = Float32Array.from({ length: 4 * dim }, (_, i) => Math.sin(0.37 * i) + 0.5);
   let worst = 0;
-  for (const sigma of [settings.sigmas[0], settings.sigmas.at(-1)]) {
+  for (const sigma of [sigmas[0], sigmas.at(-1)]) {
     const ours = await model.score(x, sigma), theirs = await peerScore(x, sigma);
     let scale = 0, diff = 0;
     for (let i = 0; i < ours.length; ++i) {
@@ -62,11 +59,11 @@ let run, probe = 0, release = async () => {};
 if (args.runtime === 'score-wasm') {
   await init({ threads });
   const model = await loadModel(args.model);
-  let seed = 1;
+  let seed = 1, evaluations = 0;
+  const onProgress = (p) => { evaluations = Math.max(evaluations, p.evaluations ?? 0); };
   run = async () => {
-    await model.sample({ n, seed: seed++ });
-    const levels = settings.sigmas.length;
-    return levels * settings.stepsPerLevel + (settings.denoise ? 1 : 0);
+    await model.sample({ n, seed: seed++, onProgress });
+    return evaluations;  // the sampler's own count, from its last progress report
   };
   release = async () => { model.dispose(); await shutdown(); };
 } else {
@@ -99,7 +96,7 @@ if (args.runtime === 'score-wasm') {
   }
   probe = await probeDifference(score);
   if (!(probe <= 1e-4)) throw new Error(`${args.runtime} does not compute model.score: relative difference ${probe}`);
-  run = async () => (await annealedLangevin(score, n, dim, settings)).evaluations;
+  run = async () => (await sampler(score, n, dim)).evaluations;
 }
 
 // Time-based warm-up (JIT tiers, thread start-up), then reps timed runs, each followed by ~10 ms of

@@ -28,7 +28,7 @@ async function sample(page, model, n) {
   assert.equal(state.samples.length, 2 * n);
   assert.equal(state.fraction, 1);
   assert.equal(state.step, state.totalSteps);
-  // Every report is drawn: 20 to 101 steps of the SDE samplers the files advise, one a step.
+  // Every report is drawn: 20 to 100 steps of the SDE samplers the files advise, one a step.
   assert.ok(state.framesDrawn >= Math.min(50, state.totalSteps), `${state.framesDrawn} frames drawn`);
   assert.ok(state.samplesPerSecond > 0 && state.elapsedMs > 0);
   assert.match(await page.textContent('#timing'), /\d s, [\d.]+ samples\/s/);

@@ -34,7 +34,7 @@ struct DigestCase {
 };
 
 // n is small for the image models (361 network evaluations per sample) and a few hundred points
-// for the 2-D ones (39 to 201 evaluations with their stored SDE samplers); seed 20261201
+// for the 2-D ones (39 to 200 evaluations with their stored SDE samplers); seed 20261201
 // throughout.
 constexpr DigestCase kCases[] = {
     {"moons", 256, 0x0e98e6c1c4c1f5f7ull, 0xa3a3eef787148ba2ull},

@@ -2,7 +2,7 @@
 # The ablation of web/models/README.md ("Training the image models for the SDE samplers"): the
 # MNIST U-Net trained for 4 000 steps of 64 images under each training recipe below, then sampled
 # with at most 100 network evaluations (the probability-flow ODE over 20 and 50 Karras levels, 39
-# and 99 evaluations; PC over 49 levels, 99) and judged by score-eval's Fréchet distance in its
+# and 99 evaluations; PC over 49 levels, 98) and judged by score-eval's Fréchet distance in its
 # classifier's feature space at n = 1 000 (floor: 1 000 training images, about 5.4). Native build,
 # one thread per arm: 20 to 25 minutes an arm on this project's 2-core machine, so run two at once:
 #   bash web/models/ablate-images.sh [arm ...]      (default: every arm; output in build/ablation)
