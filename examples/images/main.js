@@ -4,7 +4,7 @@
 // Worker; this thread only turns snapshots into pixels (imageGrid + putImageData).
 import { backendInfo, imageGrid } from '../../web/index.js';
 import { $, latestPerFrame, modelLoader, pageState, short, showBackend } from '../page.js';
-import { denoises, IMAGE_SAMPLERS as SAMPLERS } from '../image-samplers.js';
+import { denoises, IMAGE_SAMPLERS as SAMPLERS, offerFileSampler } from '../image-samplers.js';
 
 const GRID_GAP = 1;  // image pixels between the images of the grid
 const DISPLAY_WIDTH = 480;  // about this many CSS pixels wide
@@ -15,6 +15,7 @@ const MAX_SEED = 2 ** 32 - 1;
 const canvas = $('#grid');
 const ctx = canvas.getContext('2d');
 const stepsChosen = new Map();  // sampler → the steps the user last set for it
+let samplerChosen = false;  // whether the user picked a sampler (else each model's file's is shown)
 const downloads = new Map();  // model name → what its download report said last
 let controller = null;
 
@@ -110,6 +111,12 @@ async function showSettings() {
     return;  // the load's failure is shown by select()
   }
   if (demo.sampler !== sampler) return;
+  const offered = offerFileSampler($('#sampler'), m, samplerChosen);
+  if (offered !== sampler) {
+    demo.sampler = offered;
+    $('#steps').value = '';
+    return showSettings();
+  }
   if ($('#steps').value === '') $('#steps').value = String(stepsChosen.get(sampler) ?? spec.defaultSteps(m));
   const steps = stepsOf(sampler);
   const { sigmas, sampling = {} } = m.config;
@@ -259,6 +266,7 @@ async function select(name) {
 
 $('#model').addEventListener('change', (event) => select(event.target.value));
 $('#sampler').addEventListener('change', (event) => {
+  samplerChosen = true;
   demo.sampler = event.target.value;
   $('#steps').value = '';
   showSettings();

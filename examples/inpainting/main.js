@@ -4,7 +4,7 @@
 // this thread only draws (imageGrid + putImageData, and a few hundred rectangles for the mask).
 import { backendInfo, imageGrid } from '../../web/index.js';
 import { $, latestPerFrame, modelLoader, pageState, showBackend } from '../page.js';
-import { IMAGE_SAMPLERS } from '../image-samplers.js';
+import { IMAGE_SAMPLERS, offerFileSampler } from '../image-samplers.js';
 import { TEST_IMAGES } from './test-images.js';
 
 const SIDE = 28;
@@ -24,6 +24,7 @@ const sourceCtx = source.getContext('2d');
 const candidates = $('#candidates');
 const candidatesCtx = candidates.getContext('2d');
 const stepsChosen = new Map();  // sampler → the steps the user last set for it
+let samplerChosen = false;  // whether the user picked a sampler (else each model's file's is shown)
 const mask = new Uint8Array(PIXELS).fill(1);  // 1: kept (known), 0: erased
 let image = null;  // the test image: { label, values: Float32Array in [0, 1], picture: ImageData }
 let controller = null;
@@ -186,7 +187,14 @@ async function showSteps() {
   $('#steps').min = String(spec.min);
   try {
     const m = await model(demo.model);
-    if (demo.sampler === sampler && $('#steps').value === '') {
+    if (demo.sampler !== sampler) return;
+    const offered = offerFileSampler($('#sampler'), m, samplerChosen);
+    if (offered !== sampler) {
+      demo.sampler = offered;
+      $('#steps').value = '';
+      return showSteps();
+    }
+    if ($('#steps').value === '') {
       $('#steps').value = String(stepsChosen.get(sampler) ?? spec.defaultSteps(m));
     }
   } catch {
@@ -296,6 +304,7 @@ $('#restore').addEventListener('click', () => {
 });
 source.addEventListener('pointerup', () => clearCandidates());
 $('#sampler').addEventListener('change', (event) => {
+  samplerChosen = true;
   demo.sampler = event.target.value;
   $('#steps').value = '';
   showSteps();
