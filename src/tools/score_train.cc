@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -190,9 +191,19 @@ int Run(int argc, char** argv) {
 
   std::ofstream log;
   if (const std::string path = args["log"].as<std::string>(); !path.empty()) {
-    const bool fresh = trainer->step() == 0 || !FileExists(path);
-    log.open(path, fresh ? std::ios::trunc : std::ios::app);
-    if (fresh) log << "step,loss\n";
+    // A resumed run keeps the rows up to its checkpoint's step: a run stopped after a checkpoint
+    // had logged steps that the resumed one trains again.
+    std::vector<std::string> kept = {"step,loss"};
+    if (trainer->step() > 0) {
+      std::ifstream old(path);
+      for (std::string line; std::getline(old, line);) {
+        char* end = nullptr;
+        const long long step = std::strtoll(line.c_str(), &end, 10);
+        if (end != line.c_str() && *end == ',' && step <= trainer->step()) kept.push_back(line);
+      }
+    }
+    log.open(path, std::ios::trunc);
+    for (const std::string& line : kept) log << line << "\n";
   }
   const int64_t every = std::max<int64_t>(1, args["checkpoint-every"].as<int64_t>());
   const int64_t report = std::max<int64_t>(1, std::min<int64_t>(every, 100));
