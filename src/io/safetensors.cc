@@ -597,15 +597,24 @@ Status ReadFileBytes(const std::string& path, std::vector<uint8_t>* out) {
 }
 
 Status WriteFileBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
+  // Written beside the target and renamed over it (atomic on POSIX): a process stopped while
+  // writing leaves the previous file (a checkpoint that a long training run resumes from) whole.
+  const std::string partial = path + ".partial";
+  std::FILE* f = std::fopen(partial.c_str(), "wb");
   if (f == nullptr) {
-    return IoError("cannot open '" + path + "' for writing: " + std::strerror(errno));
+    return IoError("cannot open '" + partial + "' for writing: " + std::strerror(errno));
   }
   const size_t written = bytes.empty() ? 0 : std::fwrite(bytes.data(), 1, bytes.size(), f);
   const bool closed = std::fclose(f) == 0;
   if (written != bytes.size() || !closed) {
+    std::remove(partial.c_str());
     return IoError("error while writing " + std::to_string(bytes.size()) + " bytes to '" + path +
                    "'");
+  }
+  if (std::rename(partial.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(partial.c_str());
+    return IoError("cannot replace '" + path + "': " + reason);
   }
   return Status::Ok();
 }

@@ -39,6 +39,8 @@ Status ReadSafetensors(const uint8_t* bytes, size_t size, SafetensorsFile* out);
 Status WriteSafetensors(const SafetensorsFile& file, bool store_f16, std::vector<uint8_t>* out);
 
 // Whole-file helpers for native tools and tests (IO_ERROR when the file cannot be read/written).
+// WriteFileBytes writes `path`.partial and renames it over `path`: the old file stays whole until
+// the new one is complete.
 Status ReadFileBytes(const std::string& path, std::vector<uint8_t>* out);
 Status WriteFileBytes(const std::string& path, const std::vector<uint8_t>& bytes);
 

@@ -4,7 +4,10 @@
 #include "io/safetensors.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -621,6 +624,28 @@ TEST(Safetensors, FileBytesRoundTripAndErrorsNameThePath) {
   s = WriteFileBytes(missing, bytes);
   EXPECT_EQ(s.code(), StatusCode::kIoError);
   EXPECT_NE(s.message().find(missing), std::string::npos) << s.message();
+}
+
+// The new bytes replace a file only once complete (written beside it, then renamed): overwriting
+// leaves no partial file behind, and a replace that fails (here: the target is a directory)
+// leaves the target as it was.
+TEST(Safetensors, WriteFileBytesReplacesWholeFilesOnly) {
+  const std::string path = ::testing::TempDir() + "/safetensors_test_replace.bin";
+  ASSERT_TRUE(WriteFileBytes(path, {1, 2, 3}).ok());
+  ASSERT_TRUE(WriteFileBytes(path, {4, 5}).ok());
+  std::vector<uint8_t> back;
+  ASSERT_TRUE(ReadFileBytes(path, &back).ok());
+  EXPECT_EQ(back, (std::vector<uint8_t>{4, 5}));
+  EXPECT_NE(ReadFileBytes(path + ".partial", &back).code(), StatusCode::kOk);
+  std::remove(path.c_str());
+
+  const std::string dir = ::testing::TempDir() + "/safetensors_test_dir";
+  ASSERT_EQ(mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST, true);
+  const Status s = WriteFileBytes(dir, {7});
+  EXPECT_EQ(s.code(), StatusCode::kIoError) << s.ToString();
+  EXPECT_NE(s.message().find(dir), std::string::npos) << s.message();
+  EXPECT_NE(ReadFileBytes(dir + ".partial", &back).code(), StatusCode::kOk);
+  rmdir(dir.c_str());
 }
 
 }  // namespace
