@@ -6,7 +6,8 @@
 # same bits either way).
 #   bash web/models/train-images.sh [names...]     (default: mnist fashion-mnist)
 # Environment: THREADS (default 2; never changes the result), STEPS (default: the recipe's),
-# OUT (default: web/models, with checkpoints in build/models; else everything in OUT), SCORE_TOOLS
+# OUT (default: web/models, with the checkpoint and the loss log in build/models until the run
+# ends, when the log is copied to web/models/logs; else everything in OUT), SCORE_TOOLS
 # (a folder with score-train, used as it is; default: build/native, built first).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,8 +20,7 @@ if [ -z "$tools" ]; then
 fi
 out=${OUT:-web/models}
 state=${OUT:-build/models}
-logs=${OUT:-web/models/logs}
-mkdir -p "$out" "$state" "$logs"
+mkdir -p "$out" "$state"
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(mnist fashion-mnist)
 for n in "${names[@]}"; do
@@ -30,7 +30,8 @@ for n in "${names[@]}"; do
     --sampler pc --sampler-steps 49 --steps "${STEPS:-60000}" --batch 64 --lr 0.001 --ema 0.9995 \
     --seed 0 --threads "${THREADS:-2}" --f16 \
     --out "$out/$n.safetensors" --checkpoint "$state/$n.ckpt" --checkpoint-every 500 \
-    --log "$logs/$n-loss.csv" 2>&1 | tr '\r' '\n' | grep -v '^step '
+    --log "$state/$n-loss.csv" 2>&1 | tr '\r' '\n' | grep -v '^step '
   echo "$n: trained in $(( $(date +%s) - start )) s"
+  [ -n "${OUT:-}" ] || cp "$state/$n-loss.csv" "web/models/logs/$n-loss.csv"
   sha256sum "$out/$n.safetensors"
 done
