@@ -10,6 +10,7 @@
 
 #include "bench.h"
 #include "core/thread_pool.h"
+#include "models/config_json.h"
 #include "models/model_file.h"
 #include "models/ncsn_unet.h"
 #include "samplers/sampler.h"
@@ -45,24 +46,6 @@ bool Run(const ScoreModel& model, size_t n, const SamplerOptions& options, Threa
   return true;
 }
 
-const char* KindName(SamplerKind kind) {
-  switch (kind) {
-    case SamplerKind::kLangevin:
-      return "Langevin";
-    case SamplerKind::kAnnealedLangevin:
-      return "annealed Langevin";
-    case SamplerKind::kReverseDiffusion:
-      return "reverse diffusion";
-    case SamplerKind::kPredictorCorrector:
-      return "predictor-corrector";
-    case SamplerKind::kProbabilityFlowHeun:
-      return "probability-flow ODE, Heun";
-    case SamplerKind::kProbabilityFlowRk45:
-      return "probability-flow ODE, RK45";
-  }
-  return "?";
-}
-
 SW_BENCHMARK(SamplingUnetGrid) {
   const std::string path = ctx.model.empty() ? kDefaultUnetModel : ctx.model;
   if (!FileExists(path)) {
@@ -87,7 +70,16 @@ SW_BENCHMARK(SamplingUnetGrid) {
   const NcsnUnetConfig& config = unet.config();
   options.seed = 1;
 
-  // Network evaluations per sample, whatever the sampler (the probe counts them).
+  // The file's sampler, by the name it stores, and its network evaluations per sample (the probe
+  // counts them, whatever the sampler).
+  std::vector<float> trained;
+  bool has_sampling = false;
+  SamplingDefaults stored;
+  status = config_json::ReadSigmasAndSampling(loaded.config_json, &trained, &has_sampling, &stored);
+  if (!status.ok()) {
+    std::printf("SamplingUnetGrid: skipped: %s\n\n", status.ToString().c_str());
+    return;
+  }
   std::unique_ptr<SamplerRun> probe;
   status = SamplerRun::Create(&unet, 1, options, nullptr, 1, &probe);
   if (!status.ok()) {
@@ -103,7 +95,7 @@ SW_BENCHMARK(SamplingUnetGrid) {
   std::printf(
       "  %.2f MFLOP per evaluation, %d evaluations per sample (the file's sampler, %s, "
       "over %zu levels)\n",
-      flops_per_eval / 1e6, evals, KindName(options.kind), options.sigmas.size());
+      flops_per_eval / 1e6, evals, stored.sampler.c_str(), options.sigmas.size());
 
   ThreadPool pool(kThreads);
   // Warm-up: a few steps through the same code on both thread counts, so that the timed runs use
