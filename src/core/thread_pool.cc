@@ -123,11 +123,12 @@ void Parallel::For(size_t n, size_t min_chunk, size_t parts_per_thread,
     fn(0, n);
     return;
   }
-  const size_t parts = t * std::max<size_t>(parts_per_thread, 1);
-  const size_t chunk = std::max(std::max<size_t>(min_chunk, 1), (n + parts - 1) / parts);
-  const size_t num_chunks = (n + chunk - 1) / chunk;
+  // parts near-equal chunks (their sizes differ by at most one item), so that no thread is left
+  // with a short remainder while another still works on a whole chunk.
+  const size_t parts = std::min(t * std::max<size_t>(parts_per_thread, 1),
+                                std::max<size_t>(1, n / std::max<size_t>(min_chunk, 1)));
   pool->ParallelFor(
-      num_chunks, [&](size_t c) { fn(c * chunk, std::min(n, (c + 1) * chunk)); }, t);
+      parts, [&](size_t i) { fn(i * n / parts, (i + 1) * n / parts); }, t);
 }
 
 size_t ChunkThreads(const ThreadPool* pool, size_t max_threads) {

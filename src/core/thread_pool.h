@@ -64,8 +64,9 @@ struct Parallel {
   size_t max_threads = 0;
 
   size_t threads() const { return ChunkThreads(pool, max_threads); }
-  // fn(begin, end) over [0, n) in about parts_per_thread chunks per thread (at least min_chunk
-  // items each); inline, as one call fn(0, n), on a single thread.
+  // fn(begin, end) over [0, n) in parts_per_thread near-equal chunks per thread, or fewer so that
+  // each holds at least min_chunk items (all of [0, n) when n < min_chunk); inline, as one call
+  // fn(0, n), on a single thread.
   void For(size_t n, size_t min_chunk, size_t parts_per_thread,
            const std::function<void(size_t, size_t)>& fn) const;
 };

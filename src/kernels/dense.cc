@@ -500,6 +500,8 @@ void Conv3x3Impl(const float* x, size_t n, size_t h, size_t w, size_t c, const f
   }
 }
 
+size_t RowBlockImpl() { return kMaxRows; }
+
 }  // namespace HWY_NAMESPACE
 }  // namespace sw
 HWY_AFTER_NAMESPACE();
@@ -509,6 +511,7 @@ namespace sw {
 
 HWY_EXPORT(DenseImpl);
 HWY_EXPORT(Conv3x3Impl);
+HWY_EXPORT(RowBlockImpl);
 
 void f32_dense(const float* x, const float* w, const float* bias, float* y, size_t batch, size_t in,
                size_t out, Activation act) {
@@ -521,6 +524,8 @@ void f32_conv3x3(const float* x, size_t images, size_t height, size_t width, siz
   SW_DISPATCH(Conv3x3Impl)
   (x, images, height, width, channels, w, bias, y, cout, first_pixel, pixels);
 }
+
+size_t f32_conv3x3_row_block() { return SW_DISPATCH(RowBlockImpl)(); }
 
 }  // namespace sw
 #endif  // HWY_ONCE

@@ -2,6 +2,7 @@
 // patches for the weight gradient) and the per-image channel bias (see conv3x3.h).
 #include "layers/conv3x3.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/conv3x3.h"
@@ -36,12 +37,16 @@ void Im2col3x3(const float* x, const ImageDims& d, float* cols) {
 void Conv3x3(const float* x, const ImageDims& d, const float* weight, const float* bias,
              size_t cout, float* y, const Parallel& par, const float* image_bias,
              const float* residual) {
-  const size_t hw = d.h * d.w;
-  // Four parts per thread, claimed as threads come free: each part packs W once (for 64 → 64
-  // channels as much work as some 7 pixels), but with one part per thread a thread slowed by a
-  // shared core stalls the other at every layer. Measured on one image, 2 threads in WASM
-  // (bench:peers mnist:1): 24-27 % of the peak with one part per thread, 33 % with four.
-  par.For(d.pixels(), 16, 4, [&](size_t begin, size_t end) {
+  const size_t hw = d.h * d.w, pixels = d.pixels();
+  // The parts are whole register-tile row blocks, four per thread, claimed as threads come free:
+  // with one part per thread a thread slowed by a shared core stalls the other at every layer
+  // (measured on one image, 2 threads in WASM, bench:peers mnist:1: 24-27 % of the peak with one
+  // part per thread, 33 % with four). Parts of whole blocks keep the tiles full: one image at 7 × 7
+  // is 49 pixels, which parts of 16 cut into tiles of 5, 5, 5 and 1 rows, and 2 threads into 32
+  // against 17 pixels.
+  const size_t rows = f32_conv3x3_row_block(), blocks = (pixels + rows - 1) / rows;
+  par.For(blocks, 1, 4, [&](size_t block_begin, size_t block_end) {
+    const size_t begin = block_begin * rows, end = std::min(pixels, block_end * rows);
     f32_conv3x3(x, d.n, d.h, d.w, d.c, weight, bias, y, cout, begin, end - begin);
     for (size_t p = begin; p < end; ++p) {
       float* yp = y + p * cout;

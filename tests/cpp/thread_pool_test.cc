@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -62,6 +63,36 @@ TEST(ThreadPool, ForEachChunkCoversTheRangeOnceInClampedChunks) {
     });
     for (auto& h : hits) ASSERT_EQ(h.load(), 1);
     EXPECT_EQ(chunks.size(), c.expected_chunks) << "n " << c.n;
+  }
+}
+
+// Parallel::For: parts_per_thread near-equal parts per thread (sizes within one item of each
+// other), fewer when min_chunk asks for it, one inline call on a single thread.
+TEST(ThreadPool, ParallelForSplitsIntoNearEqualParts) {
+  ThreadPool pool(2);
+  struct Case {
+    ThreadPool* pool;
+    size_t n, min_chunk, parts_per_thread, expected_parts, smallest, largest;
+  };
+  for (const Case& c : {Case{nullptr, 49, 1, 4, 1, 49, 49},  // inline: one call
+                        Case{&pool, 10, 1, 4, 8, 1, 2},      // 10 row blocks: 8 parts of 1-2
+                        Case{&pool, 157, 1, 4, 8, 19, 20},
+                        Case{&pool, 100, 30, 4, 3, 33, 34},  // at least 30 items per part
+                        Case{&pool, 5, 16, 4, 1, 5, 5},      // fewer items than min_chunk
+                        Case{&pool, 0, 1, 4, 0, 0, 0}}) {
+    std::vector<std::atomic<int>> hits(c.n);
+    std::mutex mu;
+    std::vector<size_t> sizes;
+    Parallel{c.pool, 0}.For(c.n, c.min_chunk, c.parts_per_thread, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) hits[i]++;
+      std::lock_guard<std::mutex> lock(mu);
+      sizes.push_back(e - b);
+    });
+    for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "n " << c.n;
+    ASSERT_EQ(sizes.size(), c.expected_parts) << "n " << c.n;
+    if (sizes.empty()) continue;
+    EXPECT_EQ(*std::min_element(sizes.begin(), sizes.end()), c.smallest) << "n " << c.n;
+    EXPECT_EQ(*std::max_element(sizes.begin(), sizes.end()), c.largest) << "n " << c.n;
   }
 }
 
