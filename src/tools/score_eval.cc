@@ -24,9 +24,9 @@
 #include "data/toy2d.h"
 #include "eval/classifier.h"
 #include "eval/energy_distance.h"
-#include "eval/frechet.h"
 #include "eval/image_grid.h"
 #include "eval/image_metrics.h"
+#include "eval/image_quality.h"
 #include "eval/png.h"
 #include "eval/score_strength.h"
 #include "io/safetensors.h"
@@ -85,50 +85,24 @@ int EvaluateImages(const std::string& name, const sw::ImageDataset& test,
       !s.ok()) {
     return sw::cli::Fail("score-eval", s);
   }
-  const size_t features = classifier->feature_dim();
-  const auto predict = [&](const float* images, size_t count, std::vector<float>* probs,
-                           std::vector<float>* feats) {
-    probs->resize(count * sw::kImageClassCount);
-    feats->resize(count * features);
-    classifier->Predict(images, count, probs->data(), feats->data());
-  };
-  std::vector<float> probs, sample_features, test_probs, test_features, train_probs, train_features;
-  predict(samples.data(), n, &probs, &sample_features);
-  predict(test.pixels.data(), test.count, &test_probs, &test_features);
-  // The floor's training images are spread over the whole split (the npm digits come sorted by
-  // class, so the first n would be one digit).
-  const size_t floor_n = std::min(n, train.count);
-  std::vector<float> spread(floor_n * dim);
-  for (size_t i = 0; i < floor_n; ++i) {
-    const size_t row = i * train.count / floor_n;
-    std::copy(train.pixels.begin() + row * dim, train.pixels.begin() + (row + 1) * dim,
-              spread.begin() + i * dim);
-  }
-  predict(spread.data(), floor_n, &train_probs, &train_features);
-  sw::ClassStats stats;
-  if (sw::Status s = sw::ComputeClassStats(probs.data(), n, sw::kImageClassCount, &stats); !s.ok())
-    return sw::cli::Fail("score-eval", s);
-  double fid = 0, fid_floor = 0;
-  if (sw::Status s = sw::FrechetDistance(sample_features.data(), n, test_features.data(),
-                                         test.count, features, &fid);
-      !s.ok()) {
-    return sw::cli::Fail("score-eval", s);
-  }
-  if (sw::Status s = sw::FrechetDistance(train_features.data(), floor_n, test_features.data(),
-                                         test.count, features, &fid_floor);
+  sw::ImageSampleQuality quality;
+  if (sw::Status s = sw::MeasureImageSamples(*classifier, train, test, samples.data(), n, &quality);
       !s.ok()) {
     return sw::cli::Fail("score-eval", s);
   }
   const char* const* names = sw::ImageClassNames(name);
-  std::printf("%s: classifier test accuracy %.3f (MLP, %zu training images)\n", name.c_str(),
-              classifier->Accuracy(test.pixels.data(), test.labels.data(), test.count),
-              train.count);
-  std::printf("%s\n",
-              sw::FormatClassStats(stats, std::vector<std::string>(names, names + 10)).c_str());
+  std::printf(
+      "%s: classifier test accuracy %.3f (MLP, %zu training images), mean confidence on the test "
+      "images %.3f\n",
+      name.c_str(), classifier->Accuracy(test.pixels.data(), test.labels.data(), test.count),
+      train.count, quality.test_confidence);
+  std::printf(
+      "%s\n",
+      sw::FormatClassStats(quality.classes, std::vector<std::string>(names, names + 10)).c_str());
   std::printf(
       "Frechet distance in the classifier's feature space (our own \"FID\"): samples vs test %.3f, "
       "%zu training images vs test (floor) %.3f\n",
-      fid, floor_n, fid_floor);
+      quality.frechet, quality.floor_count, quality.frechet_floor);
   if (!png.empty()) {
     sw::ImageGridOptions grid;
     grid.columns = 8;

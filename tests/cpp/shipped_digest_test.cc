@@ -74,11 +74,7 @@ TEST_P(ShippedDigest, SamplesMatchTheRecordedDigest) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shipped, ShippedDigest, testing::ValuesIn(kCases),
-                         [](const testing::TestParamInfo<DigestCase>& info) {
-                           std::string name = info.param.model;
-                           for (char& ch : name) ch = ch == '-' ? '_' : ch;
-                           return name;
-                         });
+                         ShippedModelCaseName<DigestCase>);
 
 }  // namespace
 }  // namespace sw

@@ -34,11 +34,18 @@ inline testing::AssertionResult SampleShippedModel(const std::string& name, size
   return testing::AssertionSuccess();
 }
 
-// A test-name suffix for a parameter that is a model name ("fashion-mnist" -> "fashion_mnist").
-inline std::string ShippedModelTestName(const testing::TestParamInfo<const char*>& info) {
-  std::string name = info.param;
+// A test-name suffix for a model name ("fashion-mnist" -> "fashion_mnist"), for a parameter that
+// is the name or a case struct with a `model` member.
+inline std::string ModelTestIdentifier(std::string name) {
   for (char& c : name) c = c == '-' ? '_' : c;
   return name;
+}
+inline std::string ShippedModelTestName(const testing::TestParamInfo<const char*>& info) {
+  return ModelTestIdentifier(info.param);
+}
+template <class Case>
+std::string ShippedModelCaseName(const testing::TestParamInfo<Case>& info) {
+  return ModelTestIdentifier(info.param.model);
 }
 
 }  // namespace sw
