@@ -172,13 +172,16 @@ for (const isolated of [true, false]) {
       assert.match(await page.textContent('#download'),
         /^mnist\.safetensors: \d+ KB (downloaded in [\d.]+ s|from the browser cache)$/);
       assert.ok(ready.download.loadedBytes > 200000 && ready.download.totalBytes === ready.download.loadedBytes);
-      assert.equal(await page.inputValue('#steps'), '30');  // the model's stored steps per level
+      // The model's stored sampler and levels.
+      assert.equal(await page.inputValue('#sampler'), 'reverse-diffusion');
+      assert.equal(await page.inputValue('#steps'), '99');
 
       await cancelRun(page);
-      // The threads build samples 16 images with the stored sampler; the single-threaded one 4 with
-      // the ODE (19 network evaluations each), the other code path of the page.
+      // The threads build samples 16 images with the stored sampler at 50 levels; the
+      // single-threaded one 4 with the ODE (19 network evaluations each), the other code path of
+      // the page.
       const { state, during, traced } = await sampleGrid(page, isolated
-        ? { sampler: 'annealed-langevin', steps: 10, n: 16, bpdCount: 4, bpdLevels: 50 }
+        ? { sampler: 'reverse-diffusion', steps: 50, n: 16, bpdCount: 4, bpdLevels: 50 }
         : { sampler: 'ode', steps: 10, n: 4, bpdCount: 1, bpdLevels: 50 });
       const busiest = traced.filter((x) => x.start + x.duration > state.runStart && x.start < state.runEnd)
         .reduce((most, x) => Math.max(most, x.cpu), 0);

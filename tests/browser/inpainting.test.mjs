@@ -156,7 +156,9 @@ for (const isolated of [true, false]) {
       assert.equal(await page.locator('#image option').count(), 10);
       assert.equal(ready.erased, 0);
       assert.equal(await page.isDisabled('#fill'), true);  // nothing erased yet
-      assert.equal(await page.inputValue('#steps'), '30');  // the model's stored steps per level
+      // The model's stored sampler and levels.
+      assert.equal(await page.inputValue('#sampler'), 'reverse-diffusion');
+      assert.equal(await page.inputValue('#steps'), '99');
 
       // A Z-shaped stroke over the lower half erases pixels there, and only there.
       await snapshot(page, '#source');
@@ -168,9 +170,10 @@ for (const isolated of [true, false]) {
       assert.equal(await page.isEnabled('#fill'), true);
 
       await cancelFill(page);
-      // The threads build fills with the stored sampler, the single-threaded one with pc.
+      // The threads build fills with the stored sampler at 30 levels, the single-threaded one
+      // with pc.
       const { state, during, traced } = await fillCandidates(page, isolated
-        ? { sampler: 'annealed-langevin', steps: 5, n: 4 }
+        ? { sampler: 'reverse-diffusion', steps: 30, n: 4 }
         : { sampler: 'pc', steps: 20, n: 4 });
       assert.equal(state.mask.filter((known) => !known).length, erased.erased);
       const busiest = traced.filter((x) => x.start + x.duration > state.runStart && x.start < state.runEnd)

@@ -27,8 +27,8 @@ for n in "${names[@]}"; do
   start=$(date +%s)
   "$tools/score-train" --data "$n" --channels 8,32,128 --groups 4 --embedding-dim 64 --freqs 16 \
     --precondition --sigma-sampling log-normal --loss-weighting edm --levels 12 --sigma-min 0.01 \
-    --sampler pc --sampler-steps 49 --steps "${STEPS:-60000}" --batch 64 --lr 0.001 --ema 0.9995 \
-    --seed 0 --threads "${THREADS:-2}" --f16 \
+    --sampler reverse-diffusion --sampler-steps 99 --steps "${STEPS:-60000}" --batch 64 \
+    --lr 0.001 --ema 0.9995 --seed 0 --threads "${THREADS:-2}" --f16 \
     --out "$out/$n.safetensors" --checkpoint "$state/$n.ckpt" --checkpoint-every 500 \
     --log "$state/$n-loss.csv" 2>&1 | tr '\r' '\n' | grep -v '^step '
   echo "$n: trained in $(( $(date +%s) - start )) s"
