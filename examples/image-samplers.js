@@ -13,7 +13,8 @@ export const IMAGE_SAMPLERS = {
   'annealed-langevin': {
     stepsLabel: 'Steps per level', min: 1, defaultSteps: (m) => m.config.sampling?.steps_per_level ?? 100,
     evaluations: (m, steps) => m.config.sigmas.length * steps + (denoises(m) ? 1 : 0),
-    options: (steps) => ({ stepsPerLevel: steps }),
+    // Named, not left to the file's default: a file may store an SDE sampler (mnist does).
+    options: (steps) => ({ sampler: 'annealed-langevin', stepsPerLevel: steps }),
   },
   'pc': {
     stepsLabel: 'Levels', min: 2, defaultSteps: (m) => fileSteps(m, 'pc', 100),
