@@ -31,7 +31,7 @@ struct ImageModelCase {
 
 void PrintTo(const ImageModelCase& c, std::ostream* os) { *os << c.model; }
 
-// mnist: the 7-13 % per class, at 98 network evaluations per sample 800 samples cost about
+// mnist: the 7-13 % per class; at 99 network evaluations per sample 800 samples cost about
 // as much as 200 did at 361. fashion-mnist is still the previous model (annealed Langevin, 361
 // evaluations; "Shirt" at 16.9 %, FD² 31.4 at 10 000 samples): its bounds are that model's until
 // the retrained file ships.
