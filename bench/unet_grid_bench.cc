@@ -1,7 +1,7 @@
 // Image-grid sampling: the wall time of 1, 4, 16 and 64 images drawn from an ncsn-unet
 // model file (default web/models/mnist.safetensors, or --model=PATH) with the sampling settings
 // stored in it, on 2 threads and on 1, and the network's achieved GFLOP/s next to the SIMD peak.
-// Without the file the benchmark says so and is skipped (the CI smoke run must pass without it).
+// Without the file the benchmark says so and is skipped (unet_model_file.h).
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -15,18 +15,12 @@
 #include "models/ncsn_unet.h"
 #include "samplers/sampler.h"
 #include "samplers/sampling_rules.h"
+#include "unet_model_file.h"
 
 namespace sw {
 namespace {
 
-constexpr char kDefaultUnetModel[] = "web/models/mnist.safetensors";
 constexpr size_t kThreads = 2;  // the figure that matters: a 2-core machine (the budget's)
-
-bool FileExists(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f != nullptr) std::fclose(f);
-  return f != nullptr;
-}
 
 double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -47,23 +41,13 @@ bool Run(const ScoreModel& model, size_t n, const SamplerOptions& options, Threa
 }
 
 SW_BENCHMARK(SamplingUnetGrid) {
-  const std::string path = ctx.model.empty() ? kDefaultUnetModel : ctx.model;
-  if (!FileExists(path)) {
-    std::printf("SamplingUnetGrid: skipped: no model file %s (pass --model=PATH)\n\n",
-                path.c_str());
-    return;
-  }
+  std::string path;
   LoadedModel loaded;
-  Status status = LoadScoreModelFile(path, &loaded);
+  if (!bench::LoadUnetModelFile("SamplingUnetGrid", ctx, &path, &loaded)) return;
   SamplerOptions options;
-  if (status.ok()) status = RecommendedSamplerOptions(loaded, &options);
+  Status status = RecommendedSamplerOptions(loaded, &options);
   if (!status.ok()) {
     std::printf("SamplingUnetGrid: skipped: %s\n\n", status.ToString().c_str());
-    return;
-  }
-  if (loaded.architecture != kNcsnUnetArchitecture) {
-    std::printf("SamplingUnetGrid: skipped: %s is an \"%s\" model, not \"%s\"\n\n", path.c_str(),
-                loaded.architecture.c_str(), kNcsnUnetArchitecture);
     return;
   }
   const NcsnUnet& unet = static_cast<const NcsnUnet&>(*loaded.model);

@@ -6,7 +6,6 @@
 // (the σ embedding, pooling, up-sampling, the skip sums, the preconditioning).
 #include <cstdio>
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,18 +14,16 @@
 #include "layers/conv3x3.h"
 #include "layers/dense.h"
 #include "layers/group_norm.h"
-#include "layers/resample.h"
 #include "models/model_file.h"
 #include "models/ncsn_unet.h"
+#include "unet_model_file.h"
 
 namespace sw {
 namespace {
 
-constexpr char kDefaultUnetModel[] = "web/models/mnist.safetensors";
-
 struct Layer {
   std::string name;
-  double flops;                              // per call (0: memory-bound glue)
+  double flops;                              // per call (0: GroupNorm + SiLU, no GEMM)
   std::function<void(const Parallel&)> run;  // one call, its work split over the given threads
 };
 
@@ -91,15 +88,9 @@ std::vector<Layer> LayersOf(const NcsnUnetConfig& c, const NcsnUnetView& net,
 }
 
 SW_BENCHMARK(UnetLayers) {
-  const std::string path = ctx.model.empty() ? kDefaultUnetModel : ctx.model;
+  std::string path;
   LoadedModel loaded;
-  const Status status = LoadScoreModelFile(path, &loaded);
-  if (!status.ok() || loaded.architecture != kNcsnUnetArchitecture) {
-    std::printf("UnetLayers: skipped: %s\n\n", status.ok()
-                                                   ? (path + " is not an ncsn-unet model").c_str()
-                                                   : status.ToString().c_str());
-    return;
-  }
+  if (!bench::LoadUnetModelFile("UnetLayers", ctx, &path, &loaded)) return;
   const NcsnUnet& unet = static_cast<const NcsnUnet&>(*loaded.model);
   const NcsnUnetConfig& c = unet.config();
   const NcsnUnetView net = ViewNcsnUnet(unet.weights());
