@@ -257,7 +257,7 @@ void PackPanel(const float* w, size_t in, size_t out, size_t col0, size_t cols, 
   if (cols == kMaxCols * N) {
     for (size_t k = 0; k < in; ++k, dst += width) {
       const float* src = w + k * out + col0;
-      Unroll<kMaxCols>([&](auto c) { hn::Store(hn::LoadU(d, src + c * N), d, dst + c * N); });
+      Unroll<kMaxCols>([&](auto c) { hn::StoreU(hn::LoadU(d, src + c * N), d, dst + c * N); });
     }
     return;
   }
@@ -277,9 +277,11 @@ void Activate(float* y, size_t out, size_t r0, size_t r1, size_t c0, size_t c1, 
 // comment): W packed a block of panels at a time, and run_tile(r0, rows, vectors, panel_w,
 // w_stride, panel_bias, y_tile, cols) computing rows [r0, r0 + rows) of one panel from the
 // caller's form of the inputs.
+// `prepacked`, when not nullptr, holds W already in panels (Conv3x3PackImpl's layout, col_begin
+// 0), and nothing is packed here.
 template <class RunTile>
-void SweepPanels(const float* w, const float* bias, float* y, size_t batch, size_t in, size_t out,
-                 size_t col_begin, Activation act, const RunTile& run_tile) {
+void SweepPanels(const float* w, const float* prepacked, const float* bias, float* y, size_t batch,
+                 size_t in, size_t out, size_t col_begin, Activation act, const RunTile& run_tile) {
   const DF d;
   const size_t N = hn::Lanes(d);
   const size_t panel_width = kMaxCols * N;
@@ -292,8 +294,11 @@ void SweepPanels(const float* w, const float* bias, float* y, size_t batch, size
 
   Scratch& scratch = ThreadScratch();
   constexpr size_t kAlign = 64;
-  scratch.w.resize(block_panels * panel_width * in + kAlign / sizeof(float));
-  float* const packed_w = AlignUp(scratch.w.data(), kAlign);
+  float* packed_w = nullptr;
+  if (prepacked == nullptr) {
+    scratch.w.resize(block_panels * panel_width * in + kAlign / sizeof(float));
+    packed_w = AlignUp(scratch.w.data(), kAlign);
+  }
   scratch.panels.resize(block_panels);
   // The bias of the last panel, padded to whole vectors.
   const size_t last_col0 = col_begin + (num_panels - 1) * panel_width;
@@ -310,7 +315,9 @@ void SweepPanels(const float* w, const float* bias, float* y, size_t batch, size
     for (size_t p = p0; p < p1; ++p) {
       const size_t col0 = col_begin + p * panel_width;
       const size_t cols = std::min(panel_width, out - col0);
-      if (pack_full_panels || cols < panel_width) {
+      if (prepacked != nullptr) {
+        scratch.panels[p - p0] = {prepacked + p * panel_width * in, panel_width};
+      } else if (pack_full_panels || cols < panel_width) {
         const size_t width = (cols + N - 1) / N * N;
         PackPanel(w, in, out, col0, cols, width, dst);
         scratch.panels[p - p0] = {dst, width};
@@ -347,7 +354,7 @@ void DenseTiles(const float* x, const float* w, const float* bias, float* y, siz
   scratch.x.resize(batch * in);
   PackX(x, batch, in, scratch.x.data());
   const float* packed = scratch.x.data();
-  SweepPanels(w, bias, y, batch, in, out, col_begin, act,
+  SweepPanels(w, nullptr, bias, y, batch, in, out, col_begin, act,
               [&](size_t r0, size_t rows, size_t vectors, const float* panel, size_t stride,
                   const float* panel_bias, float* y_tile, size_t cols) {
                 const TileArgs args{packed + r0 * in, panel, stride, panel_bias,
@@ -465,7 +472,21 @@ void PackTaps(const float* const* taps, size_t rows, size_t c, float* HWY_RESTRI
 // the choice.
 constexpr size_t kMinPanelsToPackTaps = 3;
 
-void Conv3x3Impl(const float* x, size_t n, size_t h, size_t w, size_t c, const float* weight,
+size_t Conv3x3PanelWidthImpl() { return kMaxCols * hn::Lanes(DF()); }
+
+// Panels [first, first + count) of the (9 c) × cout weight, each 9 c rows of panel_width floats
+// (the last zero-padded) at packed + p · 9 c · panel_width.
+void Conv3x3PackImpl(const float* weight, size_t c, size_t cout, size_t first, size_t count,
+                     float* packed) {
+  const size_t panel_width = Conv3x3PanelWidthImpl(), k = 9 * c;
+  for (size_t p = first; p < first + count; ++p) {
+    const size_t col0 = p * panel_width;
+    PackPanel(weight, k, cout, col0, std::min(panel_width, cout - col0), panel_width,
+              packed + p * k * panel_width);
+  }
+}
+
+void Conv3x3Impl(const float* x, size_t n, size_t h, size_t w, size_t c, const float* packed_w,
                  const float* bias, float* y, size_t cout, size_t first_pixel, size_t pixels) {
   const size_t end = std::min(first_pixel + pixels, n * h * w);
   if (first_pixel >= end || cout == 0) return;
@@ -480,7 +501,7 @@ void Conv3x3Impl(const float* x, size_t n, size_t h, size_t w, size_t c, const f
     PointTaps(x, h, w, c, p0, count, scratch.zeros.data(), scratch.taps.data());
     const float* const* taps = scratch.taps.data();
     size_t packed_r0 = count;  // the row block whose taps scratch.x holds (none yet)
-    SweepPanels(weight, bias, y + p0 * cout, count, 9 * c, cout, 0, Activation::kNone,
+    SweepPanels(nullptr, packed_w, bias, y + p0 * cout, count, 9 * c, cout, 0, Activation::kNone,
                 [&](size_t r0, size_t rows, size_t vectors, const float* panel, size_t stride,
                     const float* panel_bias, float* y_tile, size_t cols) {
                   if (!pack) {
@@ -512,17 +533,33 @@ namespace sw {
 HWY_EXPORT(DenseImpl);
 HWY_EXPORT(Conv3x3Impl);
 HWY_EXPORT(RowBlockImpl);
+HWY_EXPORT(Conv3x3PanelWidthImpl);
+HWY_EXPORT(Conv3x3PackImpl);
 
 void f32_dense(const float* x, const float* w, const float* bias, float* y, size_t batch, size_t in,
                size_t out, Activation act) {
   SW_DISPATCH(DenseImpl)(x, w, bias, y, batch, in, out, act);
 }
 
+size_t f32_conv3x3_panels(size_t cout) {
+  const size_t width = SW_DISPATCH(Conv3x3PanelWidthImpl)();
+  return (cout + width - 1) / width;
+}
+
+size_t f32_conv3x3_packed_floats(size_t channels, size_t cout) {
+  return f32_conv3x3_panels(cout) * 9 * channels * SW_DISPATCH(Conv3x3PanelWidthImpl)();
+}
+
+void f32_conv3x3_pack(const float* w, size_t channels, size_t cout, size_t first_panel,
+                      size_t panels, float* packed) {
+  SW_DISPATCH(Conv3x3PackImpl)(w, channels, cout, first_panel, panels, packed);
+}
+
 void f32_conv3x3(const float* x, size_t images, size_t height, size_t width, size_t channels,
-                 const float* w, const float* bias, float* y, size_t cout, size_t first_pixel,
-                 size_t pixels) {
+                 const float* packed_w, const float* bias, float* y, size_t cout,
+                 size_t first_pixel, size_t pixels) {
   SW_DISPATCH(Conv3x3Impl)
-  (x, images, height, width, channels, w, bias, y, cout, first_pixel, pixels);
+  (x, images, height, width, channels, packed_w, bias, y, cout, first_pixel, pixels);
 }
 
 size_t f32_conv3x3_row_block() { return SW_DISPATCH(RowBlockImpl)(); }

@@ -3,7 +3,9 @@
 #include "layers/conv3x3.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "kernels/conv3x3.h"
 #include "kernels/dense.h"
@@ -34,10 +36,38 @@ void Im2col3x3(const float* x, const ImageDims& d, float* cols) {
   }
 }
 
+namespace {
+
+// Packed panels of at least this many floats per task: smaller weights are packed on one thread,
+// where a split would cost more in hand-offs than the copy.
+constexpr size_t kMinPackFloatsPerTask = 32 * 1024;
+
+// weight in f32_conv3x3's panels, in a buffer of the calling thread (the tasks of a split read it
+// while the caller waits), aligned to the cache line; the panels split over par's threads.
+const float* PackedWeights(const float* weight, size_t c, size_t cout, const Parallel& par) {
+  thread_local std::vector<float> buffer;
+  constexpr size_t kAlignFloats = 64 / sizeof(float);
+  const size_t panels = f32_conv3x3_panels(cout);
+  buffer.resize(f32_conv3x3_packed_floats(c, cout) + kAlignFloats);
+  float* packed = buffer.data();
+  packed += (kAlignFloats - reinterpret_cast<uintptr_t>(packed) / sizeof(float) % kAlignFloats) %
+            kAlignFloats;
+  const size_t panel_floats = f32_conv3x3_packed_floats(c, cout) / panels;
+  const size_t min_panels = (kMinPackFloatsPerTask + panel_floats - 1) / panel_floats;
+  par.For(panels, min_panels, 1, [&](size_t first, size_t end) {
+    f32_conv3x3_pack(weight, c, cout, first, end - first, packed);
+  });
+  return packed;
+}
+
+}  // namespace
+
 void Conv3x3(const float* x, const ImageDims& d, const float* weight, const float* bias,
              size_t cout, float* y, const Parallel& par, const float* image_bias,
              const float* residual) {
   const size_t hw = d.h * d.w, pixels = d.pixels();
+  if (pixels == 0 || cout == 0) return;
+  const float* packed = PackedWeights(weight, d.c, cout, par);
   // The parts are whole register-tile row blocks, four per thread, claimed as threads come free:
   // with one part per thread a thread slowed by a shared core stalls the other at every layer
   // (measured on one image, 2 threads in WASM, bench:peers mnist:1: 24-27 % of the peak with one
@@ -47,7 +77,7 @@ void Conv3x3(const float* x, const ImageDims& d, const float* weight, const floa
   const size_t rows = f32_conv3x3_row_block(), blocks = (pixels + rows - 1) / rows;
   par.For(blocks, 1, 4, [&](size_t block_begin, size_t block_end) {
     const size_t begin = block_begin * rows, end = std::min(pixels, block_end * rows);
-    f32_conv3x3(x, d.n, d.h, d.w, d.c, weight, bias, y, cout, begin, end - begin);
+    f32_conv3x3(x, d.n, d.h, d.w, d.c, packed, bias, y, cout, begin, end - begin);
     for (size_t p = begin; p < end; ++p) {
       float* yp = y + p * cout;
       if (image_bias != nullptr) {
@@ -85,7 +115,8 @@ void Conv3x3Backward(const float* x, const ImageDims& d, const float* w, size_t 
         for (size_t ci = 0; ci < c; ++ci) out[o * c + ci] = tap[ci * cout + o];
       }
     }
-    f32_conv3x3(dy, d.n, d.h, d.w, cout, s->mirrored.data(), nullptr, dx, c, 0, d.pixels());
+    f32_conv3x3(dy, d.n, d.h, d.w, cout, PackedWeights(s->mirrored.data(), cout, c, Parallel()),
+                nullptr, dx, c, 0, d.pixels());
   }
 }
 

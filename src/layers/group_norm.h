@@ -19,10 +19,10 @@ constexpr float kGroupNormEps = 1e-5f;
 // pass saves a pass over memory, and the backward pass needs y). mean and rstd (n × groups each,
 // 1 / sqrt(var + kGroupNormEps)) are written for the backward pass. c must be a multiple of
 // groups; y and act must not overlap x or each other. The statistics are split over par's threads
-// by groups, the normalisation by pixels (the same bits on any number).
+// by images and groups, the normalisation by pixels (the same bits on any number).
 //
-// The statistics are summed in double, per channel over the pixels (a loop the compiler
-// vectorises across channels), then over the group's channels: a fixed order, so the result is
+// The statistics are summed in double, per channel over the pixels (channels in blocks held in
+// registers, a loop the compiler vectorises across them), then over the group's channels: a fixed order, so the result is
 // the same at any batch size and on every target.
 void GroupNormSilu(const float* x, const ImageDims& dims, size_t groups, const float* gamma,
                    const float* beta, float* y, float* act, float* mean, float* rstd,

@@ -388,7 +388,7 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
     h = act->down[l].out.data();
     if (l + 1 < levels) {
       act->pooled[l].resize(rows * (b.h / 2) * (b.w / 2) * b.cout);
-      AvgPool2(h, ImageDims{rows, b.h, b.w, b.cout}, act->pooled[l].data());
+      AvgPool2(h, ImageDims{rows, b.h, b.w, b.cout}, act->pooled[l].data(), par);
       h = act->pooled[l].data();
     }
   }
@@ -400,9 +400,7 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
                  act->proj[l].data(), par);
     std::vector<float>& merged = act->merged[l];
     merged.resize(rows * b.h * b.w * b.cout);
-    Upsample2(act->proj[l].data(), low, merged.data());
-    const std::vector<float>& skip = act->down[l].out;
-    for (size_t i = 0; i < merged.size(); ++i) merged[i] += skip[i];
+    Upsample2(act->proj[l].data(), low, merged.data(), act->down[l].out.data(), par);
     BlockForward(c, b, merged.data(), rows, act, &act->up[l], par);
     h = act->up[l].out.data();
   }

@@ -359,6 +359,15 @@ std::vector<float> Patches(const float* x, const ConvCase& c) {
   return cols;
 }
 
+// w in the kernel's panels, packed one panel per call (as threads share the packing).
+std::vector<float> PackedConvWeights(const float* w, size_t channels, size_t cout) {
+  std::vector<float> packed(f32_conv3x3_packed_floats(channels, cout), kNaN);
+  for (size_t p = 0; p < f32_conv3x3_panels(cout); ++p) {
+    f32_conv3x3_pack(w, channels, cout, p, 1, packed.data());
+  }
+  return packed;
+}
+
 // Shapes across the tiles' row and column remainders, one-pixel and one-row images, and batches
 // past the kernel's chunk of 480 pixels (28 × 28 and 3 × 13 × 17).
 const ConvCase kConvCases[] = {
@@ -381,8 +390,9 @@ TEST_P(F32Conv3x3, EqualsIm2colThenDenseBitForBitAndMatchesTheReference) {
     w.FillUniform(rng, -1.0f, 1.0f);
     bias.FillUniform(rng, -1.0f, 1.0f);
     const float* b = c.with_bias ? bias.data() : nullptr;
-    f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), b, y.data(), c.cout, 0,
-                pixels);
+    const std::vector<float> packed = PackedConvWeights(w.data(), c.channels, c.cout);
+    f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, packed.data(), b, y.data(),
+                c.cout, 0, pixels);
     ASSERT_TRUE(y.GuardsIntact()) << "wrote past the end of y";
     const std::vector<float> cols = Patches(x.data(), c);
     std::vector<float> dense(pixels * c.cout);
@@ -410,10 +420,11 @@ TEST_P(F32Conv3x3, ImagesAreBitIdenticalAloneAndInABatch) {
   bias.FillUniform(rng, -1.0f, 1.0f);
   std::vector<float> all(c.images * out), one(out);
   const size_t pixels = c.height * c.width;
-  f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), bias.data(), all.data(),
-              c.cout, 0, c.images * pixels);
+  const std::vector<float> packed = PackedConvWeights(w.data(), c.channels, c.cout);
+  f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, packed.data(), bias.data(),
+              all.data(), c.cout, 0, c.images * pixels);
   for (size_t n = 0; n < c.images; ++n) {
-    f32_conv3x3(x.data() + n * image, 1, c.height, c.width, c.channels, w.data(), bias.data(),
+    f32_conv3x3(x.data() + n * image, 1, c.height, c.width, c.channels, packed.data(), bias.data(),
                 one.data(), c.cout, 0, pixels);
     ASSERT_TRUE(SameBits(one.data(), all.data() + n * out, out)) << "image " << n;
   }
@@ -421,10 +432,32 @@ TEST_P(F32Conv3x3, ImagesAreBitIdenticalAloneAndInABatch) {
   for (size_t step : {1, 5, 7, 54, 100}) {
     std::vector<float> split(all.size(), kNaN);
     for (size_t p = 0; p < c.images * pixels; p += step) {
-      f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, w.data(), bias.data(),
+      f32_conv3x3(x.data(), c.images, c.height, c.width, c.channels, packed.data(), bias.data(),
                   split.data(), c.cout, p, std::min(step, c.images * pixels - p));
     }
     ASSERT_TRUE(SameBits(split.data(), all.data(), all.size())) << "pieces of " << step;
+  }
+}
+
+// The packing is a copy into panels, whole or in pieces: every weight appears in the packed
+// buffer exactly once, the rest is the last panel's zero padding, and packing all panels in one
+// call writes the same buffer as one panel per call.
+TEST_P(F32Conv3x3, PackingCopiesEveryWeightOnceAndAnySplitOfThePanelsAgrees) {
+  for (const ConvCase& c : kConvCases) {
+    const size_t k = 9 * c.channels;
+    std::vector<float> w(k * c.cout);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i + 1);  // distinct, nonzero
+    const std::vector<float> pieces = PackedConvWeights(w.data(), c.channels, c.cout);
+    std::vector<float> whole(f32_conv3x3_packed_floats(c.channels, c.cout), kNaN);
+    f32_conv3x3_pack(w.data(), c.channels, c.cout, 0, f32_conv3x3_panels(c.cout), whole.data());
+    ASSERT_TRUE(SameBits(pieces.data(), whole.data(), whole.size()));
+    std::vector<int> seen(w.size() + 1, 0);
+    for (float v : whole) {
+      ASSERT_TRUE(v >= 0.0f && v <= static_cast<float>(w.size())) << v;
+      ++seen[static_cast<size_t>(v)];
+    }
+    EXPECT_EQ(seen[0], static_cast<int>(whole.size() - w.size())) << "zero padding";
+    for (size_t i = 1; i < seen.size(); ++i) ASSERT_EQ(seen[i], 1) << "weight " << i - 1;
   }
 }
 
