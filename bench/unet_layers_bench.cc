@@ -36,7 +36,7 @@ std::vector<Layer> LayersOf(const NcsnUnetConfig& c, const NcsnUnetView& net,
   const auto conv = [&](const std::string& name, const float* x, const ImageDims& d,
                         const UnetLinear<const float>& l, size_t cout) {
     layers.push_back({name, 2.0 * d.pixels() * 9 * d.c * cout, [=](const Parallel& par) {
-                        Conv3x3(x, d, l.w, l.b, cout, out->data(), par);
+                        Conv3x3(x, d, l.w, l.b, cout, out->data(), par, nullptr, nullptr, l.packed);
                       }});
   };
   const auto norm = [&](const std::string& name, const float* x, const ImageDims& d,
@@ -93,7 +93,7 @@ SW_BENCHMARK(UnetLayers) {
   if (!bench::LoadUnetModelFile("UnetLayers", ctx, &path, &loaded)) return;
   const NcsnUnet& unet = static_cast<const NcsnUnet&>(*loaded.model);
   const NcsnUnetConfig& c = unet.config();
-  const NcsnUnetView net = ViewNcsnUnet(unet.weights());
+  const NcsnUnetView& net = unet.view();  // with the packed convolutions, as the model runs
   ThreadPool pool(2);
   const Parallel one{&pool, 1}, two{&pool, 2};
   const double flops_per_image = NcsnUnetFlopsPerImage(c);

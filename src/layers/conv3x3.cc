@@ -62,12 +62,19 @@ const float* PackedWeights(const float* weight, size_t c, size_t cout, const Par
 
 }  // namespace
 
+std::vector<float> PackConv3x3Weights(const float* weight, size_t c, size_t cout) {
+  std::vector<float> packed(f32_conv3x3_packed_floats(c, cout));
+  f32_conv3x3_pack(weight, c, cout, 0, f32_conv3x3_panels(cout), packed.data());
+  return packed;
+}
+
 void Conv3x3(const float* x, const ImageDims& d, const float* weight, const float* bias,
              size_t cout, float* y, const Parallel& par, const float* image_bias,
-             const float* residual) {
+             const float* residual, const float* packed_weight) {
   const size_t hw = d.h * d.w, pixels = d.pixels();
   if (pixels == 0 || cout == 0) return;
-  const float* packed = PackedWeights(weight, d.c, cout, par);
+  const float* packed =
+      packed_weight != nullptr ? packed_weight : PackedWeights(weight, d.c, cout, par);
   // The parts are whole register-tile row blocks, four per thread, claimed as threads come free:
   // with one part per thread a thread slowed by a shared core stalls the other at every layer
   // (measured on one image, 2 threads in WASM, bench:peers mnist:1: 24-27 % of the peak with one

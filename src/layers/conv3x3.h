@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "layers/dense.h"
@@ -23,10 +24,17 @@ void Im2col3x3(const float* x, const ImageDims& dims, float* cols);
 // The pixels are split over par's threads (the same bits on any number). The residual block's
 // epilogue follows on each thread's pixels while they are in cache: then y += image_bias[b, ch]
 // (n × cout, the σ embedding's projection: a per-image, per-channel bias) and then y +=
-// residual (pixels × cout), each when not nullptr.
+// residual (pixels × cout), each when not nullptr. packed_weight, when not nullptr, is weight
+// already in the kernel's panels (PackConv3x3Weights), kept by a caller whose weights do not
+// change between calls; otherwise weight is packed at each call.
 void Conv3x3(const float* x, const ImageDims& dims, const float* weight, const float* bias,
              size_t cout, float* y, const Parallel& par = Parallel(),
-             const float* image_bias = nullptr, const float* residual = nullptr);
+             const float* image_bias = nullptr, const float* residual = nullptr,
+             const float* packed_weight = nullptr);
+
+// weight ((9 c) × cout, as Conv3x3 takes it) in f32_conv3x3's panels for this machine: Conv3x3's
+// packed_weight. A copy: the results are the same bits with it or without.
+std::vector<float> PackConv3x3Weights(const float* weight, size_t c, size_t cout);
 
 // Backward of Conv3x3 (dims: its input x; dy: pixels × cout). x is read only for dw.
 void Conv3x3Backward(const float* x, const ImageDims& dims, const float* w, size_t cout,

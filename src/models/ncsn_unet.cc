@@ -330,7 +330,7 @@ void BlockForward(const NcsnUnetConfig& c, const UnetBlock<const float>& b, cons
   f32_dense(act->embed.data(), b.emb.w, b.emb.b, act->block_bias.data(), rows, e, b.cout,
             Activation::kNone);
   Conv3x3(a->act1.data(), din, b.conv1.w, b.conv1.b, b.cout, a->pre2.data(), par,
-          act->block_bias.data());
+          act->block_bias.data(), nullptr, b.conv1.packed);
   a->norm2.resize(dout.size());
   a->act2.resize(dout.size());
   a->mean2.resize(rows * groups);
@@ -344,7 +344,8 @@ void BlockForward(const NcsnUnetConfig& c, const UnetBlock<const float>& b, cons
     skip = act->skip.data();
   }
   a->out.resize(dout.size());
-  Conv3x3(a->act2.data(), dout, b.conv2.w, b.conv2.b, b.cout, a->out.data(), par, nullptr, skip);
+  Conv3x3(a->act2.data(), dout, b.conv2.w, b.conv2.b, b.cout, a->out.data(), par, nullptr, skip,
+          b.conv2.packed);
 }
 
 }  // namespace
@@ -374,7 +375,8 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
     }
   }
   act->h_in.resize(rows * c.height * c.width * c.channels[0]);
-  Conv3x3(act->x.data(), dx, net.conv_in.w, net.conv_in.b, c.channels[0], act->h_in.data(), par);
+  Conv3x3(act->x.data(), dx, net.conv_in.w, net.conv_in.b, c.channels[0], act->h_in.data(), par,
+          nullptr, nullptr, net.conv_in.packed);
 
   act->down.resize(levels);
   act->up.resize(levels - 1);
@@ -411,7 +413,8 @@ void NcsnUnetForward(const NcsnUnetConfig& c, const NcsnUnetView& net, const flo
   act->rstd_out.resize(rows * c.groups);
   GroupNormSilu(h, d0, c.groups, net.norm_out.gamma, net.norm_out.beta, act->norm_out.data(),
                 act->act_out.data(), act->mean_out.data(), act->rstd_out.data(), par);
-  Conv3x3(act->act_out.data(), d0, net.conv_out.w, net.conv_out.b, c.image_channels, score, par);
+  Conv3x3(act->act_out.data(), d0, net.conv_out.w, net.conv_out.b, c.image_channels, score, par,
+          nullptr, nullptr, net.conv_out.packed);
   for (size_t r = 0; r < rows; ++r) {
     const UnetPreconditioning p = NcsnUnetPreconditioning(c, sigma[r]);
     float* s = score + r * dim;
@@ -474,6 +477,22 @@ NcsnUnet::NcsnUnet(NcsnUnetWeights weights)
     : weights_(std::move(weights)),
       view_(ViewNcsnUnet(weights_)),
       no_grads_(Walk<float>(weights_.config, [](const TensorSpec&) -> float* { return nullptr; })) {
+  // The weights never change: every 3 × 3 convolution is packed once here rather than at each
+  // evaluation (a copy of W per layer call, and on two threads a hand-over more).
+  const NcsnUnetConfig& c = weights_.config;
+  const auto pack = [&](UnetLinear<const float>* conv, size_t cin, size_t cout) {
+    packed_convs_.push_back(PackConv3x3Weights(conv->w, cin, cout));
+    conv->packed = packed_convs_.back().data();
+  };
+  packed_convs_.reserve(2 + 2 * (view_.down.size() + view_.up.size()));  // stable pointers
+  pack(&view_.conv_in, c.image_channels, c.channels[0]);
+  for (auto* blocks : {&view_.down, &view_.up}) {
+    for (UnetBlock<const float>& b : *blocks) {
+      pack(&b.conv1, b.cin, b.cout);
+      pack(&b.conv2, b.cout, b.cout);
+    }
+  }
+  pack(&view_.conv_out, c.channels[0], c.image_channels);
 }
 
 Status NcsnUnet::Create(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out) {

@@ -86,6 +86,9 @@ template <class F>
 struct UnetLinear {  // a dense layer, or a convolution's (9 · in or in) × out GEMM, and its bias
   F* w = nullptr;
   F* b = nullptr;
+  // A 3 × 3 convolution's w in the kernel's panels, where a model keeps them (Conv3x3's
+  // packed_weight); nullptr: packed at each call (training, whose weights change every step).
+  const float* packed = nullptr;
 };
 template <class F>
 struct UnetNorm {  // GroupNorm's scale and shift
@@ -212,6 +215,8 @@ class NcsnUnet : public ScoreModel {
 
   const NcsnUnetConfig& config() const { return weights_.config; }
   const NcsnUnetWeights& weights() const { return weights_; }
+  // The view the model evaluates with: its weights, and its convolutions' packed copies.
+  const NcsnUnetView& view() const { return view_; }
 
   static constexpr size_t kTileRows = 4;
 
@@ -223,7 +228,8 @@ class NcsnUnet : public ScoreModel {
   // Create without validating again (the weights come from a validating reader).
   static Status FromValidWeights(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out);
   NcsnUnetWeights weights_;
-  NcsnUnetView view_;
+  NcsnUnetView view_;  // with every 3 × 3 convolution's packed weights, in packed_convs_
+  std::vector<std::vector<float>> packed_convs_;
   NcsnUnetGrads no_grads_;  // every tensor null: the backward pass computes the input's gradient
 };
 
