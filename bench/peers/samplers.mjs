@@ -7,6 +7,7 @@
 //   level corrector Langevin steps with ε_i = 2 (snr σ_i)², then the reverse-diffusion step to the
 //   next level, x ← x + δ s(x, σ_i) + √δ z with δ = σ_i² − σ_{i+1}² (σ after the last is 0; that
 //   step has no noise when the file denoises);
+// - reverse diffusion: the predictor-corrector loop without its corrector steps;
 // - the probability-flow ODE with Heun steps over Karras levels (ρ = 7), then the denoising step.
 // score(x, sigma) → Promise<Float32Array> evaluates the peer's network on all n rows.
 function gaussianFill(out) {
@@ -110,6 +111,9 @@ export function storedSampler(config) {
     case 'pc':
       return (score, n, dim) => predictorCorrector(score, n, dim,
         { sigmas: geometric(max, min, sampling.steps || 500), denoise: sampling.denoise });
+    case 'reverse-diffusion':
+      return (score, n, dim) => predictorCorrector(score, n, dim,
+        { sigmas: geometric(max, min, sampling.steps || 500), denoise: sampling.denoise, correctorSteps: 0 });
     case 'ode':
       return (score, n, dim) => probabilityFlowHeun(score, n, dim,
         { sigmas: karras(max, min, sampling.steps || 18), denoise: sampling.denoise });

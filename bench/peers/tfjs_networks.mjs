@@ -65,9 +65,18 @@ export function tfjsNetwork({ architecture, config: c, tensors }) {
       a = conv3x3(groupNormSilu(a, `${name}.norm2`), `${name}.conv2`, cout);
       return tf.add(a, cin !== cout ? conv1x1(h, `${name}.skip`) : h);
     };
+    // s = out · F(in · x) + skip · x, the factors of models/ncsn_unet.h's NcsnUnetPreconditioning
+    // (EDM's when the file has sigma_data, else NCSNv2's F / σ), in double, then rounded to float.
+    const preconditioning = (sigma) => {
+      if (!c.sigma_data) return { in: 1, out: Math.fround(1 / Math.fround(sigma)), skip: 0 };
+      const s = Math.fround(sigma), d = Math.fround(c.sigma_data), v = s * s + d * d, root = Math.sqrt(v);
+      return { in: Math.fround(1 / root), out: Math.fround(d / (s * root)), skip: Math.fround(-1 / v) };
+    };
     forward = (x, n, sigma) => {
+      const p = preconditioning(sigma);
       const embed = silu(dense(tf.tensor2d(sigmaEmbedding(freqs, sigma), [1, 2 * freqs.length]), 'embed'));
-      let h = conv3x3(tf.tensor4d(x, [n, height, width, channels]), 'conv_in', channels);
+      const images = tf.tensor4d(x, [n, height, width, channels]);
+      let h = conv3x3(tf.mul(images, p.in), 'conv_in', channels);
       const skips = [];
       c.channels.forEach((_, l) => {
         h = block(h, `down.${l}`, embed);
@@ -79,7 +88,7 @@ export function tfjsNetwork({ architecture, config: c, tensors }) {
         h = block(tf.add(up, skips[l]), `up.${l}`, embed);
       }
       h = conv3x3(groupNormSilu(h, 'norm_out'), 'conv_out', c.channels[0]);
-      return tf.mul(h, 1 / sigma);
+      return tf.add(tf.mul(h, p.out), tf.mul(images, p.skip));
     };
   }
   return {
