@@ -22,8 +22,8 @@ constexpr float kGroupNormEps = 1e-5f;
 // by images and groups, the normalisation by pixels (the same bits on any number).
 //
 // The statistics are summed in double, per channel over the pixels (channels in blocks held in
-// registers, a loop the compiler vectorises across them), then over the group's channels: a fixed order, so the result is
-// the same at any batch size and on every target.
+// registers, a loop the compiler vectorises across them), then over the group's channels: a fixed
+// order, so the result is the same at any batch size and on every target.
 void GroupNormSilu(const float* x, const ImageDims& dims, size_t groups, const float* gamma,
                    const float* beta, float* y, float* act, float* mean, float* rstd,
                    const Parallel& par = Parallel());

@@ -11,6 +11,7 @@
 
 #include "core/memory_budget.h"
 #include "io/json_text.h"
+#include "kernels/conv3x3.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
 #include "layers/conv3x3.h"
@@ -493,6 +494,19 @@ NcsnUnet::NcsnUnet(NcsnUnetWeights weights)
     }
   }
   pack(&view_.conv_out, c.channels[0], c.image_channels);
+  packed_layout_ = f32_conv3x3_packed_floats(1, 1);
+}
+
+const NcsnUnetView& NcsnUnet::EvaluationView(NcsnUnetView* unpacked) const {
+  // The panels' layout belongs to the SIMD target they were packed on; only a test switches
+  // targets after creating a model, and then the weights are packed at each call instead.
+  if (f32_conv3x3_packed_floats(1, 1) == packed_layout_) return view_;
+  *unpacked = view_;
+  unpacked->conv_in.packed = unpacked->conv_out.packed = nullptr;
+  for (auto* blocks : {&unpacked->down, &unpacked->up}) {
+    for (UnetBlock<const float>& b : *blocks) b.conv1.packed = b.conv2.packed = nullptr;
+  }
+  return *unpacked;
 }
 
 Status NcsnUnet::Create(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out) {
@@ -523,10 +537,12 @@ void NcsnUnet::ScoreRowsOn(const Parallel& par, const float* x, size_t n, const 
                            float* out) const {
   // Per-thread activations (of the calling thread): sized once, reused by every later call.
   thread_local NcsnUnetActivations act;
+  NcsnUnetView unpacked;
+  const NcsnUnetView& net = EvaluationView(&unpacked);
   const size_t dim = weights_.config.dim();
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
-    NcsnUnetForward(weights_.config, view_, x + start * dim, sigma + start, rows, &act,
+    NcsnUnetForward(weights_.config, net, x + start * dim, sigma + start, rows, &act,
                     out + start * dim, par);
   }
 }
@@ -538,11 +554,12 @@ void NcsnUnet::ScoreVjpRows(const float* x, size_t n, const float* sigma, const 
   thread_local std::vector<float> score;
   const size_t dim = weights_.config.dim();
   score.resize(kTileRows * dim);
+  NcsnUnetView unpacked;
+  const NcsnUnetView& net = EvaluationView(&unpacked);
   for (size_t start = 0; start < n; start += kTileRows) {
     const size_t rows = std::min(kTileRows, n - start);
-    NcsnUnetForward(weights_.config, view_, x + start * dim, sigma + start, rows, &act,
-                    score.data());
-    NcsnUnetBackward(weights_.config, view_, v + start * dim, act, no_grads_, &scratch,
+    NcsnUnetForward(weights_.config, net, x + start * dim, sigma + start, rows, &act, score.data());
+    NcsnUnetBackward(weights_.config, net, v + start * dim, act, no_grads_, &scratch,
                      out + start * dim);
   }
 }

@@ -228,9 +228,13 @@ class NcsnUnet : public ScoreModel {
   // Create without validating again (the weights come from a validating reader).
   static Status FromValidWeights(NcsnUnetWeights weights, std::unique_ptr<NcsnUnet>* out);
   NcsnUnetWeights weights_;
+  // view_ unless the SIMD target changed since the weights were packed (tests switch targets):
+  // then *unpacked, view_ without the packed weights.
+  const NcsnUnetView& EvaluationView(NcsnUnetView* unpacked) const;
   NcsnUnetView view_;  // with every 3 × 3 convolution's packed weights, in packed_convs_
   std::vector<std::vector<float>> packed_convs_;
-  NcsnUnetGrads no_grads_;  // every tensor null: the backward pass computes the input's gradient
+  size_t packed_layout_ = 0;  // f32_conv3x3_packed_floats(1, 1) when they were packed
+  NcsnUnetGrads no_grads_;    // every tensor null: the backward pass computes the input's gradient
 };
 
 }  // namespace sw

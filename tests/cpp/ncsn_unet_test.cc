@@ -4,6 +4,7 @@
 #include "models/ncsn_unet.h"
 
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 
 #include <cmath>
 #include <functional>
@@ -136,6 +137,42 @@ TEST(NcsnUnet, LayersSplitOverThreadsGiveTheSameBits) {
       }
     }
   }
+}
+
+// The model's convolutions packed once at creation give the bits of packing at every call (the
+// view of the bare weights, as training evaluates); and after a switch of the SIMD target (tests
+// do that) the model evaluates with that target's layout, not the one it packed with.
+TEST(NcsnUnet, PackedConvolutionsGiveTheBitsOfPackingAtEveryCall) {
+  NcsnUnetConfig config = TinyConfig();
+  config.channels = {8, 24};  // 24: a partial panel on every target
+  config.groups = 4;
+  NcsnUnetWeights w;
+  ASSERT_TRUE(InitNcsnUnetWeights(config, 9, &w).ok());
+  const size_t n = 2, dim = config.dim();
+  const std::vector<float> x = Normal(n * dim, 50), sigmas = {0.4f, 3.0f};
+  const auto bare = [&](std::vector<float>* out) {
+    NcsnUnetActivations act;
+    out->assign(n * dim, NAN);
+    NcsnUnetForward(config, ViewNcsnUnet(w), x.data(), sigmas.data(), n, &act, out->data());
+  };
+  std::unique_ptr<NcsnUnet> net;
+  ASSERT_TRUE(NcsnUnet::Create(w, &net).ok());
+  std::vector<float> packed(n * dim), unpacked;
+  net->ScoreRows(x.data(), n, sigmas.data(), packed.data());
+  bare(&unpacked);
+  for (size_t k = 0; k < packed.size(); ++k) ASSERT_EQ(packed[k], unpacked[k]) << k;
+#if !defined(__EMSCRIPTEN__)
+  for (const int64_t target : {int64_t{HWY_AVX2}, int64_t{HWY_SSE4}}) {
+    if ((hwy::SupportedTargets() & target) == 0) continue;
+    hwy::SetSupportedTargetsForTest(target);
+    net->ScoreRows(x.data(), n, sigmas.data(), packed.data());
+    bare(&unpacked);
+    hwy::SetSupportedTargetsForTest(0);
+    for (size_t k = 0; k < packed.size(); ++k) {
+      ASSERT_EQ(packed[k], unpacked[k]) << hwy::TargetName(target) << " " << k;
+    }
+  }
+#endif
 }
 
 TEST(NcsnUnet, ModelFileRoundTripAndLoader) {
