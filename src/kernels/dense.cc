@@ -13,8 +13,9 @@
 // that every row block then sweeps, instead of reading W with stride `out` (which for out = 1024
 // maps every k onto the same L1 set). The last, partial panel is always packed, zero-padded to
 // whole vectors, so column tails run the same vector code. The convolution takes W already in
-// panels (f32_conv3x3_pack), packed once by its caller for all the parts of a split. A single row (batch 1) streams W row by
-// row instead (DenseRow), since there is no reuse of W for a register tile to exploit.
+// panels (f32_conv3x3_pack), packed once by its caller for all the parts of a split. A single row
+// (batch 1) streams W row by row instead (DenseRow), since there is no reuse of W for a register
+// tile to exploit.
 //
 // Determinism: every output element is bias (or 0), then MulAdd over k = 0..in-1 in order, then
 // the activation, in every tile shape, with W packed or not, and in DenseRow. Which path handles a
