@@ -3,7 +3,6 @@
 #include "layers/conv3x3.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -43,17 +42,14 @@ namespace {
 constexpr size_t kMinPackFloatsPerTask = 32 * 1024;
 
 // weight in f32_conv3x3's panels, in a buffer of the calling thread (the tasks of a split read it
-// while the caller waits), aligned to the cache line; the panels split over par's threads.
+// while the caller waits); the panels split over par's threads.
 const float* PackedWeights(const float* weight, size_t c, size_t cout, const Parallel& par) {
   thread_local std::vector<float> buffer;
-  constexpr size_t kAlignFloats = 64 / sizeof(float);
   const size_t panels = f32_conv3x3_panels(cout);
-  buffer.resize(f32_conv3x3_packed_floats(c, cout) + kAlignFloats);
-  float* packed = buffer.data();
-  packed += (kAlignFloats - reinterpret_cast<uintptr_t>(packed) / sizeof(float) % kAlignFloats) %
-            kAlignFloats;
-  const size_t panel_floats = f32_conv3x3_packed_floats(c, cout) / panels;
+  buffer.resize(f32_conv3x3_packed_floats(c, cout));
+  const size_t panel_floats = buffer.size() / panels;
   const size_t min_panels = (kMinPackFloatsPerTask + panel_floats - 1) / panel_floats;
+  float* const packed = buffer.data();
   par.For(panels, min_panels, 1, [&](size_t first, size_t end) {
     f32_conv3x3_pack(weight, c, cout, first, end - first, packed);
   });

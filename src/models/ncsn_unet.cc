@@ -485,7 +485,6 @@ NcsnUnet::NcsnUnet(NcsnUnetWeights weights)
     packed_convs_.push_back(PackConv3x3Weights(conv->w, cin, cout));
     conv->packed = packed_convs_.back().data();
   };
-  packed_convs_.reserve(2 + 2 * (view_.down.size() + view_.up.size()));  // stable pointers
   pack(&view_.conv_in, c.image_channels, c.channels[0]);
   for (auto* blocks : {&view_.down, &view_.up}) {
     for (UnetBlock<const float>& b : *blocks) {

@@ -232,7 +232,7 @@ class NcsnUnet : public ScoreModel {
   // then *unpacked, view_ without the packed weights.
   const NcsnUnetView& EvaluationView(NcsnUnetView* unpacked) const;
   NcsnUnetView view_;  // with every 3 × 3 convolution's packed weights, in packed_convs_
-  std::vector<std::vector<float>> packed_convs_;
+  std::vector<std::vector<float>> packed_convs_;  // each keeps its buffer as more are added
   size_t packed_layout_ = 0;  // f32_conv3x3_packed_floats(1, 1) when they were packed
   NcsnUnetGrads no_grads_;    // every tensor null: the backward pass computes the input's gradient
 };
