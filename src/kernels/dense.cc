@@ -272,6 +272,10 @@ void PackPanel(const float* w, size_t in, size_t out, size_t col0, size_t cols, 
 // Applies the activation to rows [r0, r1) × columns [c0, c1) of y, in place.
 void Activate(float* y, size_t out, size_t r0, size_t r1, size_t c0, size_t c1, Activation act) {
   if (act != Activation::kSilu || c0 == c1) return;
+  if (c1 - c0 == out) {  // whole rows: one span (SiLU is elementwise, so the same bits)
+    SiluSpan(y + r0 * out, y + r0 * out, (r1 - r0) * out);
+    return;
+  }
   for (size_t r = r0; r < r1; ++r) SiluSpan(y + r * out + c0, y + r * out + c0, c1 - c0);
 }
 
