@@ -10,10 +10,26 @@
 #include <cstring>
 
 #include "hwy/highway.h"
+#include "kernels/silu_constants.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace sw {
 namespace HWY_NAMESPACE {
+
+// One of SiLU's constants as a vector. In WebAssembly it is loaded from memory at each use (one
+// v128.load of the value repeated over the lanes): as an immediate, hoisted by LLVM into a local,
+// V8 spills it or rebuilds it at each use (three instructions) once the registers run out, which
+// they do where the SiLU runs beside the dense kernel's loops. Loading them made the 2-D models'
+// MLP about 12 % faster in V8 (bench: score_bench SamplingMlp); the values, hence the bits, are
+// the same. Native compilers keep immediates in registers or fold them into the instruction.
+template <class D>
+HWY_INLINE hwy::HWY_NAMESPACE::Vec<D> SiluConstantVec(D d, SiluConstant which) {
+#if HWY_TARGET == HWY_WASM
+  return hwy::HWY_NAMESPACE::Load(d, silu_constants_in_memory.values[which]);
+#else
+  return hwy::HWY_NAMESPACE::Set(d, kSiluConstants.values[which]);
+#endif
+}
 
 // exp(t) for t in [-87, 0] (where the result is a normal float), within about 1 ulp.
 // t = n ln2 + r with |r| <= ln2 / 2; exp(r) = 1 + r + r^2 P(r) with the degree-5 minimax P that
@@ -25,19 +41,19 @@ HWY_INLINE V ExpNonPositive(D d, V t) {
   namespace hn = hwy::HWY_NAMESPACE;
   const hn::RebindToSigned<D> di;
   // After adding it, the low mantissa bits hold n + 127 (the biased exponent of 2^n).
-  const V kShifter = hn::Set(d, 12582912.0f + 127.0f);
-  const V shifted = hn::MulAdd(t, hn::Set(d, 1.44269504088896341f), kShifter);
+  const V kShifter = SiluConstantVec(d, kSiluExpShifter);
+  const V shifted = hn::MulAdd(t, SiluConstantVec(d, kSiluLog2E), kShifter);
   const V n = hn::Sub(shifted, kShifter);
   // ln 2 in two parts, the first with trailing zero bits so that n * part0 is exact.
-  V r = hn::MulAdd(n, hn::Set(d, -0.693145751953125f), t);
-  r = hn::MulAdd(n, hn::Set(d, -1.428606765330187045e-6f), r);
-  V p = hn::Set(d, 0.000198527617612853646278381f);
-  p = hn::MulAdd(p, r, hn::Set(d, 0.00139304355252534151077271f));
-  p = hn::MulAdd(p, r, hn::Set(d, 0.00833336077630519866943359f));
-  p = hn::MulAdd(p, r, hn::Set(d, 0.0416664853692054748535156f));
-  p = hn::MulAdd(p, r, hn::Set(d, 0.166666671633720397949219f));
-  p = hn::MulAdd(p, r, hn::Set(d, 0.5f));
-  const V exp_r = hn::Add(hn::MulAdd(p, hn::Mul(r, r), r), hn::Set(d, 1.0f));
+  V r = hn::MulAdd(n, SiluConstantVec(d, kSiluLn2High), t);
+  r = hn::MulAdd(n, SiluConstantVec(d, kSiluLn2Low), r);
+  V p = SiluConstantVec(d, kSiluP5);
+  p = hn::MulAdd(p, r, SiluConstantVec(d, kSiluP4));
+  p = hn::MulAdd(p, r, SiluConstantVec(d, kSiluP3));
+  p = hn::MulAdd(p, r, SiluConstantVec(d, kSiluP2));
+  p = hn::MulAdd(p, r, SiluConstantVec(d, kSiluP1));
+  p = hn::MulAdd(p, r, SiluConstantVec(d, kSiluP0));
+  const V exp_r = hn::Add(hn::MulAdd(p, hn::Mul(r, r), r), SiluConstantVec(d, kSiluOne));
   const V pow2_n = hn::BitCast(d, hn::ShiftLeft<23>(hn::BitCast(di, shifted)));
   return hn::Mul(exp_r, pow2_n);
 }
@@ -51,14 +67,15 @@ template <class D, class V>
 HWY_INLINE V Silu(D d, V x) {
   namespace hn = hwy::HWY_NAMESPACE;
   // Clamping keeps exp's argument in range; beyond it the result no longer depends on h.
-  const V half_neg_abs = hn::Max(hn::Mul(hn::Abs(x), hn::Set(d, -0.5f)), hn::Set(d, -87.0f));
+  const V half_neg_abs = hn::Max(hn::Mul(hn::Abs(x), SiluConstantVec(d, kSiluMinusHalf)),
+                                 SiluConstantVec(d, kSiluExpFloor));
   const V h = ExpNonPositive(d, half_neg_abs);
   const V numerator = hn::IfThenElse(hn::Lt(x, hn::Zero(d)), hn::Mul(hn::Mul(x, h), h), x);
   // 1 + h², written as one MulAdd: GCC fuses a Mul followed by an Add (-ffp-contract=fast) in
   // some builds and not in others (ASan's instrumentation prevents it), which changed the bits
   // between builds; with MulAdd every build rounds once where the target has FMA.
-  const V y = hn::Div(numerator, hn::MulAdd(h, h, hn::Set(d, 1.0f)));
-  return hn::IfThenZeroElse(hn::Lt(x, hn::Set(d, -150.0f)), y);
+  const V y = hn::Div(numerator, hn::MulAdd(h, h, SiluConstantVec(d, kSiluOne)));
+  return hn::IfThenZeroElse(hn::Lt(x, SiluConstantVec(d, kSiluUnderflow)), y);
 }
 
 // y[i] = silu(x[i]) for i < n; y == x allowed. Whole vectors four at a time (one SiLU is a long
