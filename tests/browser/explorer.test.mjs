@@ -1,9 +1,9 @@
 // The score explorer in Debian's Chromium, cross-origin isolated (threads build) and not (the
 // single-threaded one): the four samplers move their particles on the default mixture, annealed
-// Langevin, PC and the ODE get its mode weights while plain Langevin does not, no main-thread task busy
-// for over 50 ms while they run, dragging a mode changes the mixture and its arrows, the σ slider
-// redraws a network's arrows, Cancel stops a run, the page fits a phone's width, and nothing is
-// logged as an error.
+// Langevin, PC and the ODE get its mode weights while plain Langevin does not, no main-thread
+// task busy for over 50 ms while they run, dragging a mode changes the mixture and its arrows,
+// the σ slider redraws a network's arrows, Cancel stops a run, the page fits a phone's width, and
+// nothing is logged as an error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
