@@ -7,7 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { OUTPUT, demoState, launchBrowser, longTasksBetween, openPage, traceMainThread } from './helpers.mjs';
+import {
+  OUTPUT, demoState, launchBrowser, longTasksBetween, mainThreadSummary, openPage, traceMainThread,
+} from './helpers.mjs';
 
 const SAMPLERS = ['langevin', 'annealed', 'pc', 'ode'];
 const FINAL = ['done', 'error', 'cancelled'];
@@ -113,14 +115,10 @@ async function checkSampling(t, page) {
   const small = checkModeWeights(state);
   const { startedAt, endedAt, maxFrameWorkMs, maxFrameGapMs } = state.sampling;
   const during = await longTasksBetween(page, startedAt, endedAt, traced);
-  const busiest = traced.filter((x) => x.start + x.duration > startedAt && x.start < endedAt)
-    .reduce((most, x) => Math.max(most, x.cpu), 0);
   t.diagnostic(`sampling ${((endedAt - startedAt) / 1000).toFixed(2)} s; small-mode weights ` +
     `${SAMPLERS.map((id) => `${id} ${small[id].toFixed(3)}`).join(', ')}; longest drawing frame ` +
-    `${maxFrameWorkMs.toFixed(1)} ms, longest gap between frames ${maxFrameGapMs.toFixed(0)} ms; the busiest ` +
-    `main-thread task ${busiest.toFixed(1)} ms of CPU; long tasks ${during.length}` +
-    (during.length ? ` (${during.map((x) => `${x.duration.toFixed(0)} ms with ${x.cpu.toFixed(1)} of CPU`)
-      .join('; ')})` : ''));
+    `${maxFrameWorkMs.toFixed(1)} ms, longest gap between frames ${maxFrameGapMs.toFixed(0)} ms; ` +
+    mainThreadSummary(traced, during, startedAt, endedAt));
   assert.ok(traced.length > 0, 'the trace holds the main thread\'s tasks');
   assert.deepEqual(during.filter((x) => x.cpu > 50), [], 'long tasks that kept the main thread busy while sampling');
   return state;

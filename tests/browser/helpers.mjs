@@ -116,3 +116,13 @@ export async function longTasksBetween(page, from, to, traced) {
     cpu: traced.filter((x) => x.start < t.start + t.duration && x.start + x.duration > t.start)
       .reduce((sum, x) => sum + x.cpu, 0) }));
 }
+
+// For a test's diagnostics: the most CPU time of one traced main-thread task overlapping [from, to],
+// and the long tasks found there (longTasksBetween), each as its wall time and CPU time.
+export function mainThreadSummary(traced, during, from, to) {
+  const busiest = traced.filter((x) => x.start + x.duration > from && x.start < to)
+    .reduce((most, x) => Math.max(most, x.cpu), 0);
+  return `the busiest main-thread task ${busiest.toFixed(1)} ms of CPU, long tasks ${during.length}` +
+    (during.length ? ` (${during.map((x) => `${x.duration.toFixed(0)} ms with ${x.cpu.toFixed(1)} of CPU`)
+      .join('; ')})` : '');
+}

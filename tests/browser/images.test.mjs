@@ -7,7 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
-import { demoState, launchBrowser, longTasksBetween, openPage, OUTPUT, pageReady, traceMainThread } from './helpers.mjs';
+import {
+  demoState, launchBrowser, longTasksBetween, mainThreadSummary, openPage, OUTPUT, pageReady, traceMainThread,
+} from './helpers.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const SIDE = 28;
@@ -183,14 +185,10 @@ for (const isolated of [true, false]) {
       const { state, during, traced } = await sampleGrid(page, isolated
         ? { sampler: 'reverse-diffusion', steps: 50, n: 16, bpdCount: 4, bpdLevels: 50 }
         : { sampler: 'ode', steps: 10, n: 4, bpdCount: 1, bpdLevels: 50 });
-      const busiest = traced.filter((x) => x.start + x.duration > state.runStart && x.start < state.runEnd)
-        .reduce((most, x) => Math.max(most, x.cpu), 0);
       t.diagnostic(`${backendText}; ${state.n} images, ${state.framesDrawn} frames in ` +
         `${state.elapsedMs.toFixed(0)} ms; ` +
-        `bits/dim ${state.bitsPerDim.values.map((v) => v.toFixed(2)).join(', ')}; while sampling: the busiest ` +
-        `main-thread task ${busiest.toFixed(1)} ms of CPU, long tasks ${during.length}` +
-        (during.length ? ` (${during.map((x) => `${x.duration.toFixed(0)} ms with ${x.cpu.toFixed(1)} of CPU`)
-          .join('; ')})` : '') +
+        `bits/dim ${state.bitsPerDim.values.map((v) => v.toFixed(2)).join(', ')}; while sampling: ` +
+        mainThreadSummary(traced, during, state.runStart, state.runEnd) +
         `; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores`);
       await screenshots(page, name);
       assert.deepEqual(errors, []);

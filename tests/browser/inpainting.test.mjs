@@ -7,7 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
-import { demoState, launchBrowser, longTasksBetween, openPage, OUTPUT, pageReady, traceMainThread } from './helpers.mjs';
+import {
+  demoState, launchBrowser, longTasksBetween, mainThreadSummary, openPage, OUTPUT, pageReady, traceMainThread,
+} from './helpers.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const PIXELS = 28 * 28;
@@ -176,14 +178,9 @@ for (const isolated of [true, false]) {
         ? { sampler: 'reverse-diffusion', steps: 30, n: 4 }
         : { sampler: 'pc', steps: 20, n: 4 });
       assert.equal(state.mask.filter((known) => !known).length, erased.erased);
-      const busiest = traced.filter((x) => x.start + x.duration > state.runStart && x.start < state.runEnd)
-        .reduce((most, x) => Math.max(most, x.cpu), 0);
       t.diagnostic(`${backendText}; ${state.erased} pixels erased; ${state.n} candidates, ` +
-        `${state.framesDrawn} frames ` +
-        `in ${state.elapsedMs.toFixed(0)} ms; while filling: the busiest main-thread task ${busiest.toFixed(1)} ms ` +
-        `of CPU, long tasks ${during.length}` +
-        (during.length ? ` (${during.map((x) => `${x.duration.toFixed(0)} ms with ${x.cpu.toFixed(1)} of CPU`)
-          .join('; ')})` : '') +
+        `${state.framesDrawn} frames in ${state.elapsedMs.toFixed(0)} ms; while filling: ` +
+        mainThreadSummary(traced, during, state.runStart, state.runEnd) +
         `; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores`);
       await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
 
