@@ -238,15 +238,13 @@ export interface ModelConfig {
    */
   data_shape?: number[];
   /**
-   * Sampler defaults the trainer recommends; keys left out mean `sampler: 'annealed-langevin'`,
+   * The sampler the file advises, and its settings: `steps_per_level` and `step_size` for the Langevin
+   * samplers, `steps` (levels) for 'reverse-diffusion', 'pc' and 'ode' and `snr` (the corrector's
+   * signal-to-noise ratio) for 'pc' when the advised sampler is that one. sample({ n }) uses them;
+   * options given to sample() override them. Keys left out mean `sampler: 'annealed-langevin'`,
    * `steps_per_level: 100`, `step_size: 2e-5`, `denoise: true`.
    */
-  /**
-   * The sampler the file advises, and its settings: `steps_per_level` and `step_size` for the Langevin
-   * samplers, `steps` (levels) for 'reverse-diffusion', 'pc' and 'ode' when the advised sampler is one
-   * of them. sample({ n }) uses them; options given to sample() override them.
-   */
-  sampling?: { sampler?: SamplerName; steps_per_level?: number; step_size?: number; denoise?: boolean; steps?: number };
+  sampling?: { sampler?: SamplerName; steps_per_level?: number; step_size?: number; denoise?: boolean; steps?: number; snr?: number };
   [key: string]: unknown;
 }
 
@@ -441,7 +439,7 @@ export interface PredictorCorrectorOptions extends SdeSampleOptions {
   sampler: 'pc';
   /** Langevin corrector steps per level, 0 to 2^20 (default 1). */
   correctorSteps?: number;
-  /** The corrector's signal-to-noise ratio, > 0 (default 0.16). */
+  /** The corrector's signal-to-noise ratio, > 0 (default: the file's `sampling.snr` when it advises pc, else 0.16). */
   snr?: number;
 }
 

@@ -134,10 +134,10 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
   for (auto it = value.begin(); it != value.end(); ++it) {
     const std::string& key = it.key();
     if (key != "sampler" && key != "steps_per_level" && key != "step_size" && key != "denoise" &&
-        key != "steps") {
+        key != "steps" && key != "snr") {
       return Bad(arch, "unknown key " + QuoteForMessage(key) +
                            " in \"sampling\" (known: sampler, steps_per_level, step_size, "
-                           "denoise, steps)");
+                           "denoise, steps, snr)");
     }
   }
   SamplingDefaults sampling;
@@ -169,6 +169,13 @@ Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out) 
     }
     sampling.step_size = it->get<double>();
   }
+  if (auto it = value.find("snr"); it != value.end()) {
+    if (!it->is_number() || !(it->get<double>() > 0) || !(it->get<double>() <= kMaxSnr)) {
+      return Bad(arch, "sampling.snr = " + JsonExcerpt(*it) +
+                           "; expected a number > 0 and <= " + NumberForMessage(kMaxSnr));
+    }
+    sampling.snr = it->get<double>();
+  }
   if (auto it = value.find("denoise"); it != value.end()) {
     if (!it->is_boolean()) {
       return Bad(arch, "sampling.denoise = " + JsonExcerpt(*it) + "; expected true or false");
@@ -185,6 +192,10 @@ Status ValidateSampling(const char* arch, const SamplingDefaults& s) {
   if (s.steps != 0 && (s.steps < 2 || s.steps > (1 << 20))) {
     return Bad(arch, "sampling.steps must be 2 to 2^20 (or absent)");
   }
+  if (s.snr != 0 && !(s.snr > 0 && s.snr <= kMaxSnr)) {
+    return Bad(arch,
+               "sampling.snr must be > 0 and <= " + NumberForMessage(kMaxSnr) + " (or absent)");
+  }
   if (!(s.step_size >= std::numeric_limits<float>::min()) ||
       !(s.step_size <= std::numeric_limits<float>::max())) {
     return Bad(arch, "sampling.step_size must be a normal float > 0 (1.2e-38 to 3.4e38)");
@@ -198,6 +209,7 @@ nlohmann::ordered_json SamplingToJson(const SamplingDefaults& s) {
                               {"step_size", s.step_size},
                               {"denoise", s.denoise}};
   if (s.steps != 0) j["steps"] = s.steps;
+  if (s.snr != 0) j["snr"] = s.snr;
   return j;
 }
 

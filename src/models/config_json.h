@@ -26,7 +26,14 @@ struct SamplingDefaults {
   // The steps of `sampler` when it is 'reverse-diffusion', 'pc' or 'ode' (its levels); 0: that
   // sampler's own default. Written to the file only when set.
   int64_t steps = 0;
+  // The corrector's signal-to-noise ratio when `sampler` is 'pc', in (0, kMaxSnr]; 0: the
+  // sampler's default (0.16). Written to the file only when set.
+  double snr = 0;
 };
+
+// The largest corrector signal-to-noise ratio a file may advise: its Langevin step is
+// 2 (snr σ)², so a ratio past 1 already steps further than the noise it removes.
+inline constexpr double kMaxSnr = 10.0;
 
 // The smallest σ accepted for inference and as a trained level: log σ and 1/σ stay well inside
 // f32 range.
@@ -55,8 +62,8 @@ Status ReadSigmas(const char* arch, const Json& value, std::vector<float>* out);
 // Finite, >= kMinModelSigma and strictly decreasing (largest noise first).
 Status ValidateSigmas(const char* arch, const std::vector<float>& sigmas);
 
-// "sampling": an object with optional sampler, steps_per_level, step_size, denoise; any other key
-// is refused (most likely a typo, as for the config's own keys).
+// "sampling": an object with optional sampler, steps_per_level, step_size, denoise, steps, snr; any
+// other key is refused (most likely a typo, as for the config's own keys).
 Status ReadSampling(const char* arch, const Json& value, SamplingDefaults* out);
 Status ValidateSampling(const char* arch, const SamplingDefaults& sampling);
 nlohmann::ordered_json SamplingToJson(const SamplingDefaults& sampling);

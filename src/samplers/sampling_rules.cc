@@ -127,7 +127,13 @@ Status ResolveSde(const FileSampling& f, const std::string& sampler, const Sampl
   }
   if (pc) {
     if (request.corrector_steps >= 0) o.corrector_steps = request.corrector_steps;
-    if (request.snr != 0) o.snr = request.snr;
+    // Like its steps, the file's snr is advice for its own sampler only.
+    const bool file_snr = f.has_sampling && f.file.sampler == "pc" && f.file.snr != 0;
+    if (request.snr != 0) {
+      o.snr = request.snr;
+    } else if (file_snr) {
+      o.snr = static_cast<float>(f.file.snr);
+    }
   }
   o.denoise = request.encode         ? false
               : request.denoise >= 0 ? request.denoise == 1

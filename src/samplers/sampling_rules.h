@@ -39,8 +39,8 @@ struct SamplingRequest {
   // SDE samplers: the schedule's ends (0 = the file's largest / smallest trained σ; required for a
   // model without them).
   float sigma_max = 0, sigma_min = 0;
-  int corrector_steps = -1;   // "pc": Langevin corrector steps per level (-1 = 1)
-  float snr = 0;              // "pc": the corrector's signal-to-noise ratio (0 = 0.16)
+  int corrector_steps = -1;  // "pc": Langevin corrector steps per level (-1 = 1)
+  float snr = 0;  // "pc": the corrector's signal-to-noise ratio (0 = the file's snr, else 0.16)
   std::string solver;         // "ode": "heun" or "rk45" ("" = heun)
   double rtol = 0, atol = 0;  // "ode" with "rk45": its tolerances (0 = kDefaultOdeTolerance)
   // "ode": integrate from sigmaMin up to sigmaMax instead, from the given start points (init =

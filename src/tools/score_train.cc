@@ -57,6 +57,7 @@ Status FreshSpec(const cxxopts::ParseResult& args, size_t height, size_t width,
   spec->step_size_scale = args["step-size-scale"].as<float>();
   spec->sampler = args["sampler"].as<std::string>();
   spec->sampler_steps = args["sampler-steps"].as<int>();
+  spec->sampler_snr = args["sampler-snr"].as<double>();
   spec->seed = args["seed"].as<uint64_t>();
   return Status::Ok();
 }
@@ -91,6 +92,7 @@ int Run(int argc, char** argv) {
     ("step-size-scale", "sampling default: the step size is NCSNv2 technique 4's times this (> 0)", cxxopts::value<float>()->default_value("1"))
     ("sampler", "sampling default: annealed-langevin, reverse-diffusion, pc or ode", cxxopts::value<std::string>()->default_value("annealed-langevin"))
     ("sampler-steps", "sampling default: the levels of reverse-diffusion, pc or ode (0 = its default)", cxxopts::value<int>()->default_value("0"))
+    ("sampler-snr", "sampling default: pc's corrector signal-to-noise ratio (0 = its default, 0.16)", cxxopts::value<double>()->default_value("0"))
     ("seed", "seed of data, initial weights, batches and noise", cxxopts::value<uint64_t>()->default_value("0"))
     ("threads", "threads (never changes the result)", cxxopts::value<size_t>()->default_value("2"))
     ("checkpoint", "checkpoint file: resumed from when it exists", cxxopts::value<std::string>()->default_value(""))

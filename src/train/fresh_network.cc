@@ -43,11 +43,19 @@ Status ChooseSampling(const std::vector<float>& data, size_t dim, const FreshNet
   if (spec.sampler_steps != 0 && (!sde || spec.sampler_steps < 2)) {
     return InvalidArgument("sampler steps are the levels of reverse-diffusion, pc or ode, >= 2");
   }
+  if (spec.sampler_snr != 0 &&
+      (spec.sampler != "pc" || !(spec.sampler_snr > 0 && spec.sampler_snr <= kMaxSnr))) {
+    return InvalidArgument("the sampler snr is pc's corrector signal-to-noise ratio, > 0 and <= " +
+                           NumberForMessage(kMaxSnr) + " (got " +
+                           NumberForMessage(spec.sampler_snr) + " with " +
+                           QuoteForMessage(spec.sampler) + ")");
+  }
   sampling->sampler = spec.sampler;
   sampling->steps_per_level = schedule->steps_per_level;
   sampling->step_size = step_size;
   sampling->denoise = true;
   sampling->steps = spec.sampler_steps;
+  sampling->snr = spec.sampler_snr;
   return Status::Ok();
 }
 

@@ -32,9 +32,11 @@ struct FreshNetworkSpec {
   int steps_per_level = 100;     // sampling default: annealed Langevin steps per level
   float step_size_scale = 1.0f;  // sampling default: technique 4's step size times this, > 0
   // The sampler the model file advises: 'annealed-langevin' (with the two settings above), or
-  // 'reverse-diffusion', 'pc' or 'ode' with sampler_steps levels (0: that sampler's default).
+  // 'reverse-diffusion', 'pc' or 'ode' with sampler_steps levels (0: that sampler's default),
+  // and for 'pc' the corrector's signal-to-noise ratio (0: the sampler's default).
   std::string sampler = "annealed-langevin";
   int sampler_steps = 0;
+  double sampler_snr = 0;
   uint64_t seed = 0;  // initial weights
 };
 

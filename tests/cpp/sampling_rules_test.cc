@@ -101,6 +101,50 @@ TEST(SamplingRules, AFileSdeSamplerBringsItsSteps) {
   }
 }
 
+TEST(SamplingRules, AFilePcSamplerBringsItsSnr) {
+  const std::string pc =
+      R"({"sigmas":[4,2,1],"sampling":{"sampler":"pc","steps_per_level":7,"step_size":0.25,)"
+      R"("denoise":true,"steps":12,"snr":0.3}})";
+  const SamplerOptions o = Resolve(pc, SamplingRequest());
+  EXPECT_EQ(o.kind, SamplerKind::kPredictorCorrector);
+  EXPECT_EQ(o.snr, 0.3f);
+  EXPECT_EQ(o.sigmas.size(), 12u);
+  SamplingRequest caller;
+  caller.snr = 0.2f;
+  EXPECT_EQ(Resolve(pc, caller).snr, 0.2f);  // the caller's snr wins
+  // Without one in the file, pc keeps its default.
+  const std::string plain_pc = R"({"sigmas":[4,2,1],"sampling":{"sampler":"pc"}})";
+  EXPECT_EQ(Resolve(plain_pc, SamplingRequest()).snr, SamplerOptions().snr);
+  // Advice for the file's own sampler only: a file that advises reverse-diffusion with an snr
+  // (which the trainer never writes) leaves a caller's pc at the default, and another sampler
+  // ignores it.
+  const std::string rd =
+      R"({"sigmas":[4,2,1],"sampling":{"sampler":"reverse-diffusion","snr":0.3}})";
+  SamplingRequest ask_pc;
+  ask_pc.sampler = "pc";
+  EXPECT_EQ(Resolve(rd, ask_pc).snr, SamplerOptions().snr);
+  EXPECT_EQ(Resolve(rd, SamplingRequest()).kind, SamplerKind::kReverseDiffusion);
+  // Written back only when set, so files without it keep their bytes.
+  SamplingDefaults defaults;
+  std::string text;
+  ASSERT_TRUE(config_json::WithSampling("{}", defaults, &text).ok());
+  EXPECT_EQ(text.find("\"snr\""), std::string::npos) << text;
+  defaults.sampler = "pc";
+  defaults.snr = 0.3;
+  ASSERT_TRUE(config_json::WithSampling("{}", defaults, &text).ok());
+  EXPECT_NE(text.find("\"snr\":0.3"), std::string::npos) << text;
+  // A file's snr must be a number in (0, kMaxSnr].
+  SamplerOptions out;
+  for (const char* bad :
+       {R"({"sampling":{"sampler":"pc","snr":0}})", R"({"sampling":{"sampler":"pc","snr":-0.3}})",
+        R"({"sampling":{"sampler":"pc","snr":11}})", R"({"sampling":{"sampler":"pc","snr":1e999}})",
+        R"({"sampling":{"sampler":"pc","snr":"0.3"}})",
+        R"({"sampling":{"sampler":"pc","snr":null}})"}) {
+    const Status s = ResolveSamplerOptions(bad, 1e-6f, SamplingRequest(), &out);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidModel) << bad;
+  }
+}
+
 TEST(SamplingRules, AGeometricScheduleIsGeometricSigmas) {
   SamplingRequest r;
   r.sigmas_max = 20, r.sigmas_min = 0.5f, r.sigmas_levels = 9;

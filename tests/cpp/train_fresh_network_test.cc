@@ -63,6 +63,15 @@ TEST(FreshNetworkTest, LevelsAndSamplingComeFromTheData) {
   EXPECT_EQ(fresh.sampling.sampler, "ode");
   EXPECT_EQ(fresh.sampling.steps, 30);
   EXPECT_EQ(fresh.sampling.steps_per_level, 20);  // annealed Langevin's advice stays
+  EXPECT_EQ(fresh.sampling.snr, 0.0);
+
+  FreshNetworkSpec pc = SmallSpec();
+  pc.sampler = "pc";
+  pc.sampler_steps = 49;
+  pc.sampler_snr = 0.3;
+  ASSERT_TRUE(MakeFreshNetwork(data, 2, pc, &fresh).ok());
+  EXPECT_EQ(fresh.sampling.sampler, "pc");
+  EXPECT_EQ(fresh.sampling.snr, 0.3);
 
   FreshNetworkSpec fixed = SmallSpec();
   fixed.levels = 5;
@@ -86,8 +95,17 @@ TEST(FreshNetworkTest, BadRequestsAreInvalidArguments) {
   plain_langevin.sampler = "langevin";
   FreshNetworkSpec annealed_steps = SmallSpec();
   annealed_steps.sampler_steps = 30;
+  FreshNetworkSpec ode_snr = SmallSpec();  // the snr is the pc corrector's
+  ode_snr.sampler = "ode";
+  ode_snr.sampler_snr = 0.3;
+  FreshNetworkSpec negative_snr = SmallSpec();
+  negative_snr.sampler = "pc";
+  negative_snr.sampler_snr = -0.3;
+  FreshNetworkSpec nan_snr = negative_snr;
+  nan_snr.sampler_snr = std::nan("");
   for (const FreshNetworkSpec& spec :
-       {zero_width, bad_scale, bad_sigma, not_an_image, plain_langevin, annealed_steps}) {
+       {zero_width, bad_scale, bad_sigma, not_an_image, plain_langevin, annealed_steps, ode_snr,
+        negative_snr, nan_snr}) {
     const Status s = MakeFreshNetwork(data, 2, spec, &fresh);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
   }

@@ -298,6 +298,8 @@ def model_load_seeds():
         "step-size-tiny": put_sampling("step_size", 1e-50),
         "step-size-huge": put_sampling("step_size", 1e39),
         "denoise-string": put_sampling("denoise", "yes"),
+        "snr-negative": put_sampling("snr", -0.3),
+        "snr-huge": put_sampling("snr", 1e39),
         "sampling-array": put("sampling", [1]),
     }.items():
         seeds["config-mlp-" + name] = with_config(tiny_mlp, edit)
