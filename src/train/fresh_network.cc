@@ -43,10 +43,9 @@ Status ChooseSampling(const std::vector<float>& data, size_t dim, const FreshNet
   if (spec.sampler_steps != 0 && (!sde || spec.sampler_steps < 2)) {
     return InvalidArgument("sampler steps are the levels of reverse-diffusion, pc or ode, >= 2");
   }
-  if (spec.sampler_snr != 0 &&
-      (spec.sampler != "pc" || !(spec.sampler_snr > 0 && spec.sampler_snr <= kMaxSnr))) {
-    return InvalidArgument("the sampler snr is pc's corrector signal-to-noise ratio, > 0 and <= " +
-                           NumberForMessage(kMaxSnr) + " (got " +
+  // Its range is the config's (ValidateSampling, when the network is made).
+  if (spec.sampler_snr != 0 && spec.sampler != "pc") {
+    return InvalidArgument("the sampler snr is pc's corrector signal-to-noise ratio (got " +
                            NumberForMessage(spec.sampler_snr) + " with " +
                            QuoteForMessage(spec.sampler) + ")");
   }
